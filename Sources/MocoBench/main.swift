@@ -1,0 +1,2 @@
+import MocoTensor
+print("placeholder")

@@ -1,0 +1,116 @@
+import Foundation
+
+/// A float32 tensor: a shape and contiguous row-major storage, with value semantics
+/// (copy-on-write) and optional participation in reverse-mode autograd.
+///
+/// Copies of a tensor share storage until one of them is mutated. A tensor that
+/// `requiresGrad` carries a node of the autograd graph; ops on it record how to
+/// propagate gradients, and `backward()` fills the `grad` of the leaves.
+public struct Tensor {
+    /// The size of each dimension; `[]` for a scalar.
+    public private(set) var shape: [Int]
+    @usableFromInline var storage: TensorStorage
+    var node: GradNode?
+
+    /// Wraps existing storage. `storage.count` must equal the product of `shape`.
+    init(shape: [Int], storage: TensorStorage) {
+        self.shape = shape
+        self.storage = storage
+        self.node = nil
+    }
+
+    /// A tensor of the given shape with uninitialised contents (internal: kernels fill it).
+    init(uninitializedShape shape: [Int]) {
+        self.init(shape: shape, storage: TensorStorage(uninitializedCount: shape.reduce(1, *)))
+    }
+
+    /// A tensor of `shape` holding `scalars` in row-major order.
+    public init(shape: [Int], scalars: [Float]) throws {
+        try checkShape(shape, op: "tensor")
+        let n = shape.reduce(1, *)
+        guard n == scalars.count else {
+            throw TensorError("tensor", "shape \(describe(shape)) needs \(n) values, got \(scalars.count)")
+        }
+        self.init(uninitializedShape: shape)
+        scalars.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: n) }
+    }
+
+    /// A 1-D tensor holding `scalars`.
+    public init(_ scalars: [Float]) {
+        self.init(uninitializedShape: [scalars.count])
+        scalars.withUnsafeBufferPointer { if let b = $0.baseAddress { storage.pointer.update(from: b, count: scalars.count) } }
+    }
+
+    /// A scalar (rank-0) tensor.
+    public init(_ scalar: Float) {
+        self.init(shape: [], storage: TensorStorage(count: 1, repeating: scalar))
+    }
+
+    /// Number of elements.
+    public var count: Int { storage.count }
+    /// Number of dimensions.
+    public var rank: Int { shape.count }
+
+    /// The elements in row-major order.
+    public var scalars: [Float] {
+        Array(UnsafeBufferPointer(start: storage.pointer, count: count))
+    }
+
+    /// The single value of a one-element tensor.
+    public func item() throws -> Float {
+        guard count == 1 else { throw TensorError("item", "tensor of shape \(describe(shape)) has \(count) elements, not 1") }
+        return storage.pointer[0]
+    }
+
+    /// Reads the elements without copying.
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: storage.pointer, count: count))
+    }
+
+    /// Mutates the elements in place, copying the storage first if it is shared.
+    /// The autograd history is kept: use this for optimizer updates of parameters.
+    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: count))
+    }
+
+    /// Replaces the values with those of `other` (same shape), keeping this tensor's
+    /// identity in the autograd graph (its leaf node and accumulated gradient).
+    public mutating func assign(_ other: Tensor) throws {
+        guard other.shape == shape else {
+            throw TensorError("assign", "shape \(describe(other.shape)) does not match \(describe(shape))")
+        }
+        storage = other.storage
+    }
+}
+
+/// Throws unless every dimension is non-negative.
+func checkShape(_ shape: [Int], op: String) throws {
+    if let bad = shape.first(where: { $0 < 0 }) {
+        throw TensorError(op, "shape \(describe(shape)) has a negative dimension \(bad)")
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    /// A short summary: shape, and the values when there are few, else statistics.
+    public var description: String {
+        let values = scalars
+        let grad = requiresGrad ? ", requires_grad" : ""
+        if values.count <= 8 {
+            let body = values.map { formatScalar($0) }.joined(separator: ", ")
+            return "Tensor(\(describe(shape)): [\(body)]\(grad))"
+        }
+        let mean = values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
+        let lo = values.min() ?? 0, hi = values.max() ?? 0
+        return "Tensor(\(describe(shape)), mean \(formatScalar(Float(mean))), min \(formatScalar(lo)), max \(formatScalar(hi))\(grad))"
+    }
+}
+
+func formatScalar(_ x: Float) -> String {
+    if x.isNaN { return "nan" }
+    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+    if x == x.rounded(), abs(x) < 1e7 { return String(Int(x)) }
+    let s = String(format: "%.4g", Double(x))
+    return s
+}
+

@@ -1,0 +1,70 @@
+import CBLAS
+import CDNNL
+import Dispatch
+import Foundation
+
+/// The engine's one thread setting. It governs OpenBLAS, oneDNN (OpenMP) and the
+/// engine's own parallel loops together.
+///
+/// The initial value comes from the environment variable `MOCO_THREADS` (default:
+/// all cores). Work is always split into the same chunks for a given thread count,
+/// so with a fixed count results are bit-identical from run to run.
+public enum Threads {
+    nonisolated(unsafe) private static var current: Int = {
+        let n = Threads.fromEnvironment()
+        Threads.apply(n)
+        return n
+    }()
+
+    /// The number of threads the engine uses.
+    public static var count: Int {
+        get { current }
+        set {
+            let n = max(1, newValue)
+            current = n
+            apply(n)
+        }
+    }
+
+    /// Makes sure the libraries have received the setting (called before kernels run).
+    @inline(__always)
+    static func ensureConfigured() { _ = current }
+
+    /// `MOCO_THREADS` when it is a positive integer, else the number of active cores.
+    static func fromEnvironment() -> Int {
+        if let s = ProcessInfo.processInfo.environment["MOCO_THREADS"], let n = Int(s), n > 0 {
+            return n
+        }
+        return ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    private static func apply(_ n: Int) {
+        openblas_set_num_threads(Int32(n))
+        omp_set_num_threads(Int32(n))
+    }
+
+    /// Runs `body(chunk)` for the `chunks` ranges that split `0..<count`, in
+    /// parallel when the work is large enough. The split depends only on `count`,
+    /// `minChunk` and the thread count, never on timing.
+    ///
+    /// - Parameters:
+    ///   - count: total number of items.
+    ///   - minChunk: smallest number of items worth a thread.
+    ///   - body: called with a half-open range of items; must only write its own items.
+    @inlinable
+    public static func parallelFor(_ count: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+        let threads = Threads.count
+        let chunks = min(threads, max(1, count / max(1, minChunk)))
+        if chunks <= 1 || count <= 1 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = count * c / chunks
+                let hi = count * (c + 1) / chunks
+                if lo < hi { body(lo..<hi) }
+            }
+        }
+    }
+}
