@@ -3,31 +3,32 @@ import PackageDescription
 
 /// moco: a Swift lab for Momentum Contrast.
 ///
-/// Dependencies point one way: executables -> MocoTensor -> CBLAS / CDNNL (system libraries).
-/// Later layers (MocoNN, MocoData, Moco, MocoViz, MocoScript, MocoNotebook) stack on MocoTensor.
+/// Dependencies point one way: executables -> MocoData -> MocoTensor -> CBLAS / CDNNL
+/// (system libraries). Later layers (MocoNN, Moco, MocoViz, MocoScript, MocoNotebook)
+/// stack on these.
 let package = Package(
     name: "moco",
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "MocoTensor", targets: ["MocoTensor"]),
+        .library(name: "MocoData", targets: ["MocoData"]),
         .executable(name: "moco-bench", targets: ["MocoBench"]),
         .executable(name: "moco-engine-demo", targets: ["MocoEngineDemo"]),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
-        .target(
-            name: "MocoTensor",
-            dependencies: ["CBLAS", "CDNNL"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
-        ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "MocoTensor", dependencies: ["CBLAS", "CDNNL"]),
         .executableTarget(name: "MocoBench", dependencies: ["MocoTensor", "CBLAS", "CDNNL"]),
-        .executableTarget(name: "MocoEngineDemo", dependencies: ["MocoTensor"]),
+        .target(name: "MocoData", dependencies: ["MocoTensor", "CZlib"], resources: [.copy("Resources")]),
+        .executableTarget(name: "MocoEngineDemo", dependencies: ["MocoTensor", "MocoData"]),
         .testTarget(
             name: "MocoTensorTests",
             dependencies: ["MocoTensor"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "MocoDataTests", dependencies: ["MocoData", "MocoTensor"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A reference-counted, 64-byte aligned buffer of `Float`, the backing store of
+/// A reference-counted, 64-byte aligned buffer (large ones recycled by `BufferPool`) of `Float`, the backing store of
 /// `Tensor`. Tensors share it until one of them mutates (copy-on-write).
 public final class TensorStorage {
     /// The first element. Valid for `count` elements for the storage's lifetime.
@@ -11,8 +11,7 @@ public final class TensorStorage {
     /// Allocates uninitialised storage for `count` floats.
     init(uninitializedCount count: Int) {
         self.count = count
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let raw = BufferPool.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
@@ -34,6 +33,6 @@ public final class TensorStorage {
     }
 
     deinit {
-        UnsafeMutableRawPointer(pointer).deallocate()
+        BufferPool.release(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride)
     }
 }

@@ -117,67 +117,81 @@ final class ConvolutionPlan {
         try d.finish(dst, rd, op: op)
     }
 
-    /// `diffSrc = conv_backward_data(diffDst, weights)`, all in plain layouts.
-    func backwardData(diffDst: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>,
-                      diffSrc: UnsafeMutablePointer<Float>) throws {
-        nativeKernelLock.lock()
-        defer { nativeKernelLock.unlock() }
+    private func ensureBackwardData() throws {
         let op = "conv2d backward"
-        if backwardDataPrimitive == nil {
-            var diffSrcAny = try anyDescriptor(geometry.inputShape)
-            var diffDstAny = try anyDescriptor(geometry.outputShape)
-            var weightsAny = try anyLike(weightsPlain)
-            var desc = dnnl_convolution_desc_t()
-            try dnnlCheck(moco_conv_backward_data_init(&desc, &diffSrcAny, &weightsAny, &diffDstAny,
-                                                       strides, dilates, padding, padding), "backward-data descriptor", op: op)
-            let pd = try withUnsafePointer(to: &desc) { try makeDescriptor($0, hint: try hint()) }
-            let p = try DNNLPrimitive(descriptor: pd, op: op)
-            backwardDataPrimitive = (p,
-                                     try DNNLReorder(from: dstPlain, to: p.descriptor(for: dnnl_query_diff_dst_md), op: op),
-                                     try DNNLReorder(from: weightsPlain, to: p.descriptor(for: dnnl_query_weights_md), op: op),
-                                     try DNNLReorder(from: p.descriptor(for: dnnl_query_diff_src_md), to: srcPlain, op: op))
-        }
-        let (p, rdd, rw, rds) = backwardDataPrimitive!
-        let dd = try DNNLBuffer.input(diffDst, rdd, op: op)
-        let w = try DNNLBuffer.input(weights, rw, op: op)
-        let ds = DNNLBuffer.output(diffSrc, rds)
-        try p.execute([(DNNL_ARG_DIFF_DST, rdd.to, dd.pointer), (DNNL_ARG_WEIGHTS, rw.to, w.pointer),
-                       (DNNL_ARG_DIFF_SRC, rds.from, ds.pointer)], op: op)
-        try ds.finish(diffSrc, rds, op: op)
+        if backwardDataPrimitive != nil { return }
+        var diffSrcAny = try anyDescriptor(geometry.inputShape)
+        var diffDstAny = try anyDescriptor(geometry.outputShape)
+        var weightsAny = try anyLike(weightsPlain)
+        var desc = dnnl_convolution_desc_t()
+        try dnnlCheck(moco_conv_backward_data_init(&desc, &diffSrcAny, &weightsAny, &diffDstAny,
+                                                   strides, dilates, padding, padding), "backward-data descriptor", op: op)
+        let pd = try withUnsafePointer(to: &desc) { try makeDescriptor($0, hint: try hint()) }
+        let p = try DNNLPrimitive(descriptor: pd, op: op)
+        backwardDataPrimitive = (p,
+                                 try DNNLReorder(from: dstPlain, to: p.descriptor(for: dnnl_query_diff_dst_md), op: op),
+                                 try DNNLReorder(from: weightsPlain, to: p.descriptor(for: dnnl_query_weights_md), op: op),
+                                 try DNNLReorder(from: p.descriptor(for: dnnl_query_diff_src_md), to: srcPlain, op: op))
     }
 
-    /// `diffWeights` (and `diffBias`) from `src` and `diffDst`, all in plain layouts.
-    func backwardWeights(src: UnsafeMutablePointer<Float>, diffDst: UnsafeMutablePointer<Float>,
-                         diffWeights: UnsafeMutablePointer<Float>, diffBias: UnsafeMutablePointer<Float>?) throws {
+    private func ensureBackwardWeights() throws {
+        let op = "conv2d backward"
+        if backwardWeightsPrimitive != nil { return }
+        var srcAny = try anyDescriptor(geometry.inputShape)
+        var diffDstAny = try anyDescriptor(geometry.outputShape)
+        var diffWeightsAny = try anyLike(weightsPlain)
+        var bias = biasPlain
+        var desc = dnnl_convolution_desc_t()
+        let status = withUnsafePointer(to: &bias) { b in
+            moco_conv_backward_weights_init(&desc, &srcAny, &diffWeightsAny, geometry.hasBias ? b : nil,
+                                            &diffDstAny, strides, dilates, padding, padding)
+        }
+        try dnnlCheck(status, "backward-weights descriptor", op: op)
+        let pd = try withUnsafePointer(to: &desc) { try makeDescriptor($0, hint: try hint()) }
+        let p = try DNNLPrimitive(descriptor: pd, op: op)
+        backwardWeightsPrimitive = (p,
+                                    try DNNLReorder(from: srcPlain, to: p.descriptor(for: dnnl_query_src_md), op: op),
+                                    try DNNLReorder(from: dstPlain, to: p.descriptor(for: dnnl_query_diff_dst_md), op: op),
+                                    try DNNLReorder(from: p.descriptor(for: dnnl_query_diff_weights_md), to: weightsPlain, op: op))
+    }
+
+    /// The backward pass in plain layouts: `diffSrc` (when given) from `diffDst` and
+    /// `weights`, and `diffWeights` with `diffBias` (when given) from `src` and `diffDst`.
+    /// When both passes want `diffDst` in the same layout it is reordered once.
+    func backward(src: UnsafeMutablePointer<Float>, diffDst: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>,
+                  diffSrc: UnsafeMutablePointer<Float>?, diffWeights: UnsafeMutablePointer<Float>?,
+                  diffBias: UnsafeMutablePointer<Float>?) throws {
         nativeKernelLock.lock()
         defer { nativeKernelLock.unlock() }
         let op = "conv2d backward"
-        if backwardWeightsPrimitive == nil {
-            var srcAny = try anyDescriptor(geometry.inputShape)
-            var diffDstAny = try anyDescriptor(geometry.outputShape)
-            var diffWeightsAny = try anyLike(weightsPlain)
-            var bias = biasPlain
-            var desc = dnnl_convolution_desc_t()
-            let status = withUnsafePointer(to: &bias) { b in
-                moco_conv_backward_weights_init(&desc, &srcAny, &diffWeightsAny, geometry.hasBias ? b : nil,
-                                                &diffDstAny, strides, dilates, padding, padding)
-            }
-            try dnnlCheck(status, "backward-weights descriptor", op: op)
-            let pd = try withUnsafePointer(to: &desc) { try makeDescriptor($0, hint: try hint()) }
-            let p = try DNNLPrimitive(descriptor: pd, op: op)
-            backwardWeightsPrimitive = (p,
-                                        try DNNLReorder(from: srcPlain, to: p.descriptor(for: dnnl_query_src_md), op: op),
-                                        try DNNLReorder(from: dstPlain, to: p.descriptor(for: dnnl_query_diff_dst_md), op: op),
-                                        try DNNLReorder(from: p.descriptor(for: dnnl_query_diff_weights_md), to: weightsPlain, op: op))
+        var reorderedDiffDst: (DNNLReorder, DNNLBuffer)?
+        if let diffSrc {
+            try ensureBackwardData()
+            let (p, rdd, rw, rds) = backwardDataPrimitive!
+            let dd = try DNNLBuffer.input(diffDst, rdd, op: op)
+            reorderedDiffDst = (rdd, dd)
+            let w = try DNNLBuffer.input(weights, rw, op: op)
+            let ds = DNNLBuffer.output(diffSrc, rds)
+            try p.execute([(DNNL_ARG_DIFF_DST, rdd.to, dd.pointer), (DNNL_ARG_WEIGHTS, rw.to, w.pointer),
+                           (DNNL_ARG_DIFF_SRC, rds.from, ds.pointer)], op: op)
+            try ds.finish(diffSrc, rds, op: op)
         }
-        let (p, rs, rdd, rdw) = backwardWeightsPrimitive!
-        let s = try DNNLBuffer.input(src, rs, op: op)
-        let dd = try DNNLBuffer.input(diffDst, rdd, op: op)
-        let dw = DNNLBuffer.output(diffWeights, rdw)
-        var args = [(DNNL_ARG_SRC, rs.to, s.pointer), (DNNL_ARG_DIFF_DST, rdd.to, dd.pointer),
-                    (DNNL_ARG_DIFF_WEIGHTS, rdw.from, dw.pointer)]
-        if let diffBias { args.append((DNNL_ARG_DIFF_BIAS, biasPlain, UnsafeMutableRawPointer(diffBias))) }
-        try p.execute(args, op: op)
-        try dw.finish(diffWeights, rdw, op: op)
+        if let diffWeights {
+            try ensureBackwardWeights()
+            let (p, rs, rdd, rdw) = backwardWeightsPrimitive!
+            let s = try DNNLBuffer.input(src, rs, op: op)
+            let dd: DNNLBuffer
+            if let (previous, buffer) = reorderedDiffDst, previous.producesSameLayout(as: rdd) {
+                dd = buffer
+            } else {
+                dd = try DNNLBuffer.input(diffDst, rdd, op: op)
+            }
+            let dw = DNNLBuffer.output(diffWeights, rdw)
+            var args = [(DNNL_ARG_SRC, rs.to, s.pointer), (DNNL_ARG_DIFF_DST, rdd.to, dd.pointer),
+                        (DNNL_ARG_DIFF_WEIGHTS, rdw.from, dw.pointer)]
+            if let diffBias { args.append((DNNL_ARG_DIFF_BIAS, biasPlain, UnsafeMutableRawPointer(diffBias))) }
+            try p.execute(args, op: op)
+            try dw.finish(diffWeights, rdw, op: op)
+        }
     }
 }

@@ -12,10 +12,12 @@ final class DNNLContext: @unchecked Sendable {
         var e: dnnl_engine_t?
         var s: dnnl_stream_t?
         // Creating a CPU engine and stream cannot fail short of the library being broken.
-        precondition(dnnl_engine_create(&e, dnnl_cpu, 0) == dnnl_success, "oneDNN: cannot create a CPU engine")
-        precondition(dnnl_stream_create(&s, e, dnnl_stream_default_flags.rawValue) == dnnl_success, "oneDNN: cannot create a stream")
-        engine = e!
-        stream = s!
+        let engineStatus = dnnl_engine_create(&e, dnnl_cpu, 0)
+        guard engineStatus == dnnl_success, let e else { fatalError("oneDNN: cannot create a CPU engine (status \(engineStatus.rawValue))") }
+        let streamStatus = dnnl_stream_create(&s, e, dnnl_stream_default_flags.rawValue)
+        guard streamStatus == dnnl_success, let s else { fatalError("oneDNN: cannot create a stream (status \(streamStatus.rawValue))") }
+        engine = e
+        stream = s
     }
 }
 
@@ -110,6 +112,12 @@ final class DNNLReorder {
         }
     }
 
+    /// Whether `other` reorders the same source into the same layout as this one.
+    func producesSameLayout(as other: DNNLReorder) -> Bool {
+        var a = from, b = other.from, c = to, d = other.to
+        return dnnl_memory_desc_equal(&a, &b) != 0 && dnnl_memory_desc_equal(&c, &d) != 0
+    }
+
     /// Reorders `src` into `dst`, which holds `destinationBytes`.
     func run(_ src: UnsafeMutableRawPointer, into dst: UnsafeMutableRawPointer, op: String) throws {
         try primitive?.execute([(DNNL_ARG_FROM, from, src), (DNNL_ARG_TO, to, dst)], op: op)
@@ -130,12 +138,12 @@ struct DNNLBuffer {
         return DNNLBuffer(pointer: UnsafeMutableRawPointer(s.pointer), scratch: s)
     }
 
-    /// Space in the primitive's layout for writing: `user` itself, or zeroed scratch
+    /// Space in the primitive's layout for writing: `user` itself, or scratch
     /// memory of the reorder's source size (to be copied out with `finish`).
     static func output(_ user: UnsafeMutablePointer<Float>, _ back: DNNLReorder) -> DNNLBuffer {
         if back.isIdentity { return DNNLBuffer(pointer: UnsafeMutableRawPointer(user), scratch: nil) }
         var md = back.from
-        let s = TensorStorage(count: (dnnl_memory_desc_get_size(&md) + 3) / 4, repeating: 0)
+        let s = TensorStorage(uninitializedCount: (dnnl_memory_desc_get_size(&md) + 3) / 4)
         return DNNLBuffer(pointer: UnsafeMutableRawPointer(s.pointer), scratch: s)
     }
 

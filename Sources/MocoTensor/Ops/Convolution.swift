@@ -43,21 +43,13 @@ extension Tensor {
         try plan.forward(src: x.storage.pointer, weights: weight.storage.pointer, bias: bias?.storage.pointer, dst: y.storage.pointer)
         let inputs = [x, weight] + (bias.map { [$0] } ?? [])
         return record(y, op: op, inputs: inputs) { gy in
-            var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
-            if x.requiresGrad {
-                let t = Tensor(uninitializedShape: x.shape)
-                try plan.backwardData(diffDst: gy.storage.pointer, weights: weight.storage.pointer, diffSrc: t.storage.pointer)
-                gx = t
-            }
-            if weight.requiresGrad || (bias?.requiresGrad ?? false) {
-                let tw = Tensor(uninitializedShape: weight.shape)
-                let tb = bias.map { Tensor(uninitializedShape: $0.shape) }
-                try plan.backwardWeights(src: x.storage.pointer, diffDst: gy.storage.pointer,
-                                         diffWeights: tw.storage.pointer, diffBias: tb?.storage.pointer)
-                gw = weight.requiresGrad ? tw : nil
-                gb = (bias?.requiresGrad ?? false) ? tb : nil
-            }
-            return [gx, gw, gb]
+            let needBias = bias?.requiresGrad ?? false
+            let gx = x.requiresGrad ? Tensor(uninitializedShape: x.shape) : nil
+            let gw = weight.requiresGrad || needBias ? Tensor(uninitializedShape: weight.shape) : nil
+            let gb = gw != nil ? bias.map { Tensor(uninitializedShape: $0.shape) } : nil
+            try plan.backward(src: x.storage.pointer, diffDst: gy.storage.pointer, weights: weight.storage.pointer,
+                              diffSrc: gx?.storage.pointer, diffWeights: gw?.storage.pointer, diffBias: gb?.storage.pointer)
+            return [gx, weight.requiresGrad ? gw : nil, needBias ? gb : nil]
         }
     }
 }
