@@ -3,14 +3,15 @@ import PackageDescription
 
 /// moco: a Swift lab for Momentum Contrast.
 ///
-/// Dependencies point one way: executables -> MocoData -> MocoTensor -> CBLAS / CDNNL
-/// (system libraries). Later layers (MocoNN, Moco, MocoViz, MocoScript, MocoNotebook)
+/// Dependencies point one way: executables -> MocoNN, MocoData -> MocoTensor -> CBLAS /
+/// CDNNL / CZlib (system libraries). Later layers (Moco, MocoViz, MocoScript, MocoNotebook)
 /// stack on these.
 let package = Package(
     name: "moco",
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "MocoTensor", targets: ["MocoTensor"]),
+        .library(name: "MocoNN", targets: ["MocoNN"]),
         .library(name: "MocoData", targets: ["MocoData"]),
         .executable(name: "moco-bench", targets: ["MocoBench"]),
         .executable(name: "moco-engine-demo", targets: ["MocoEngineDemo"]),
@@ -21,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "MocoTensor", dependencies: ["CBLAS", "CDNNL"]),
         .executableTarget(name: "MocoBench", dependencies: ["MocoTensor", "CBLAS", "CDNNL"]),
+        .target(name: "MocoNN", dependencies: ["MocoTensor"]),
         .target(name: "MocoData", dependencies: ["MocoTensor", "CZlib"], resources: [.copy("Resources")]),
         .executableTarget(name: "MocoEngineDemo", dependencies: ["MocoTensor", "MocoData"]),
         .testTarget(
@@ -29,6 +31,11 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "MocoDataTests", dependencies: ["MocoData", "MocoTensor"]),
+        .testTarget(
+            name: "MocoNNTests",
+            dependencies: ["MocoNN", "MocoData", "MocoTensor"],
+            resources: [.copy("Fixtures")]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )

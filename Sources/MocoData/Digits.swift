@@ -12,12 +12,15 @@ public enum Digits {
         return (try all.subset(split.train), try all.subset(split.test))
     }
 
+    /// Where the bundled `digits.csv.gz` lies in this build.
+    public static var fileURL: URL? {
+        Bundle.module.url(forResource: "digits.csv", withExtension: "gz", subdirectory: "Resources")
+    }
+
     /// All 1,797 images in file order.
     public static func loadAll() throws -> LabeledImages {
         let name = "digits.csv.gz"
-        guard let url = Bundle.module.url(forResource: "digits.csv", withExtension: "gz", subdirectory: "Resources") else {
-            throw DataError(file: name, "the bundled resource is missing from this build")
-        }
+        guard let url = fileURL else { throw DataError(file: name, "the bundled resource is missing from this build") }
         let text = String(decoding: try Gzip.decompress(try Data(contentsOf: url), file: name), as: UTF8.self)
         var pixels: [Float] = []
         var labels: [Int] = []

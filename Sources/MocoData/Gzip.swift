@@ -2,14 +2,14 @@ import CZlib
 import Foundation
 
 /// gzip decompression through zlib.
-enum Gzip {
+public enum Gzip {
     /// Whether `data` starts with the gzip magic bytes.
-    static func isCompressed(_ data: Data) -> Bool {
+    public static func isCompressed(_ data: Data) -> Bool {
         data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B
     }
 
     /// The decompressed bytes of a complete gzip stream, or a `DataError` naming `file`.
-    static func decompress(_ data: Data, file: String) throws -> Data {
+    public static func decompress(_ data: Data, file: String) throws -> Data {
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw DataError(file: file, "zlib could not start decompressing")

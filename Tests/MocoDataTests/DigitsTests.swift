@@ -1,5 +1,5 @@
 import Foundation
-@testable import MocoData
+import MocoData
 import MocoTensor
 import Testing
 
@@ -19,7 +19,7 @@ struct DigitsTests {
     }
 
     @Test func refusesCorruptGzip() throws {
-        let url = try #require(Bundle.module.url(forResource: "digits.csv", withExtension: "gz", subdirectory: "Resources"))
+        let url = try #require(Digits.fileURL)
         let data = try Data(contentsOf: url)
         #expect(throws: DataError(file: "x.gz", "gzip data is truncated")) { try Gzip.decompress(data.prefix(1000), file: "x.gz") }
         var corrupt = data

@@ -1,0 +1,77 @@
+import MocoTensor
+
+/// `max(x, 0)` (`torch.nn.ReLU`).
+public final class ReLU: Module {
+    public var isTraining = true
+    public init() {}
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { x.relu() }
+    public func copy() -> Self { Self() }
+}
+
+/// Passes its input through (`torch.nn.Identity`).
+public final class Identity: Module {
+    public var isTraining = true
+    public init() {}
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { x }
+    public func copy() -> Self { Self() }
+}
+
+/// Flattens all dimensions after the first (`torch.nn.Flatten()`).
+public final class Flatten: Module {
+    public var isTraining = true
+    public init() {}
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { try x.flattened() }
+    public func copy() -> Self { Self() }
+}
+
+/// Max pooling (`torch.nn.MaxPool2d`).
+public final class MaxPool2d: Module {
+    public let kernel: Int, stride: Int, padding: Int
+    public var isTraining = true
+    public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
+        (self.kernel, self.stride, self.padding) = (kernel, stride ?? kernel, padding)
+    }
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { try Tensor.maxPool2d(x, kernel: kernel, stride: stride, padding: padding) }
+    public func copy() -> Self { Self(kernel: kernel, stride: stride, padding: padding) }
+}
+
+/// Average pooling (`torch.nn.AvgPool2d`, padding counted in the divisor).
+public final class AvgPool2d: Module {
+    public let kernel: Int, stride: Int, padding: Int
+    public var isTraining = true
+    public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
+        (self.kernel, self.stride, self.padding) = (kernel, stride ?? kernel, padding)
+    }
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { try Tensor.avgPool2d(x, kernel: kernel, stride: stride, padding: padding) }
+    public func copy() -> Self { Self(kernel: kernel, stride: stride, padding: padding) }
+}
+
+/// Global average pooling to `[N, C]` (`AdaptiveAvgPool2d(1)` then `Flatten`).
+public final class GlobalAvgPool: Module {
+    public var isTraining = true
+    public init() {}
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { try Tensor.globalAvgPool2d(x) }
+    public func copy() -> Self { Self() }
+}
+
+/// Children applied in order, named `0`, `1`, ... (`torch.nn.Sequential`).
+public final class Sequential: Module {
+    public let layers: [any Module]
+    public var isTraining = true
+
+    public init(_ layers: [any Module]) { self.layers = layers }
+
+    public var children: [(name: String, module: any Module)] {
+        layers.enumerated().map { (String($0.offset), $0.element) }
+    }
+
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        try layers.reduce(x) { try $1($0) }
+    }
+
+    public func copy() -> Self {
+        let c = Self(layers.map { $0.copy() })
+        c.isTraining = isTraining
+        return c
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import MocoNN
+import MocoTensor
+import Testing
+
+/// A committed fixture file of this test target.
+func fixtureURL(_ name: String) -> URL {
+    Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(name)
+}
+
+/// The tensors of a fixture file by name.
+func fixture(_ name: String) throws -> [String: StateTensor] {
+    let (tensors, _) = try SafeTensors.read(fixtureURL(name))
+    return Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.tensor) })
+}
+
+extension StateTensor {
+    var floatTensor: Tensor? { if case .float(let t) = self { return t } else { return nil } }
+}
+
+/// `max |a - b| / max |b|`.
+func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
+    let scale = max(b.scalars.map { abs($0) }.max() ?? 0, 1e-6)
+    return zip(a.scalars, b.scalars).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
+}
+
+/// A CIFAR-stem ResNet-18 at width 8 (3 -> 10 classes), the golden-test model.
+func smallResNet(seed: UInt64 = 0) throws -> ResNet {
+    var rng = RandomGenerator(seed: seed)
+    return try ResNet(depth: 18, width: 8, stem: .cifar, inputChannels: 3, classes: 10, using: &rng)
+}
