@@ -5,9 +5,14 @@ import MocoTensor
 /// or with `--json` one JSON object per line (the format of shared/bench/README.md).
 let usage = """
     usage: moco-bench engine [--json] [--reps N] [--batch N]
-      engine   sgemm (256, 512, 1024) against cblas_sgemm; conv 3x3 forward and backward at the
-               ResNet-18 CIFAR layer shapes (64x32x32, 128x16x16, 256x8x8, 512x4x4) against oneDNN
-               called directly. Threads: MOCO_THREADS (default: all cores).
+           moco-bench supervised [--json] [--steps N] [--rounds N] [--batch N] [--python PATH --shared DIR]
+      engine       sgemm (256, 512, 1024) against cblas_sgemm; conv 3x3 forward and backward at the
+                   ResNet-18 CIFAR layer shapes (64x32x32, 128x16x16, 256x8x8, 512x4x4) against oneDNN
+                   called directly.
+      supervised   a training step of ResNet-18 (widths 16 and 64, 32x32x3, batch 256) beside PyTorch
+                   running scripts/reference/supervised_step.py with PATH (a python with torch) and the
+                   models of DIR/moco_ref.py.
+    Threads: MOCO_THREADS (default: all cores).
     """
 
 var args = Array(CommandLine.arguments.dropFirst())
@@ -20,19 +25,30 @@ let json = args.contains("--json")
 args.removeAll { $0 == "--json" }
 let reps = option("--reps", default: 3)
 let batch = option("--batch", default: 256)
+let steps = option("--steps", default: 3)
+let rounds = option("--rounds", default: 2)
+func stringOption(_ name: String) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    defer { args.removeSubrange(i...(i + 1)) }
+    return args[i + 1]
+}
+let python = stringOption("--python")
+let shared = stringOption("--shared")
 
 func log(_ s: String) {
     FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
 }
 
-guard args.count == 1, args[0] == "engine" else {
+guard args.count == 1, ["engine", "supervised"].contains(args[0]) else {
     log(usage)
     exit(64)
 }
-log("moco-bench engine: \(Threads.count) threads, median of \(reps), batch \(batch)")
+log("moco-bench \(args[0]): \(Threads.count) threads, batch \(batch)")
 log(BenchRow.header)
 do {
-    let rows = try EngineSuite(reps: reps, batch: batch, sizes: [256, 512, 1024], log: log).run()
+    let rows = args[0] == "engine"
+        ? try EngineSuite(reps: reps, batch: batch, sizes: [256, 512, 1024], log: log).run()
+        : try SupervisedSuite(batch: batch, steps: steps, rounds: rounds, python: python, sharedBench: shared, log: log).run()
     if json {
         for r in rows { print(r.json) }
     } else {

@@ -114,6 +114,17 @@ struct TensorBasicsTests {
         #expect(x.isLeaf && !y.isLeaf && y.requiresGrad)
     }
 
+    /// The gradient of a reduction is broadcast back over a large input (a regression:
+    /// the broadcast once read a one-element placeholder as if it were full size).
+    @Test func largeReductionGradient() throws {
+        let x = try Tensor.ones([256, 512, 16]).requiringGrad()
+        try x.sum(axes: [2]).sum().backward()
+        #expect(x.grad?.scalars.allSatisfy { $0 == 1 } == true)
+        let e = try Tensor(shape: [2, 1], scalars: [3, 4]).expanded(to: [3, 2, 5])
+        #expect(e.scalars == [Float](repeating: 3, count: 5) + [Float](repeating: 4, count: 5)
+                + [Float](repeating: 3, count: 5) + [Float](repeating: 4, count: 5) + [Float](repeating: 3, count: 5) + [Float](repeating: 4, count: 5))
+    }
+
     @Test func detachAndNoGrad() throws {
         let x = try Tensor.ones([3]).requiringGrad()
         #expect(!x.detached().requiresGrad)

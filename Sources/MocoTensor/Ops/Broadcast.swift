@@ -66,6 +66,29 @@ extension Tensor {
         return out
     }
 
+    /// This tensor copied into the broadcast shape `target` (no autograd; `target` must be
+    /// a valid broadcast of `shape`).
+    func broadcastCopy(to target: [Int]) -> Tensor {
+        let out = Tensor(uninitializedShape: target)
+        let rank = target.count
+        let st = broadcastStrides(shape, rank: rank)
+        let inner = rank == 0 ? 1 : target[rank - 1], innerStride = rank == 0 ? 0 : st[rank - 1]
+        let rows = inner == 0 ? 0 : out.count / inner
+        let src = storage.pointer, dst = out.storage.pointer
+        Threads.parallelFor(rows, minChunk: Swift.max(1, elementwiseGrain / Swift.max(inner, 1))) { r in
+            for row in r {
+                var rem = row, off = 0
+                for d in stride(from: rank - 2, through: 0, by: -1) {
+                    off += (rem % target[d]) * st[d]
+                    rem /= target[d]
+                }
+                let o = dst + row * inner
+                for j in 0..<inner { o[j] = src[off + j * innerStride] }
+            }
+        }
+        return out
+    }
+
     /// Sums a broadcast gradient back to `shape` (the shape of the original operand).
     func sumToShape(_ target: [Int]) throws -> Tensor {
         if shape == target { return self }
@@ -84,8 +107,7 @@ extension Tensor {
         guard s == target else {
             throw TensorError("expand", "shape \(describe(shape)) cannot be expanded to \(describe(target))")
         }
-        let zero = Tensor(shape: target, storage: TensorStorage(count: 1, repeating: 0))
-        let y = try Tensor.broadcastMap(self, zero, op: "expand") { a, _ in a }
+        let y = broadcastCopy(to: target)
         let from = shape
         return Tensor.record(y, op: "expand", inputs: [self]) { g in [try g.sumToShape(from)] }
     }
