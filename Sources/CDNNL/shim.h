@@ -4,9 +4,13 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <stdint.h>
 
-// oneDNN on Debian is built with OpenMP; this sets its thread count.
+// oneDNN on Debian is built with OpenMP (libgomp). The engine sets its thread count and
+// runs its own parallel loops on the same OpenMP team, so the two never compete for cores.
 extern void omp_set_num_threads(int n);
 extern int omp_get_max_threads(void);
+extern int omp_get_thread_num(void);
+// libgomp's entry for `#pragma omp parallel num_threads(n)`: runs fn(data) on n threads.
+extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned int flags);
 
 static inline void moco_dims_copy(dnnl_dims_t out, int n, const int64_t *in) {
     for (int i = 0; i < n; i++) out[i] = in[i];

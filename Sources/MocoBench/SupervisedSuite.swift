@@ -10,6 +10,7 @@ struct SupervisedSuite {
     var batch: Int
     var steps: Int
     var rounds: Int
+    var widths: [Int]
     /// The Python of the reference venv and the folder holding `moco_ref.py`; nil skips the reference.
     var python: String?
     var sharedBench: String?
@@ -62,7 +63,7 @@ struct SupervisedSuite {
 
     func run() throws -> [BenchRow] {
         var rows: [BenchRow] = []
-        for width in [16, 64] {
+        for width in widths {
             var mine: [Double] = [], theirs: [Double] = []
             for _ in 0..<rounds {
                 if let r = try reference(width: width) { theirs.append(r) }

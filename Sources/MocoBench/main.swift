@@ -5,7 +5,7 @@ import MocoTensor
 /// or with `--json` one JSON object per line (the format of shared/bench/README.md).
 let usage = """
     usage: moco-bench engine [--json] [--reps N] [--batch N]
-           moco-bench supervised [--json] [--steps N] [--rounds N] [--batch N] [--python PATH --shared DIR]
+           moco-bench supervised [--json] [--steps N] [--rounds N] [--batch N] [--width W] [--python PATH --shared DIR]
       engine       sgemm (256, 512, 1024) against cblas_sgemm; conv 3x3 forward and backward at the
                    ResNet-18 CIFAR layer shapes (64x32x32, 128x16x16, 256x8x8, 512x4x4) against oneDNN
                    called directly.
@@ -27,6 +27,7 @@ let reps = option("--reps", default: 3)
 let batch = option("--batch", default: 256)
 let steps = option("--steps", default: 3)
 let rounds = option("--rounds", default: 2)
+let width = option("--width", default: 0)
 func stringOption(_ name: String) -> String? {
     guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
     defer { args.removeSubrange(i...(i + 1)) }
@@ -48,7 +49,7 @@ log(BenchRow.header)
 do {
     let rows = args[0] == "engine"
         ? try EngineSuite(reps: reps, batch: batch, sizes: [256, 512, 1024], log: log).run()
-        : try SupervisedSuite(batch: batch, steps: steps, rounds: rounds, python: python, sharedBench: shared, log: log).run()
+        : try SupervisedSuite(batch: batch, steps: steps, rounds: rounds, widths: width > 0 ? [width] : [16, 64], python: python, sharedBench: shared, log: log).run()
     if json {
         for r in rows { print(r.json) }
     } else {

@@ -1,6 +1,5 @@
 import CBLAS
 import CDNNL
-import Dispatch
 import Foundation
 
 /// The engine's one thread setting. It governs OpenBLAS, oneDNN (OpenMP) and the
@@ -47,24 +46,36 @@ public enum Threads {
     /// parallel when the work is large enough. The split depends only on `count`,
     /// `minChunk` and the thread count, never on timing.
     ///
+    /// The chunks run on libgomp's OpenMP threads, the same team oneDNN uses: a second
+    /// thread pool would fight OpenMP's spinning workers for the cores.
+    ///
     /// - Parameters:
     ///   - count: total number of items.
     ///   - minChunk: smallest number of items worth a thread.
     ///   - body: called with a half-open range of items; must only write its own items.
-    @inlinable
     public static func parallelFor(_ count: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
-        let threads = Threads.count
-        let chunks = min(threads, max(1, count / max(1, minChunk)))
+        let chunks = min(Threads.count, max(1, count / max(1, minChunk)))
         if chunks <= 1 || count <= 1 {
             if count > 0 { body(0..<count) }
             return
         }
         withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = count * c / chunks
-                let hi = count * (c + 1) / chunks
-                if lo < hi { body(lo..<hi) }
+            var job = ParallelJob(count: count, chunks: chunks, body: body)
+            withUnsafeMutablePointer(to: &job) { ptr in
+                GOMP_parallel({ raw in
+                    let job = raw!.assumingMemoryBound(to: ParallelJob.self).pointee
+                    let c = Int(omp_get_thread_num())
+                    let lo = job.count * c / job.chunks, hi = job.count * (c + 1) / job.chunks
+                    if lo < hi { job.body(lo..<hi) }
+                }, ptr, UInt32(chunks), 0)
             }
         }
     }
+}
+
+/// The work of one `parallelFor`, handed to the OpenMP threads.
+private struct ParallelJob {
+    let count: Int
+    let chunks: Int
+    let body: (Range<Int>) -> Void
 }
