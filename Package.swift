@@ -3,9 +3,9 @@ import PackageDescription
 
 /// moco: a Swift lab for Momentum Contrast.
 ///
-/// Dependencies point one way: executables -> MocoNN, MocoData -> MocoTensor -> CBLAS /
-/// CDNNL / CZlib (system libraries). Later layers (Moco, MocoViz, MocoScript, MocoNotebook)
-/// stack on these.
+/// Dependencies point one way: executables -> Moco (training, evaluation) -> MocoNN,
+/// MocoData -> MocoTensor -> CBLAS / CDNNL / CZlib (system libraries). Later layers
+/// (MocoViz, MocoScript, MocoNotebook) stack on these.
 let package = Package(
     name: "moco",
     platforms: [.macOS(.v13)],
@@ -13,8 +13,9 @@ let package = Package(
         .library(name: "MocoTensor", targets: ["MocoTensor"]),
         .library(name: "MocoNN", targets: ["MocoNN"]),
         .library(name: "MocoData", targets: ["MocoData"]),
+        .library(name: "Moco", targets: ["Moco"]),
         .executable(name: "moco-bench", targets: ["MocoBench"]),
-        .executable(name: "moco-engine-demo", targets: ["MocoEngineDemo"]),
+        .executable(name: "moco-demo", targets: ["MocoDemo"]),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -24,7 +25,8 @@ let package = Package(
         .executableTarget(name: "MocoBench", dependencies: ["MocoNN", "MocoTensor", "CBLAS", "CDNNL"]),
         .target(name: "MocoNN", dependencies: ["MocoTensor"]),
         .target(name: "MocoData", dependencies: ["MocoTensor", "CZlib"], resources: [.copy("Resources")]),
-        .executableTarget(name: "MocoEngineDemo", dependencies: ["MocoTensor", "MocoData"]),
+        .target(name: "Moco", dependencies: ["MocoNN", "MocoData", "MocoTensor"]),
+        .executableTarget(name: "MocoDemo", dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor"]),
         .testTarget(
             name: "MocoTensorTests",
             dependencies: ["MocoTensor"],
@@ -34,6 +36,11 @@ let package = Package(
         .testTarget(
             name: "MocoNNTests",
             dependencies: ["MocoNN", "MocoData", "MocoTensor"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "MocoTests",
+            dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor"],
             resources: [.copy("Fixtures")]
         ),
     ],

@@ -72,6 +72,11 @@ struct TensorBasicsTests {
         #expect(abs(try big.logsumexp(axes: [1]).item() - (1000 + 0.693147)) < 1e-3)
     }
 
+    @Test func reluKeepsNaN() throws {
+        let y = try Tensor(shape: [3], scalars: [-1, .nan, 2]).relu().scalars
+        #expect(y[0] == 0 && y[1].isNaN && y[2] == 2)
+    }
+
     @Test func comparisonsAndWhere() throws {
         let a = try Tensor(shape: [3], scalars: [1, 2, 3]), b = Tensor(2)
         #expect(try a.lt(b).scalars == [1, 0, 0])

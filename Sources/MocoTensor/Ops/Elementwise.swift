@@ -57,9 +57,10 @@ extension Tensor {
         }
     }
 
-    /// `max(x, 0)`; its gradient at 0 is 0.
+    /// `max(x, 0)`; its gradient at 0 is 0. NaN stays NaN, as in PyTorch, so a diverged
+    /// value is never hidden.
     public func relu() -> Tensor {
-        let y = map { $0 > 0 ? $0 : 0 }
+        let y = map { $0 < 0 ? 0 : $0 }
         return Tensor.record(y, op: "relu", inputs: [self]) { g in [g.zipMap(y) { $1 > 0 ? $0 : 0 }] }
     }
 

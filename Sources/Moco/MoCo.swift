@@ -1,0 +1,123 @@
+import Foundation
+import MocoNN
+import MocoTensor
+
+/// What one training step measured.
+public struct StepMetrics: Equatable, Sendable {
+    /// InfoNCE loss.
+    public var loss: Float
+    /// Fraction of queries whose positive key scored highest (contrastive top-1).
+    public var top1: Float
+    /// Mean cosine similarity of each query with its positive key.
+    public var positive: Float
+    /// Mean cosine similarity of the queries with the negatives.
+    public var negative: Float
+    /// Learning rate and key-encoder momentum used by the step.
+    public var lr: Float
+    public var momentum: Float
+    /// Fraction of the queue holding real keys after the step.
+    public var queueFill: Float
+}
+
+/// MoCo v1/v2 (He et al. 2020; Chen et al. 2020) as facebookresearch/moco's builder.py
+/// with the CIFAR-10 demo's single-device conventions: a query encoder trained by
+/// back-propagation, a key encoder that follows it by EMA (updated before the key forward),
+/// a FIFO queue of keys, logits `[q.k+, q.queue] / T` and cross-entropy to the positive.
+/// Shuffle-BN is emulated on one device by permuting the key batch before the key encoder
+/// (whose split batch norm then normalises different sub-batches) and restoring the order.
+public final class MoCo {
+    public let query: any Encoder
+    public let key: any Encoder
+    public var queue: KeyQueue
+    /// Softmax temperature `T`.
+    public var temperature: Float
+    /// Also compute the loss with the views swapped (keys of both views are enqueued once).
+    public var symmetric: Bool
+    /// Whether the key batch is shuffled before the key encoder (shuffle-BN emulation).
+    public var shuffleKeys: Bool
+    private var shuffleRNG: RandomGenerator
+
+    /// - Parameters:
+    ///   - encoder: the query encoder, with its head in `fc`; the key encoder is a deep copy.
+    ///   - queueSize: `K`, the number of negatives.
+    public init(encoder: any Encoder, queueSize: Int, temperature: Float = 0.2, symmetric: Bool = false,
+                shuffleKeys: Bool = true, using rng: inout RandomGenerator) throws {
+        guard temperature > 0 else { throw TensorError("moco", "temperature must be positive, got \(temperature)") }
+        query = encoder
+        key = encoder.copy()
+        for p in key.parameters() { p.requiresGrad = false }
+        var queueRNG = rng.stream("queue")
+        queue = try KeyQueue(dim: try Self.outputDimension(of: encoder), capacity: queueSize, using: &queueRNG)
+        shuffleRNG = rng.stream("shuffle-bn")
+        (self.temperature, self.symmetric, self.shuffleKeys) = (temperature, symmetric, shuffleKeys)
+    }
+
+    /// The width of the head's output (the key dimension).
+    static func outputDimension(of encoder: any Encoder) throws -> Int {
+        if let fc = encoder.fc as? Linear { return fc.outFeatures }
+        if let seq = encoder.fc as? Sequential, let last = seq.layers.last(where: { $0 is Linear }) as? Linear { return last.outFeatures }
+        throw TensorError("moco", "the encoder's head must end with a linear layer")
+    }
+
+    /// Normalised keys for `images`, computed by the key encoder without gradient, in the
+    /// order of `images` (shuffled through the encoder when `shuffleKeys`).
+    func keys(_ images: Tensor) throws -> Tensor {
+        try withoutGrad {
+            let n = images.shape[0]
+            guard shuffleKeys else { return try key(images).l2Normalized(axis: 1) }
+            let perm = shuffleRNG.permutation(n)
+            var inverse = [Int](repeating: 0, count: n)
+            for (i, p) in perm.enumerated() { inverse[p] = i }
+            let k = try key(images.indexSelect(axis: 0, perm)).l2Normalized(axis: 1)
+            return try k.indexSelect(axis: 0, inverse)
+        }
+    }
+
+    /// InfoNCE logits `[N, 1 + K]` for normalised queries and keys `[N, dim]`: the positive
+    /// `q.k` first, then `q` against every queued key, all divided by `T`; with the means of
+    /// the positive and negative cosine similarities.
+    public func infoNCELogits(query q: Tensor, key k: Tensor) throws -> (logits: Tensor, positive: Float, negative: Float) {
+        let pos = try (q * k).sum(axes: [1], keepdims: true)
+        let neg = try q.matmul(queue.keys)
+        let logits = try Tensor.concat([pos, neg], axis: 1) / temperature
+        return (logits, try pos.mean().item(), try neg.mean().item())
+    }
+
+    /// The loss of one step on two views of a batch, without changing any state except
+    /// the key encoder's EMA (done first, as in builder.py), the encoders' BN running
+    /// statistics and the shuffle generator. Call `enqueue` with the returned keys once the
+    /// loss is known to be finite.
+    public func loss(_ viewQ: Tensor, _ viewK: Tensor, momentum m: Float) throws -> (loss: Tensor, keys: Tensor, metrics: StepMetrics) {
+        guard viewQ.shape == viewK.shape else {
+            throw TensorError("moco", "views of shapes \(viewQ.shape) and \(viewK.shape) differ")
+        }
+        try key.emaUpdate(from: query, momentum: m)
+        let q = try query(viewQ).l2Normalized(axis: 1)
+        let k = try keys(viewK)
+        var (logits, pos, neg) = try infoNCELogits(query: q, key: k)
+        let labels = [Int](repeating: 0, count: q.shape[0])
+        var loss = try Tensor.crossEntropy(logits, labels: labels)
+        var enqueued = k
+        if symmetric {
+            let q2 = try query(viewK).l2Normalized(axis: 1)
+            let k2 = try keys(viewQ)
+            let (logits2, pos2, neg2) = try infoNCELogits(query: q2, key: k2)
+            loss = try loss + Tensor.crossEntropy(logits2, labels: labels)
+            logits = try Tensor.concat([logits, logits2])
+            (pos, neg) = ((pos + pos2) / 2, (neg + neg2) / 2)
+            enqueued = try Tensor.concat([k, k2])
+        }
+        let top1 = try logits.detached().argmax(axis: 1).scalars.filter { $0 == 0 }.count
+        let metrics = StepMetrics(loss: try loss.item(), top1: Float(top1) / Float(logits.shape[0]), positive: pos, negative: neg,
+                                  lr: 0, momentum: m, queueFill: 0)
+        return (loss, enqueued, metrics)
+    }
+
+    /// Adds a step's keys to the queue.
+    public func enqueue(_ keys: Tensor) throws { try queue.enqueue(keys) }
+
+    /// Changes the queue size between training calls, keeping the newest keys.
+    public func resizeQueue(to size: Int, using rng: inout RandomGenerator) throws {
+        try queue.resize(to: size, using: &rng)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import MocoData
+import MocoNN
+import MocoTensor
+
+/// Why training stopped early.
+public struct TrainingStopped: Error, CustomStringConvertible {
+    /// Global step (0-based) whose loss was not finite, or where cancellation was seen.
+    public let step: Int
+    public let reason: String
+    /// Metrics of the last good step, if any.
+    public let lastGood: StepMetrics?
+    public var description: String { "training stopped at step \(step): \(reason)" }
+}
+
+/// When the learning-rate schedule is evaluated.
+public enum LRUpdate: Sendable {
+    /// Every step, at the fractional epoch.
+    case perStep
+    /// Once at the start of each epoch, at the 1-based epoch number (the CIFAR-10 MoCo demo's
+    /// convention: `lr * 0.5 * (1 + cos(pi * e / E))` for `e = 1...E`).
+    case perEpoch
+}
+
+/// Progress reported after every step.
+public struct Progress: Sendable {
+    public let epoch: Int
+    public let step: Int
+    public let stepsPerEpoch: Int
+    public let metrics: StepMetrics
+}
+
+/// Trains a MoCo model on a view loader: per step the lr and momentum come from their
+/// schedules, the loss is computed, checked to be finite, back-propagated, and the
+/// optimizer steps; the keys are then enqueued. A non-finite loss stops training with the
+/// step and the last good metrics, leaving the model as before that step.
+public final class MoCoTrainer {
+    public let model: MoCo
+    public let optimizer: any Optimizer
+    public var lr: Schedule
+    public var lrUpdate: LRUpdate
+    public var momentum: Schedule
+    public let loader: ViewLoader
+    /// Every step's metrics so far.
+    public private(set) var history: [StepMetrics] = []
+    /// kNN accuracy after each epoch with a monitor, as (epoch, accuracy).
+    public private(set) var knnHistory: [(epoch: Int, accuracy: Double)] = []
+    /// Epochs completed.
+    public private(set) var epoch = 0
+    /// Set from any thread to stop at the next step boundary.
+    public var cancelRequested: Bool {
+        get { cancelLock.withLock { cancelFlag } }
+        set { cancelLock.withLock { cancelFlag = newValue } }
+    }
+    private let cancelLock = NSLock()
+    private var cancelFlag = false
+
+    public init(model: MoCo, optimizer: any Optimizer, loader: ViewLoader, lr: Schedule, lrUpdate: LRUpdate = .perStep,
+                momentum: Schedule) throws {
+        guard loader.pipelines.count == 2 else { throw TensorError("train", "MoCo needs a loader with two views") }
+        (self.model, self.optimizer, self.loader, self.lr, self.lrUpdate, self.momentum) = (model, optimizer, loader, lr, lrUpdate, momentum)
+    }
+
+    /// Trains `epochs` more epochs. With a monitor, kNN accuracy is measured after each.
+    public func train(epochs: Int, monitor: (train: LabeledImages, test: LabeledImages, classifier: KNNClassifier)? = nil,
+                      progress: ((Progress) -> Void)? = nil) throws {
+        let steps = loader.batchesPerEpoch
+        for _ in 0..<epochs {
+            let order = loader.order(epoch: epoch)
+            for b in 0..<steps {
+                let global = epoch * steps + b
+                if cancelRequested {
+                    cancelRequested = false
+                    throw TrainingStopped(step: global, reason: "cancelled", lastGood: history.last)
+                }
+                let t = Double(epoch) + Double(b) / Double(steps)
+                let lrValue = Float(lrUpdate == .perStep ? lr.value(atEpoch: t) : lr.value(atEpoch: Double(epoch + 1)))
+                let m = Float(momentum.value(atEpoch: t))
+                let batch = try loader.batch(epoch: epoch, index: b, order: order)
+                // Values are copy-on-write: the snapshot costs nothing unless the step changes them.
+                let keyState = model.key.stateDict()
+                let queryBuffers = model.query.namedBuffers().map(\.buffer.value)
+                let (loss, keys, metrics) = try model.loss(batch.views[0], batch.views[1], momentum: m)
+                guard metrics.loss.isFinite else {
+                    try model.key.loadStateDict(keyState)
+                    for (b, v) in zip(model.query.namedBuffers(), queryBuffers) { b.buffer.value = v }
+                    throw TrainingStopped(step: global, reason: "the loss is \(metrics.loss)", lastGood: history.last)
+                }
+                optimizer.lr = lrValue
+                optimizer.zeroGrad()
+                try loss.backward()
+                try optimizer.step()
+                try model.enqueue(keys)
+                var m2 = metrics
+                m2.lr = lrValue
+                m2.queueFill = Float(model.queue.filled) / Float(model.queue.capacity)
+                history.append(m2)
+                progress?(Progress(epoch: epoch, step: b, stepsPerEpoch: steps, metrics: m2))
+            }
+            epoch += 1
+            if let monitor {
+                knnHistory.append((epoch, try knnAccuracy(model.query, train: monitor.train, test: monitor.test, classifier: monitor.classifier)))
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Moco
+import MocoData
+import MocoNN
+import MocoTensor
+import Testing
+
+@Suite("MoCo")
+struct MoCoTests {
+    /// builder.py's logits and loss for a fixed batch and queue (PyTorch fixture).
+    @Test func infoNCEMatchesPyTorch() throws {
+        let f = try mocoFixture()
+        let model = try smallMoCo(dim: 8, queue: 16)
+        model.queue = try KeyQueue(keys: try #require(f["queue"]), pointer: 0, filled: 16)
+        let qRaw = try #require(f["q_raw"]).requiringGrad()
+        let (logits, _, _) = try model.infoNCELogits(query: qRaw.l2Normalized(axis: 1), key: try #require(f["k"]))
+        #expect(maxDifference(logits, try #require(f["logits"])) < 1e-4)
+        let loss = try Tensor.crossEntropy(logits, labels: [0, 0, 0, 0])
+        #expect(abs(try loss.item() - (try #require(f["loss"])).scalars[0]) < 1e-5)
+        try loss.backward()
+        #expect(maxDifference(try #require(qRaw.grad), try #require(f["grad_q_raw"])) < 1e-5)
+    }
+
+    /// Shuffling the key batch and restoring the order changes nothing when the key
+    /// encoder's output does not depend on the batch composition (eval-mode BN).
+    @Test func shuffleAndUnshuffleAreInverse() throws {
+        let model = try smallMoCo()
+        model.key.eval()
+        var rng = RandomGenerator(seed: 5)
+        let x = try Tensor.randn([6, 1, 8, 8], using: &rng)
+        let plain = try withoutGrad { try model.key(x).l2Normalized(axis: 1) }
+        let (_, keys, _) = try model.loss(x, x, momentum: 1)
+        #expect(maxDifference(keys, plain) < 1e-6)
+    }
+
+    @Test func keyEncoderFollowsByEMAAndGetsNoGradient() throws {
+        let model = try smallMoCo()
+        #expect(model.key.parameters().allSatisfy { !$0.requiresGrad })
+        #expect(model.query.parameters().allSatisfy { $0.requiresGrad })
+        var rng = RandomGenerator(seed: 6)
+        try model.query.parameters()[0].update(Tensor.randn(model.query.parameters()[0].value.shape, using: &rng))
+        let k0 = model.key.parameters()[0].value.scalars, q0 = model.query.parameters()[0].value.scalars
+        let x = try Tensor.randn([4, 1, 8, 8], using: &rng)
+        let (loss, _, metrics) = try model.loss(x, x, momentum: 0.9)
+        for (i, v) in model.key.parameters()[0].value.scalars.enumerated() { #expect(abs(v - (0.9 * k0[i] + 0.1 * q0[i])) < 1e-6) }
+        try loss.backward()
+        #expect(model.key.parameters().allSatisfy { $0.grad == nil })
+        #expect(metrics.momentum == 0.9 && metrics.top1 >= 0 && metrics.top1 <= 1)
+    }
+
+    @Test func symmetricLossEnqueuesBothViews() throws {
+        let model = try smallMoCo()
+        model.symmetric = true
+        var rng = RandomGenerator(seed: 7)
+        let (_, keys, _) = try model.loss(try Tensor.randn([4, 1, 8, 8], using: &rng), try Tensor.randn([4, 1, 8, 8], using: &rng), momentum: 0.99)
+        #expect(keys.shape == [8, 8])
+    }
+}
+
+/// Short runs on the bundled digits (the W1 recipe at fewer epochs).
+@Suite("MoCo training on digits", .serialized)
+struct TrainingTests {
+    func trainer(epochs: Int, seed: UInt64 = 0, lr: Double = 0.06) throws -> (MoCoTrainer, ConvNet) {
+        let root = RandomGenerator(seed: seed)
+        var initRNG = root.stream("init")
+        let encoder = try ConvNet(channels: [32, 64, 128], inputChannels: 1, classes: 64, norm: .splitBatchNorm(splits: 8), using: &initRNG)
+        encoder.fc = try Heads.v2(128, dim: 64, using: &initRNG)
+        var mocoRNG = root.stream("moco")
+        let model = try MoCo(encoder: encoder, queueSize: 1024, using: &mocoRNG)
+        let views = try Presets.digits()
+        let (train, _) = try Digits.load()
+        let loader = try ViewLoader(images: train.images, batchSize: 256, pipelines: [views, views], seed: root.stream("data"))
+        let sgd = try SGD(encoder.parameters(), lr: Float(lr), momentum: 0.9, weightDecay: 5e-4)
+        return (try MoCoTrainer(model: model, optimizer: sgd, loader: loader, lr: .cosine(lr, epochs: Double(epochs)),
+                                lrUpdate: .perEpoch, momentum: .constant(0.99)), encoder)
+    }
+
+    /// kNN (k 200) rises well above the randomly initialised encoder's.
+    @Test func knnAccuracyRises() throws {
+        let (train, test) = try Digits.load()
+        let (t, encoder) = try trainer(epochs: 10)
+        let knn = try KNNClassifier(k: 200, t: 0.1)
+        let before = try knnAccuracy(encoder, train: train, test: test, classifier: knn)
+        try t.train(epochs: 10, monitor: (train, test, knn))
+        let after = try #require(t.knnHistory.last?.accuracy)
+        #expect(after >= before + 0.04, "kNN \(before) -> \(after)")
+        #expect(after >= 0.88)
+        #expect(t.history.count == 50 && t.history.last!.queueFill == 1)
+        #expect(t.history.allSatisfy { $0.loss.isFinite })
+    }
+
+    /// Same seed, same losses; one thread or two, same batches.
+    @Test func deterministicForASeed() throws {
+        let (a, _) = try trainer(epochs: 1), (b, _) = try trainer(epochs: 1)
+        try a.train(epochs: 1)
+        try b.train(epochs: 1)
+        #expect(a.history == b.history)
+        let loader = a.loader
+        let order = loader.order(epoch: 3)
+        let saved = Threads.count
+        Threads.count = 1
+        let one = try loader.batch(epoch: 3, index: 2, order: order)
+        Threads.count = 2
+        let two = try loader.batch(epoch: 3, index: 2, order: order)
+        Threads.count = saved
+        #expect(one.views[0].scalars == two.views[0].scalars && one.views[1].scalars == two.views[1].scalars)
+        #expect(one.views[0].scalars != one.views[1].scalars)
+    }
+
+    /// A diverged run (here: a query weight turned NaN after one epoch) stops with the
+    /// step number and the last good metrics, keeping the state from before that step.
+    @Test func nonFiniteLossStopsAndKeepsTheState() throws {
+        let (t, encoder) = try trainer(epochs: 2)
+        try t.train(epochs: 1)
+        let w = encoder.fc.parameters()[0]
+        try w.update(w.value * Float.nan)
+        let keyState = t.model.key.stateDict(), queryBuffers = t.model.query.stateDict().filter { $0.name.contains("running") }
+        let queue = t.model.queue
+        do {
+            try t.train(epochs: 1)
+            Issue.record("training should have stopped")
+        } catch let stop as TrainingStopped {
+            #expect(stop.step == 5 && stop.reason == "the loss is nan" && stop.description == "training stopped at step 5: the loss is nan")
+            #expect(t.history.count == 5 && stop.lastGood == t.history.last)
+            #expect(zip(t.model.key.stateDict(), keyState).allSatisfy { $0.tensor == $1.tensor })
+            #expect(zip(t.model.query.stateDict().filter { $0.name.contains("running") }, queryBuffers).allSatisfy { $0.tensor == $1.tensor })
+            #expect(t.model.queue.keys.scalars == queue.keys.scalars && t.model.queue.pointer == queue.pointer)
+        }
+    }
+
+    /// Cancelling stops at the next step boundary; training then continues.
+    @Test func cancelAndContinue() throws {
+        let (t, _) = try trainer(epochs: 2)
+        do {
+            try t.train(epochs: 2) { p in if p.step == 1 { t.cancelRequested = true } }
+            Issue.record("training should have been cancelled")
+        } catch let stop as TrainingStopped {
+            #expect(stop.step == 2 && stop.reason == "cancelled" && t.history.count == 2)
+        }
+        #expect(t.model.queue.filled == 512)
+    }
+}
