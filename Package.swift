@@ -22,7 +22,7 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "MocoTensor", dependencies: ["CBLAS", "CDNNL"]),
-        .executableTarget(name: "MocoBench", dependencies: ["MocoNN", "MocoTensor", "CBLAS", "CDNNL"]),
+        .executableTarget(name: "MocoBench", dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor", "CBLAS", "CDNNL"]),
         .target(name: "MocoNN", dependencies: ["MocoTensor"]),
         .target(name: "MocoData", dependencies: ["MocoTensor", "CZlib"], resources: [.copy("Resources")]),
         .target(name: "Moco", dependencies: ["MocoNN", "MocoData", "MocoTensor"]),

@@ -5,10 +5,13 @@ import MocoTensor
 /// or with `--json` one JSON object per line (the format of shared/bench/README.md).
 let usage = """
     usage: moco-bench engine [--json] [--reps N] [--batch N]
+           moco-bench moco [--json] [--steps N] [--batch N] [--workloads W1,W3] [--torchref PATH]
            moco-bench supervised [--json] [--steps N] [--rounds N] [--batch N] [--width W] [--python PATH --shared DIR]
       engine       sgemm (256, 512, 1024) against cblas_sgemm; conv 3x3 forward and backward at the
                    ResNet-18 CIFAR layer shapes (64x32x32, 128x16x16, 256x8x8, 512x4x4) against oneDNN
                    called directly.
+      moco         the MoCo v2 step of W1 (digits convnet), W2 (ResNet-18), W3 (ResNet-18 width 16)
+                   against torchref --steps-only (shared/bench/README.md), in one run.
       supervised   a training step of ResNet-18 (widths 16 and 64, 32x32x3, batch 256) beside PyTorch
                    running scripts/reference/supervised_step.py with PATH (a python with torch) and the
                    models of DIR/moco_ref.py.
@@ -16,6 +19,11 @@ let usage = """
     """
 
 var args = Array(CommandLine.arguments.dropFirst())
+// The child side of the sgemm comparison (see RawSGEMM); it never touches the engine's threads.
+if args.count == 3, args[0] == "raw-sgemm", let n = Int(args[1]), let reps = Int(args[2]) {
+    print(RawSGEMM.run(n: n, reps: reps))
+    exit(0)
+}
 func option(_ name: String, default value: Int) -> Int {
     guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]), v > 0 else { return value }
     args.removeSubrange(i...(i + 1))
@@ -34,13 +42,15 @@ func stringOption(_ name: String) -> String? {
     return args[i + 1]
 }
 let python = stringOption("--python")
+let torchref = stringOption("--torchref")
+let workloads = stringOption("--workloads")?.split(separator: ",").map(String.init) ?? ["W1", "W2", "W3"]
 let shared = stringOption("--shared")
 
 func log(_ s: String) {
     FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
 }
 
-guard args.count == 1, ["engine", "supervised"].contains(args[0]) else {
+guard args.count == 1, ["engine", "supervised", "moco"].contains(args[0]) else {
     log(usage)
     exit(64)
 }
@@ -49,6 +59,8 @@ log(BenchRow.header)
 do {
     let rows = args[0] == "engine"
         ? try EngineSuite(reps: reps, batch: batch, sizes: [256, 512, 1024], log: log).run()
+        : args[0] == "moco"
+        ? try MocoSuite(ids: workloads, steps: steps, batch: batch, torchref: torchref, log: log).run()
         : try SupervisedSuite(batch: batch, steps: steps, rounds: rounds, widths: width > 0 ? [width] : [16, 64], python: python, sharedBench: shared, log: log).run()
     if json {
         for r in rows { print(r.json) }

@@ -2,8 +2,8 @@ import CBLAS
 import CDNNL
 import Foundation
 
-/// The engine's one thread setting. It governs OpenBLAS, oneDNN (OpenMP) and the
-/// engine's own parallel loops together.
+/// The engine's one thread setting. It governs oneDNN (OpenMP), the engine's own parallel
+/// loops and GEMM (OpenBLAS called on blocks over the same OpenMP threads) together.
 ///
 /// The initial value comes from the environment variable `MOCO_THREADS` (default:
 /// all cores). Work is always split into the same chunks for a given thread count,
@@ -30,7 +30,7 @@ public enum Threads {
     static func ensureConfigured() { _ = current }
 
     /// `MOCO_THREADS` when it is a positive integer, else the number of active cores.
-    static func fromEnvironment() -> Int {
+    public static func fromEnvironment() -> Int {
         if let s = ProcessInfo.processInfo.environment["MOCO_THREADS"], let n = Int(s), n > 0 {
             return n
         }
@@ -38,7 +38,8 @@ public enum Threads {
     }
 
     private static func apply(_ n: Int) {
-        openblas_set_num_threads(Int32(n))
+        // OpenBLAS stays single-threaded: GEMMs are split over the OpenMP team instead.
+        openblas_set_num_threads(1)
         omp_set_num_threads(Int32(n))
     }
 

@@ -1,0 +1,115 @@
+import Foundation
+import Moco
+import MocoData
+import MocoNN
+import MocoTensor
+
+/// The MoCo v2 training step of the workloads W1-W3 (shared/bench/README.md) against
+/// `torchref --steps-only` in the same run: both encoders' forwards, backward, SGD, EMA and
+/// enqueue, on two fixed pre-built batch pairs (augmentation excluded).
+struct MocoSuite {
+    struct Workload {
+        let id: String, dataset: String, arch: String, queue: Int, dim: Int
+    }
+
+    static let workloads = [
+        Workload(id: "W1", dataset: "digits", arch: "convnet-small", queue: 1024, dim: 64),
+        Workload(id: "W2", dataset: "synthetic32", arch: "resnet18", queue: 4096, dim: 128),
+        Workload(id: "W3", dataset: "synthetic32", arch: "resnet18-w16", queue: 4096, dim: 128),
+    ]
+
+    var ids: [String]
+    var steps: Int
+    var batch: Int
+    /// `torchref`, or nil to skip the reference.
+    var torchref: String?
+    var log: (String) -> Void
+
+    func encoder(_ w: Workload, using rng: inout RandomGenerator) throws -> any Encoder {
+        switch w.arch {
+        case "convnet-small":
+            let e = try ConvNet(channels: [32, 64, 128], inputChannels: 1, classes: w.dim, norm: .splitBatchNorm(splits: 8), using: &rng)
+            e.fc = try Heads.v2(128, dim: w.dim, using: &rng)
+            return e
+        default:
+            let width = w.arch == "resnet18" ? 64 : 16
+            let e = try ResNet(depth: 18, width: width, stem: .cifar, inputChannels: 3, classes: w.dim, norm: .splitBatchNorm(splits: 8), using: &rng)
+            e.fc = try Heads.v2(width * 8, dim: w.dim, using: &rng)
+            return e
+        }
+    }
+
+    /// Our median step time in seconds.
+    func ours(_ w: Workload) throws -> Double {
+        var rng = RandomGenerator(seed: 0)
+        let enc = try encoder(w, using: &rng)
+        let model = try MoCo(encoder: enc, queueSize: w.queue, using: &rng)
+        let sgd = try SGD(enc.parameters(), lr: 0.06, momentum: 0.9, weightDecay: 5e-4)
+        var pairs: [(Tensor, Tensor)] = []
+        if w.dataset == "digits" {
+            let (train, _) = try Digits.load()
+            let views = try Presets.digits()
+            let loader = try ViewLoader(images: train.images, batchSize: batch, pipelines: [views, views], seed: rng.stream("data"))
+            let order = loader.order(epoch: 0)
+            for j in 0..<2 {
+                let b = try loader.batch(epoch: 0, index: j, order: order)
+                pairs.append((b.views[0], b.views[1]))
+            }
+        } else {
+            for _ in 0..<2 {
+                pairs.append((try Tensor.randn([batch, 3, 32, 32], using: &rng), try Tensor.randn([batch, 3, 32, 32], using: &rng)))
+            }
+        }
+        func step(_ s: Int) throws {
+            let (loss, keys, _) = try model.loss(pairs[s % 2].0, pairs[s % 2].1, momentum: 0.99)
+            sgd.zeroGrad()
+            try loss.backward()
+            try sgd.step()
+            try model.enqueue(keys)
+        }
+        for s in 0..<2 { try step(s) }
+        var times: [Double] = []
+        for s in 0..<steps { times.append(try seconds { try step(s) }) }
+        times.sort()
+        return times[times.count / 2]
+    }
+
+    /// PyTorch's median step time from `torchref --steps-only`.
+    func reference(_ w: Workload) throws -> Double? {
+        guard let torchref else { return nil }
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("moco-ref-\(UUID()).json")
+        defer { try? FileManager.default.removeItem(at: json) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: torchref)
+        p.arguments = ["--steps-only", String(steps), "--arch", w.arch, "--dataset", w.dataset, "--batch", String(batch),
+                       "--queue", String(w.queue), "--dim", String(w.dim), "--threads", String(Threads.count), "--json", json.path]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any],
+              let step = obj["step"] as? [String: Any], let med = step["median_step_s"] as? Double else {
+            throw TensorError("bench", "torchref failed for \(w.id) (exit \(p.terminationStatus))")
+        }
+        return med
+    }
+
+    func run() throws -> [BenchRow] {
+        var rows: [BenchRow] = []
+        for w in Self.workloads where ids.contains(w.id) {
+            let theirs = try reference(w)
+            let mine = try ours(w)
+            let rate = Double(batch) / mine
+            guard let theirs else {
+                log("\(w.id): ours \(String(format: "%.1f", rate)) images/s (no PyTorch reference)")
+                continue
+            }
+            rows.append(BenchRow(workload: w.id, unit: "images/s", ours: rate, reference: Double(batch) / theirs,
+                                 referenceName: "torchref --steps-only", higherIsBetter: true))
+            log(rows.last!.line)
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        log("peak memory (ours, resident): \(usage.ru_maxrss / 1024) MiB")
+        return rows
+    }
+}
