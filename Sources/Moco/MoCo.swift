@@ -35,7 +35,7 @@ public final class MoCo {
     public var symmetric: Bool
     /// Whether the key batch is shuffled before the key encoder (shuffle-BN emulation).
     public var shuffleKeys: Bool
-    private var shuffleRNG: RandomGenerator
+    var shuffleRNG: RandomGenerator
 
     /// - Parameters:
     ///   - encoder: the query encoder, with its head in `fc`; the key encoder is a deep copy.

@@ -40,13 +40,13 @@ public final class MoCoTrainer {
     public var lr: Schedule
     public var lrUpdate: LRUpdate
     public var momentum: Schedule
-    public let loader: ViewLoader
+    public internal(set) var loader: ViewLoader
     /// Every step's metrics so far.
-    public private(set) var history: [StepMetrics] = []
+    public internal(set) var history: [StepMetrics] = []
     /// kNN accuracy after each epoch with a monitor, as (epoch, accuracy).
-    public private(set) var knnHistory: [(epoch: Int, accuracy: Double)] = []
+    public internal(set) var knnHistory: [(epoch: Int, accuracy: Double)] = []
     /// Epochs completed.
-    public private(set) var epoch = 0
+    public internal(set) var epoch = 0
     /// Set from any thread to stop at the next step boundary.
     public var cancelRequested: Bool {
         get { cancelLock.withLock { cancelFlag } }

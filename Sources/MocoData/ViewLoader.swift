@@ -30,6 +30,15 @@ public struct ViewLoader {
         (self.images, self.batchSize, self.pipelines, self.seed) = (images, batchSize, pipelines, seed)
     }
 
+    /// The same loader drawing from another seed (to restore a checkpoint's data streams).
+    public func withSeed(_ seed: RandomGenerator) -> ViewLoader {
+        ViewLoader(images: images, batchSize: batchSize, pipelines: pipelines, validatedSeed: seed)
+    }
+
+    private init(images: Tensor, batchSize: Int, pipelines: [any Augmentation], validatedSeed seed: RandomGenerator) {
+        (self.images, self.batchSize, self.pipelines, self.seed) = (images, batchSize, pipelines, seed)
+    }
+
     /// Full batches per epoch (the remainder is dropped).
     public var batchesPerEpoch: Int { images.shape[0] / batchSize }
 
