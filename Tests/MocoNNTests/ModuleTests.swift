@@ -96,6 +96,7 @@ struct ModuleTests {
         #expect(projector.stateDict().map(\.name).filter { $0.hasSuffix("weight") } == ["0.weight", "1.weight", "3.weight", "4.weight", "6.weight"])
         #expect(projector.layers.count == 8)  // Linear BN ReLU Linear BN ReLU Linear BN(affine: false)
         let predictor = try Heads.v3Predictor(64, hidden: 256, dim: 64, using: &rng)
+        #expect(predictor.layers.count == 4)  // Linear BN ReLU Linear
         #expect(try predictor(Tensor.ones([4, 64])).shape == [4, 64])
         let v1 = try Heads.v1(128, dim: 64, using: &rng)
         let projected = try v1(Tensor.ones([2, 128]))

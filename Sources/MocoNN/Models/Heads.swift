@@ -22,11 +22,12 @@ public enum Heads {
         try mlp(inFeatures, hidden: hidden, dim: dim, layers: layers, lastBN: true, using: &rng)
     }
 
-    /// MoCo v3 predictor, `layers` linear layers (2 by default): `Linear - BN1d - ReLU`
-    /// then a last `Linear(no bias) - BN1d(affine: false)`.
+    /// MoCo v3 predictor, `layers` linear layers (2 by default): `Linear(no bias) - BN1d -
+    /// ReLU`, then a last `Linear(no bias)` without batch norm (moco-v3 builds it with
+    /// `last_bn=False`).
     public static func v3Predictor(_ inFeatures: Int, hidden: Int, dim: Int, layers: Int = 2,
                                    using rng: inout RandomGenerator) throws -> Sequential {
-        try mlp(inFeatures, hidden: hidden, dim: dim, layers: layers, lastBN: true, using: &rng)
+        try mlp(inFeatures, hidden: hidden, dim: dim, layers: layers, lastBN: false, using: &rng)
     }
 
     /// moco-v3's `_build_mlp`.

@@ -1,0 +1,97 @@
+import Foundation
+import MocoTensor
+
+/// MNIST-format IDX files (gzipped or not): unsigned-byte images (`0x00000803`) and labels
+/// (`0x00000801`), as MNIST, Fashion-MNIST and the digits' IDX copy store them.
+public enum IDX {
+    /// Images `[N, 1, rows, cols]` divided by `maxValue` (255 for MNIST; 16 for the digits' IDX
+    /// copy) and their labels.
+    public static func load(images: URL, labels: URL, maxValue: Float = 255, classes: [String]? = nil) throws -> LabeledImages {
+        let (dims, pixels) = try read(images, magic: 0x0803, rank: 3)
+        let (labelDims, labelBytes) = try read(labels, magic: 0x0801, rank: 1)
+        guard labelDims[0] == dims[0] else {
+            throw DataError(file: labels.lastPathComponent, "\(labelDims[0]) labels for \(dims[0]) images in \(images.lastPathComponent)")
+        }
+        let labelValues = labelBytes.map(Int.init)
+        let classCount = max((labelValues.max() ?? 0) + 1, classes?.count ?? 0)
+        let tensor = try Tensor(shape: [dims[0], 1, dims[1], dims[2]], scalars: pixels.map { Float($0) / maxValue })
+        return LabeledImages(images: tensor, labels: labelValues, classes: classes ?? (0..<classCount).map(String.init))
+    }
+
+    /// The dimensions and bytes of an unsigned-byte IDX file of `rank` dimensions.
+    static func read(_ url: URL, magic: UInt32, rank: Int) throws -> (dims: [Int], bytes: [UInt8]) {
+        let name = url.lastPathComponent
+        var data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw DataError(file: name, "cannot be read (\(error.localizedDescription))")
+        }
+        if Gzip.isCompressed(data) { data = try Gzip.decompress(data, file: name) }
+        let bytes = [UInt8](data)
+        func word(_ i: Int) -> UInt32 { bytes[i..<(i + 4)].reduce(0) { $0 << 8 | UInt32($1) } }
+        let header = 4 + 4 * rank
+        guard bytes.count >= 4 else { throw DataError(file: name, "file of \(bytes.count) bytes is shorter than its IDX header") }
+        guard word(0) == magic else {
+            throw DataError(file: name, String(format: "magic number 0x%08x is not 0x%08x (unsigned bytes, %d dimensions)", word(0), magic, rank))
+        }
+        guard bytes.count >= header else { throw DataError(file: name, "file of \(bytes.count) bytes is shorter than its IDX header") }
+        let dims = (0..<rank).map { Int(word(4 + 4 * $0)) }
+        let count = dims.reduce(1, *)
+        guard bytes.count - header == count else {
+            throw DataError(file: name, "header promises \(dims.map(String.init).joined(separator: "x")) = \(count) bytes of data, file holds \(bytes.count - header)")
+        }
+        return (dims, Array(bytes[header...]))
+    }
+}
+
+/// CIFAR-10's binary batches: records of one label byte and 3,072 pixel bytes (1,024 red,
+/// then green, then blue, each 32x32 row-major).
+public enum CIFAR10 {
+    public static let classNames = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+
+    /// The images of one or more batch files, `[N, 3, 32, 32]` in `[0, 1]`.
+    public static func load(_ files: [URL], classes: [String] = classNames) throws -> LabeledImages {
+        var pixels: [Float] = [], labels: [Int] = []
+        for url in files {
+            let name = url.lastPathComponent
+            let data: Data
+            do { data = try Data(contentsOf: url) } catch {
+                throw DataError(file: name, "cannot be read (\(error.localizedDescription))")
+            }
+            guard !data.isEmpty, data.count % 3073 == 0 else {
+                throw DataError(file: name, "size \(data.count) is not a whole number of 3,073-byte records (truncated?)")
+            }
+            let bytes = [UInt8](data)
+            pixels.reserveCapacity(pixels.count + bytes.count)
+            for r in 0..<(bytes.count / 3073) {
+                let base = r * 3073
+                guard Int(bytes[base]) < classes.count else {
+                    throw DataError(file: name, "record \(r) has label \(bytes[base]), beyond the \(classes.count) classes")
+                }
+                labels.append(Int(bytes[base]))
+                for i in 1...3072 { pixels.append(Float(bytes[base + i]) / 255) }
+            }
+        }
+        guard !labels.isEmpty else { throw DataError(file: "(CIFAR-10)", "no batch files given") }
+        return LabeledImages(images: try Tensor(shape: [labels.count, 3, 32, 32], scalars: pixels), labels: labels, classes: classes)
+    }
+}
+
+/// Fashion-MNIST from Debian's `dataset-fashion-mnist` package.
+public enum FashionMNIST {
+    public static let directory = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist")
+    public static let classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+    /// The 60,000 training and 10,000 test images, `[N, 1, 28, 28]` in `[0, 1]`.
+    public static func load(from directory: URL = directory) throws -> (train: LabeledImages, test: LabeledImages) {
+        func file(_ stem: String) throws -> URL {
+            for name in [stem + ".gz", stem] {
+                let url = directory.appendingPathComponent(name)
+                if FileManager.default.fileExists(atPath: url.path) { return url }
+            }
+            throw DataError(file: directory.appendingPathComponent(stem + ".gz").path,
+                            "not found; install Fashion-MNIST with: apt-get install dataset-fashion-mnist")
+        }
+        return (try IDX.load(images: file("train-images-idx3-ubyte"), labels: file("train-labels-idx1-ubyte"), classes: classNames),
+                try IDX.load(images: file("t10k-images-idx3-ubyte"), labels: file("t10k-labels-idx1-ubyte"), classes: classNames))
+    }
+}

@@ -1,0 +1,40 @@
+import Moco
+import MocoData
+import MocoNN
+import MocoTensor
+import Testing
+
+@Suite("Evaluation")
+struct EvaluationTests {
+    @Test func knnVotesWithWeights() throws {
+        // Bank: two points of class 0 near (1, 0), one of class 1 at (0, 1).
+        let bank = try Tensor(shape: [3, 2], scalars: [1, 0, 0.995, 0.0998, 0, 1]).l2Normalized(axis: 1)
+        let queries = try Tensor(shape: [2, 2], scalars: [0.9, 0.1, 0.1, 0.9]).l2Normalized(axis: 1)
+        let knn = try KNNClassifier(k: 2, t: 0.1)
+        #expect(try knn.predict(queries, bank: bank, labels: [0, 0, 1], classes: 2) == [0, 1])
+        #expect(throws: TensorError.self) { try KNNClassifier(k: 0) }
+    }
+
+    @Test func linearProbeOnRawDigitPixels() throws {
+        // A linear classifier on the raw 64 pixels of the digits reaches well above 90%.
+        let (train, test) = try Digits.load()
+        let acc = try LinearProbe(epochs: 30).accuracy(trainFeatures: train.images.flattened(), trainLabels: train.labels,
+                                                       testFeatures: test.images.flattened(), testLabels: test.labels, classes: 10)
+        #expect(acc >= 0.93, "probe accuracy \(acc)")
+    }
+
+    @Test func alignmentUniformityAndCollapse() throws {
+        var rng = RandomGenerator(seed: 1)
+        let f = try Tensor.randn([200, 16], using: &rng).l2Normalized(axis: 1)
+        #expect(try RepresentationMetrics.alignment(f, f) == 0)
+        let antipodal = -f
+        #expect(abs(try RepresentationMetrics.alignment(f, antipodal) - 4) < 1e-4)
+        // Uniform features on the sphere: uniformity near its minimum; collapsed: 0 (the maximum).
+        let spread = try RepresentationMetrics.uniformity(f)
+        let collapsed = try RepresentationMetrics.uniformity(Tensor.ones([50, 16]).l2Normalized(axis: 1))
+        #expect(spread < -3 && abs(collapsed) < 1e-5)
+        let (std, reference) = try RepresentationMetrics.featureStd(f)
+        #expect(abs(std - reference) < 0.03 && reference == 0.25)
+        #expect(try RepresentationMetrics.featureStd(Tensor.ones([50, 16]).l2Normalized(axis: 1)).std < 1e-6)
+    }
+}
