@@ -3,8 +3,8 @@ import MocoNN
 import MocoTensor
 
 /// The whole training state of a `MoCoTrainer` in one safetensors file, written atomically:
-/// both encoders with their heads (`query.*`, `key.*`, torchvision names below), the queue
-/// and its pointer, the optimizer's buffers (`optimizer.*`), the epoch, the data and
+/// both encoders with their heads (`query.*`, `key.*`, torchvision names below), the v3
+/// predictor (`predictor.*`), the queue and its pointer (v1/v2), the optimizer's buffers (`optimizer.*`), the epoch, the data and
 /// shuffle-BN generators, every step's metrics and the kNN history, plus the caller's recipe in the
 /// metadata. The data order depends only on the epoch, so restoring these continues the
 /// run exactly: 2 epochs, save, load into a freshly built trainer, 2 more epochs gives the
@@ -18,8 +18,11 @@ public enum Checkpoint {
         var state: StateDict = []
         state += model.query.stateDict().map { ("query." + $0.name, $0.tensor) }
         state += model.key.stateDict().map { ("key." + $0.name, $0.tensor) }
-        state.append(("queue.keys", .float(model.queue.keys)))
-        state.append(("queue.position", .int64([Int64(model.queue.pointer), Int64(model.queue.filled)], shape: [2])))
+        if let predictor = model.predictor { state += predictor.stateDict().map { ("predictor." + $0.name, $0.tensor) } }
+        if let queue = model.queue {
+            state.append(("queue.keys", .float(queue.keys)))
+            state.append(("queue.position", .int64([Int64(queue.pointer), Int64(queue.filled)], shape: [2])))
+        }
         for (name, t) in trainer.optimizer.state().sorted(by: { $0.key < $1.key }) { state.append(("optimizer." + name, .float(t))) }
         state.append(("trainer.epoch", .int64([Int64(trainer.epoch)], shape: [])))
         state.append(("rng.shuffle_bn", .int64(model.shuffleRNG.state.map { Int64(bitPattern: $0) }, shape: [7])))
@@ -60,15 +63,23 @@ public enum Checkpoint {
             state.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
         }
         // Validate everything before changing anything.
-        let position = try ints("queue.position"), epoch = try ints("trainer.epoch")
-        guard position.count == 2, epoch.count == 1, epoch[0] >= 0,
+        let epoch = try ints("trainer.epoch")
+        guard epoch.count == 1, epoch[0] >= 0,
               let rng = RandomGenerator(state: try ints("rng.shuffle_bn").map { UInt64(bitPattern: $0) }),
               let dataRNG = RandomGenerator(state: try ints("rng.data").map { UInt64(bitPattern: $0) }) else {
             throw SafeTensorsError(file: file, reason: "queue position, epoch or generator state is malformed")
         }
-        let queue = try KeyQueue(keys: try float("queue.keys"), pointer: Int(position[0]), filled: Int(position[1]))
-        guard queue.dim == trainer.model.queue.dim else {
-            throw SafeTensorsError(file: file, reason: "queue keys of width \(queue.dim), the model makes \(trainer.model.queue.dim)")
+        var queue: KeyQueue? = nil
+        if let current = trainer.model.queue {
+            let position = try ints("queue.position")
+            guard position.count == 2 else { throw SafeTensorsError(file: file, reason: "queue position is malformed") }
+            let saved = try KeyQueue(keys: try float("queue.keys"), pointer: Int(position[0]), filled: Int(position[1]))
+            guard saved.dim == current.dim else {
+                throw SafeTensorsError(file: file, reason: "queue keys of width \(saved.dim), the model makes \(current.dim)")
+            }
+            queue = saved
+        } else if byName["queue.keys"] != nil {
+            throw SafeTensorsError(file: file, reason: "a MoCo v1/v2 checkpoint (with a queue) for a v3 model")
         }
         let names = ["loss", "top1", "positive", "negative", "lr", "momentum", "queue_fill"]
         let columns = try names.map { try float("history." + $0).scalars }
@@ -79,12 +90,14 @@ public enum Checkpoint {
         // checks its state before taking it.
         try trainer.model.query.copy().loadStateDict(section("query."))
         try trainer.model.key.copy().loadStateDict(section("key."))
+        try trainer.model.predictor?.copy().loadStateDict(section("predictor."))
         let optimizerState = Dictionary(section("optimizer.").compactMap { n, t -> (String, Tensor)? in
             if case .float(let x) = t { return (n, x) } else { return nil }
         }, uniquingKeysWith: { a, _ in a })
         try trainer.optimizer.load(state: optimizerState)
         try trainer.model.query.loadStateDict(section("query."))
         try trainer.model.key.loadStateDict(section("key."))
+        try trainer.model.predictor?.loadStateDict(section("predictor."))
         trainer.model.queue = queue
         trainer.model.shuffleRNG = rng
         trainer.loader = trainer.loader.withSeed(dataRNG)

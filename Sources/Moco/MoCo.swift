@@ -25,10 +25,17 @@ public struct StepMetrics: Equatable, Sendable {
 /// a FIFO queue of keys, logits `[q.k+, q.queue] / T` and cross-entropy to the positive.
 /// Shuffle-BN is emulated on one device by permuting the key batch before the key encoder
 /// (whose split batch norm then normalises different sub-batches) and restoring the order.
+///
+/// MoCo v3 (Chen, Xie & He 2021; `MoCo(v3Encoder:predictor:)`) has no queue: a predictor
+/// follows the query encoder's projector, the negatives are the other keys of the batch,
+/// and the loss is symmetric, `ctr(q1, k2) + ctr(q2, k1)` with `ctr` scaled by `2T`.
 public final class MoCo {
     public let query: any Encoder
     public let key: any Encoder
-    public var queue: KeyQueue
+    /// The queue of negatives (v1/v2); nil for v3.
+    public var queue: KeyQueue?
+    /// The predictor after the query projector (v3); nil for v1/v2.
+    public let predictor: (any Module)?
     /// Softmax temperature `T`.
     public var temperature: Float
     /// Also compute the loss with the views swapped (keys of both views are enqueued once).
@@ -48,8 +55,31 @@ public final class MoCo {
         for p in key.parameters() { p.requiresGrad = false }
         var queueRNG = rng.stream("queue")
         queue = try KeyQueue(dim: try Self.outputDimension(of: encoder), capacity: queueSize, using: &queueRNG)
+        predictor = nil
         shuffleRNG = rng.stream("shuffle-bn")
         (self.temperature, self.symmetric, self.shuffleKeys) = (temperature, symmetric, shuffleKeys)
+    }
+
+    /// MoCo v3: `encoder.fc` is the projector (see `Heads.v3Projector`), `predictor` follows
+    /// it (see `Heads.v3Predictor`); moco-v3 uses `T = 1` for ResNets. The key batch is not
+    /// shuffled (v3 has no shuffle-BN).
+    public init(v3Encoder encoder: any Encoder, predictor: any Module, temperature: Float = 1, using rng: inout RandomGenerator) throws {
+        guard temperature > 0 else { throw TensorError("moco", "temperature must be positive, got \(temperature)") }
+        query = encoder
+        key = encoder.copy()
+        for p in key.parameters() { p.requiresGrad = false }
+        queue = nil
+        self.predictor = predictor
+        shuffleRNG = rng.stream("shuffle-bn")
+        (self.temperature, symmetric, shuffleKeys) = (temperature, true, false)
+    }
+
+    /// MoCo's version family: 3 with a predictor, else 2 (v1 and v2 differ only in the head).
+    public var isV3: Bool { predictor != nil }
+
+    /// The parameters the optimizer trains: the query encoder's and the predictor's.
+    public func trainableParameters() -> [Parameter] {
+        query.parameters() + (predictor?.parameters() ?? [])
     }
 
     /// The width of the head's output (the key dimension).
@@ -77,6 +107,7 @@ public final class MoCo {
     /// `q.k` first, then `q` against every queued key, all divided by `T`; with the means of
     /// the positive and negative cosine similarities.
     public func infoNCELogits(query q: Tensor, key k: Tensor) throws -> (logits: Tensor, positive: Float, negative: Float) {
+        guard let queue else { throw TensorError("moco", "MoCo v3 has no queue; use v3Loss") }
         let pos = try (q * k).sum(axes: [1], keepdims: true)
         let neg = try q.matmul(queue.keys)
         let logits = try Tensor.concat([pos, neg], axis: 1) / temperature
@@ -91,6 +122,7 @@ public final class MoCo {
         guard viewQ.shape == viewK.shape else {
             throw TensorError("moco", "views of shapes \(viewQ.shape) and \(viewK.shape) differ")
         }
+        if isV3 { return try v3Loss(viewQ, viewK, momentum: m) }
         try key.emaUpdate(from: query, momentum: m)
         let q = try query(viewQ).l2Normalized(axis: 1)
         let k = try keys(viewK)
@@ -113,11 +145,45 @@ public final class MoCo {
         return (loss, enqueued, metrics)
     }
 
-    /// Adds a step's keys to the queue.
-    public func enqueue(_ keys: Tensor) throws { try queue.enqueue(keys) }
+    /// moco-v3's `contrastive_loss`: logits `q k^T / T` (`[N, N]`, normalised rows), labels
+    /// on the diagonal, cross-entropy times `2T`; with the top-1 and the mean positive
+    /// (diagonal) and negative (off-diagonal) cosine similarities.
+    public func v3ContrastiveLoss(query q: Tensor, key k: Tensor) throws -> (loss: Tensor, top1: Int, positive: Float, negative: Float) {
+        let qn = try q.l2Normalized(axis: 1), kn = try k.l2Normalized(axis: 1)
+        let sim = try qn.matmul(kn.transposed())
+        let n = q.shape[0]
+        let loss = try Tensor.crossEntropy(sim / temperature, labels: Array(0..<n)) * (2 * temperature)
+        let s = sim.scalars
+        let diagonal = (0..<n).map { s[$0 * n + $0] }
+        let positive = diagonal.reduce(0, +) / Float(n)
+        let negative = n > 1 ? (s.reduce(0, +) - diagonal.reduce(0, +)) / Float(n * (n - 1)) : 0
+        let top1 = try sim.detached().argmax(axis: 1).scalars.enumerated().filter { Int($0.element) == $0.offset }.count
+        return (loss, top1, positive, negative)
+    }
+
+    /// The v3 step: predictions of both views, EMA, keys of both views, symmetric loss.
+    func v3Loss(_ x1: Tensor, _ x2: Tensor, momentum m: Float) throws -> (loss: Tensor, keys: Tensor, metrics: StepMetrics) {
+        guard let predictor else { throw TensorError("moco", "v3 needs a predictor") }
+        let q1 = try predictor(query(x1)), q2 = try predictor(query(x2))
+        try key.emaUpdate(from: query, momentum: m)
+        let (k1, k2) = try withoutGrad { (try key(x1), try key(x2)) }
+        let a = try v3ContrastiveLoss(query: q1, key: k2), b = try v3ContrastiveLoss(query: q2, key: k1)
+        let loss = try a.loss + b.loss
+        let metrics = StepMetrics(loss: try loss.item(), top1: Float(a.top1 + b.top1) / Float(2 * x1.shape[0]),
+                                  positive: (a.positive + b.positive) / 2, negative: (a.negative + b.negative) / 2,
+                                  lr: 0, momentum: m, queueFill: 0)
+        return (loss, try Tensor.concat([k1, k2]), metrics)
+    }
+
+    /// Adds a step's keys to the queue (nothing for v3).
+    public func enqueue(_ keys: Tensor) throws {
+        guard queue != nil else { return }
+        try queue!.enqueue(keys)
+    }
 
     /// Changes the queue size between training calls, keeping the newest keys.
     public func resizeQueue(to size: Int, using rng: inout RandomGenerator) throws {
-        try queue.resize(to: size, using: &rng)
+        guard queue != nil else { throw TensorError("moco", "MoCo v3 has no queue to resize") }
+        try queue!.resize(to: size, using: &rng)
     }
 }

@@ -93,7 +93,7 @@ public final class MoCoTrainer {
                 try model.enqueue(keys)
                 var m2 = metrics
                 m2.lr = lrValue
-                m2.queueFill = Float(model.queue.filled) / Float(model.queue.capacity)
+                m2.queueFill = model.queue.map { Float($0.filled) / Float($0.capacity) } ?? 0
                 history.append(m2)
                 progress?(Progress(epoch: epoch, step: b, stepsPerEpoch: steps, metrics: m2))
             }

@@ -32,7 +32,7 @@ struct CheckpointTests {
         let sameHistory = resumed.history == straight.history
         let sameQuery = zip(resumed.model.query.stateDict(), straight.model.query.stateDict()).allSatisfy { $0.tensor == $1.tensor }
         let sameKey = zip(resumed.model.key.stateDict(), straight.model.key.stateDict()).allSatisfy { $0.tensor == $1.tensor }
-        let sameQueue = resumed.model.queue.keys.scalars == straight.model.queue.keys.scalars
+        let sameQueue = resumed.model.queue?.keys.scalars == straight.model.queue?.keys.scalars
         let (o1, o2) = (resumed.optimizer.state(), straight.optimizer.state())
         let sameOptimizer = o1.keys.sorted() == o2.keys.sorted() && o1.allSatisfy { k, v in o2[k]?.scalars == v.scalars }
         #expect(sameHistory && sameQuery && sameKey && sameQueue && sameOptimizer)

@@ -124,7 +124,7 @@ struct TrainingTests {
             #expect(t.history.count == 5 && stop.lastGood == t.history.last)
             #expect(zip(t.model.key.stateDict(), keyState).allSatisfy { $0.tensor == $1.tensor })
             #expect(zip(t.model.query.stateDict().filter { $0.name.contains("running") }, queryBuffers).allSatisfy { $0.tensor == $1.tensor })
-            #expect(t.model.queue.keys.scalars == queue.keys.scalars && t.model.queue.pointer == queue.pointer)
+            #expect(t.model.queue?.keys.scalars == queue?.keys.scalars && t.model.queue?.pointer == queue?.pointer)
         }
     }
 
@@ -137,6 +137,61 @@ struct TrainingTests {
         } catch let stop as TrainingStopped {
             #expect(stop.step == 2 && stop.reason == "cancelled" && t.history.count == 2)
         }
-        #expect(t.model.queue.filled == 512)
+        #expect(t.model.queue?.filled == 512)
+    }
+}
+
+@Suite("MoCo v3")
+struct MoCoV3Tests {
+    func model(temperature: Float) throws -> MoCo {
+        var rng = RandomGenerator(seed: 0)
+        let enc = try ConvNet(channels: [8, 16], inputChannels: 1, classes: 8, using: &rng)
+        enc.fc = try Heads.v3Projector(16, hidden: 32, dim: 8, using: &rng)
+        return try MoCo(v3Encoder: enc, predictor: try Heads.v3Predictor(8, hidden: 32, dim: 8, using: &rng), temperature: temperature, using: &rng)
+    }
+
+    /// moco-v3's symmetric contrastive loss against PyTorch, at T = 1 and T = 0.2.
+    @Test(arguments: ["1.0", "0.2"])
+    func symmetricLossMatchesPyTorch(_ t: String) throws {
+        let f = try mocoFixture()
+        let tag = "v3_T" + t
+        let m = try model(temperature: Float(t)!)
+        let q1 = try #require(f[tag + ".q1"]).requiringGrad(), q2 = try #require(f[tag + ".q2"]).requiringGrad()
+        let a = try m.v3ContrastiveLoss(query: q1, key: try #require(f[tag + ".k2"]))
+        let b = try m.v3ContrastiveLoss(query: q2, key: try #require(f[tag + ".k1"]))
+        let loss = try a.loss + b.loss
+        #expect(abs(try loss.item() - (try #require(f[tag + ".loss"])).scalars[0]) < 1e-5)
+        try loss.backward()
+        #expect(maxDifference(try #require(q1.grad), try #require(f[tag + ".grad_q1"])) < 1e-5)
+        #expect(maxDifference(try #require(q2.grad), try #require(f[tag + ".grad_q2"])) < 1e-5)
+    }
+
+    @Test func trainsWithoutQueueWithTheMomentumSchedule() throws {
+        let m = try model(temperature: 1)
+        #expect(m.isV3 && m.queue == nil)
+        #expect(m.trainableParameters().count == m.query.parameters().count + m.predictor!.parameters().count)
+        let (train, _) = try Digits.load()
+        let views = try Presets.digits()
+        let loader = try ViewLoader(images: train.images, batchSize: 256, pipelines: [views, views], seed: RandomGenerator(seed: 1))
+        let opt = try LARS(m.trainableParameters(), lr: 0.3, weightDecay: 1e-6)
+        let t = try MoCoTrainer(model: m, optimizer: opt, loader: loader, lr: .warmupCosine(0.3, warmupEpochs: 1, epochs: 3),
+                                momentum: .mocoV3Momentum(0.99, epochs: 3))
+        try t.train(epochs: 3)
+        #expect(t.history.count == 15 && t.history.allSatisfy { $0.loss.isFinite && $0.queueFill == 0 })
+        #expect(t.history.first!.momentum == 0.99 && t.history.last!.momentum > 0.999)
+        #expect(t.history.last!.loss < t.history.first!.loss)
+        #expect(throws: TensorError("moco", "MoCo v3 has no queue to resize")) {
+            var rng = RandomGenerator(seed: 2)
+            try m.resizeQueue(to: 8, using: &rng)
+        }
+        // A v3 checkpoint round-trips its predictor.
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("moco-v3-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint.save(t, to: url)
+        let fresh = try model(temperature: 1)
+        let t2 = try MoCoTrainer(model: fresh, optimizer: try LARS(fresh.trainableParameters(), lr: 0.3), loader: loader,
+                                 lr: .constant(0.3), momentum: .constant(0.99))
+        try Checkpoint.load(into: t2, from: url)
+        #expect(zip(fresh.predictor!.stateDict(), m.predictor!.stateDict()).allSatisfy { $0.tensor == $1.tensor })
     }
 }
