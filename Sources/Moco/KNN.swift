@@ -43,20 +43,9 @@ public struct KNNClassifier {
     }
 }
 
-/// L2-normalised backbone features of `images` from `encoder` in eval mode (restoring its
-/// mode after), computed in batches without gradient.
+/// L2-normalised backbone features of `images` (see `backboneFeatures`).
 public func normalizedFeatures(_ encoder: any Encoder, _ images: Tensor, batch: Int = 512) throws -> Tensor {
-    let wasTraining = encoder.isTraining
-    encoder.eval()
-    defer { encoder.train(wasTraining) }
-    return try withoutGrad {
-        var parts: [Tensor] = []
-        for start in stride(from: 0, to: images.shape[0], by: batch) {
-            let idx = Array(start..<min(start + batch, images.shape[0]))
-            parts.append(try encoder.features(images.indexSelect(axis: 0, idx)).l2Normalized(axis: 1))
-        }
-        return try Tensor.concat(parts)
-    }
+    try withoutGrad { try backboneFeatures(encoder, images, batch: batch).l2Normalized(axis: 1) }
 }
 
 /// kNN accuracy of an encoder's backbone features: the bank is `train` without

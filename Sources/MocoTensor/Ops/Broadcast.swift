@@ -69,18 +69,23 @@ extension Tensor {
     /// This tensor copied into the broadcast shape `target` (no autograd; `target` must be
     /// a valid broadcast of `shape`).
     func broadcastCopy(to target: [Int]) -> Tensor {
-        let out = Tensor(uninitializedShape: target)
-        let rank = target.count
-        let st = broadcastStrides(shape, rank: rank)
-        let inner = rank == 0 ? 1 : target[rank - 1], innerStride = rank == 0 ? 0 : st[rank - 1]
+        stridedCopy(shape: target, strides: broadcastStrides(shape, rank: target.count))
+    }
+
+    /// A contiguous tensor of `shape` whose element at index `i` is this tensor's element at
+    /// `sum(i[d] * strides[d])`: the one copy kernel behind permutes and broadcasts.
+    func stridedCopy(shape outShape: [Int], strides st: [Int]) -> Tensor {
+        let out = Tensor(uninitializedShape: outShape)
+        let rank = outShape.count
+        let inner = rank == 0 ? 1 : outShape[rank - 1], innerStride = rank == 0 ? 0 : st[rank - 1]
         let rows = inner == 0 ? 0 : out.count / inner
         let src = storage.pointer, dst = out.storage.pointer
         Threads.parallelFor(rows, minChunk: Swift.max(1, elementwiseGrain / Swift.max(inner, 1))) { r in
             for row in r {
                 var rem = row, off = 0
                 for d in stride(from: rank - 2, through: 0, by: -1) {
-                    off += (rem % target[d]) * st[d]
-                    rem /= target[d]
+                    off += (rem % outShape[d]) * st[d]
+                    rem /= outShape[d]
                 }
                 let o = dst + row * inner
                 for j in 0..<inner { o[j] = src[off + j * innerStride] }

@@ -78,25 +78,8 @@ extension Tensor {
 
     /// The permuted copy (no autograd). `order` is a valid permutation.
     func permuteKernel(_ order: [Int]) -> Tensor {
-        let outShape = order.map { shape[$0] }
-        let out = Tensor(uninitializedShape: outShape)
         var inStrides = [Int](repeating: 1, count: rank)
         for i in stride(from: rank - 2, through: 0, by: -1) { inStrides[i] = inStrides[i + 1] * shape[i + 1] }
-        let st = order.map { inStrides[$0] }
-        let src = storage.pointer, dst = out.storage.pointer
-        let inner = outShape[rank - 1], innerStride = st[rank - 1]
-        let rows = inner == 0 ? 0 : out.count / inner
-        Threads.parallelFor(rows, minChunk: Swift.max(1, elementwiseGrain / Swift.max(inner, 1))) { r in
-            for row in r {
-                var rem = row, off = 0
-                for d in stride(from: rank - 2, through: 0, by: -1) {
-                    off += (rem % outShape[d]) * st[d]
-                    rem /= outShape[d]
-                }
-                let o = dst + row * inner
-                for j in 0..<inner { o[j] = src[off + j * innerStride] }
-            }
-        }
-        return out
+        return stridedCopy(shape: order.map { shape[$0] }, strides: order.map { inStrides[$0] })
     }
 }
