@@ -6,12 +6,15 @@ import MocoTensor
 let usage = """
     usage: moco-bench engine [--json] [--reps N] [--batch N]
            moco-bench moco [--json] [--steps N] [--batch N] [--workloads W1,W3] [--torchref PATH]
+           moco-bench moco-quality [--json] [--seeds N] [--epochs E] [--torchref PATH]
            moco-bench supervised [--json] [--steps N] [--rounds N] [--batch N] [--width W] [--python PATH --shared DIR]
       engine       sgemm (256, 512, 1024) against cblas_sgemm; conv 3x3 forward and backward at the
                    ResNet-18 CIFAR layer shapes (64x32x32, 128x16x16, 256x8x8, 512x4x4) against oneDNN
                    called directly.
       moco         the MoCo v2 step of W1 (digits convnet), W2 (ResNet-18), W3 (ResNet-18 width 16)
                    against torchref --steps-only (shared/bench/README.md), in one run.
+      moco-quality W1 kNN top-1 (k 200) at epochs 25, 50, 100 for seeds 0..N-1 (default 5), ours and
+                   torchref's, both trained in this run.
       supervised   a training step of ResNet-18 (widths 16 and 64, 32x32x3, batch 256) beside PyTorch
                    running scripts/reference/supervised_step.py with PATH (a python with torch) and the
                    models of DIR/moco_ref.py.
@@ -36,6 +39,8 @@ let batch = option("--batch", default: 256)
 let steps = option("--steps", default: 3)
 let rounds = option("--rounds", default: 2)
 let width = option("--width", default: 0)
+let seedCount = option("--seeds", default: 5)
+let epochs = option("--epochs", default: 100)
 func stringOption(_ name: String) -> String? {
     guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
     defer { args.removeSubrange(i...(i + 1)) }
@@ -50,7 +55,7 @@ func log(_ s: String) {
     FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
 }
 
-guard args.count == 1, ["engine", "supervised", "moco"].contains(args[0]) else {
+guard args.count == 1, ["engine", "supervised", "moco", "moco-quality"].contains(args[0]) else {
     log(usage)
     exit(64)
 }
@@ -59,6 +64,8 @@ log(BenchRow.header)
 do {
     let rows = args[0] == "engine"
         ? try EngineSuite(reps: reps, batch: batch, sizes: [256, 512, 1024], log: log).run()
+        : args[0] == "moco-quality"
+        ? try QualitySuite(seeds: Array(0..<seedCount), epochs: epochs, torchref: torchref, log: log).run()
         : args[0] == "moco"
         ? try MocoSuite(ids: workloads, steps: steps, batch: batch, torchref: torchref, log: log).run()
         : try SupervisedSuite(batch: batch, steps: steps, rounds: rounds, widths: width > 0 ? [width] : [16, 64], python: python, sharedBench: shared, log: log).run()

@@ -1,5 +1,7 @@
+import Foundation
 import Moco
 import MocoData
+import MocoNN
 import MocoTensor
 import Testing
 
@@ -45,5 +47,55 @@ struct AugmentationTests {
         #expect(abs(std - 0.1) < 0.005)
         #expect(throws: TensorError.self) { try RandomApply(GaussianNoise(0.1), p: 2) }
         #expect(try Presets.digits().description == "random_resized_crop(8, scale: 0.5..1.0, ratio: 0.75..1.33) -> random_apply(gaussian_noise(0.1), p: 0.5)")
+    }
+}
+
+/// Colour operations against torchvision's tensor code path, with the factors given.
+@Suite("Colour augmentations against torchvision")
+struct ColorAugmentationTests {
+    func fixture() throws -> [String: Tensor] {
+        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("augment.safetensors")
+        var out: [String: Tensor] = [:]
+        for (name, t) in try SafeTensors.read(url).tensors { if case .float(let x) = t { out[name] = x } }
+        return out
+    }
+
+    func check(_ name: String, tolerance: Float = 1e-5, _ op: (inout Image) throws -> Void) throws {
+        let f = try fixture()
+        let img = try #require(f["image"])
+        var image = Image(channels: 3, height: 9, width: 11, pixels: img.scalars)
+        try op(&image)
+        let expected = try #require(f[name])
+        let worst = zip(image.pixels, expected.scalars).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= tolerance, "\(name): max difference \(worst)")
+    }
+
+    @Test func singleAdjustments() throws {
+        try check("brightness") { ColorJitter.adjust(&$0, order: [0], brightness: 1.3, contrast: nil, saturation: nil, hue: nil) }
+        try check("contrast") { ColorJitter.adjust(&$0, order: [1], brightness: nil, contrast: 0.7, saturation: nil, hue: nil) }
+        try check("saturation") { ColorJitter.adjust(&$0, order: [2], brightness: nil, contrast: nil, saturation: 1.4, hue: nil) }
+        try check("hue", tolerance: 1e-4) { ColorJitter.adjust(&$0, order: [3], brightness: nil, contrast: nil, saturation: nil, hue: 0.07) }
+        try check("hue_neg", tolerance: 1e-4) { ColorJitter.adjust(&$0, order: [3], brightness: nil, contrast: nil, saturation: nil, hue: -0.09) }
+        try check("grayscale") { RandomGrayscale.gray(&$0) }
+        try check("blur") { try GaussianBlur(kernel: 5).blur(&$0, sigma: 1.3) }
+        var rng = RandomGenerator(seed: 0)
+        try check("solarize") { try Solarize(threshold: 0.5, p: 1).apply(&$0, using: &rng) }
+    }
+
+    @Test func jitterInTheGivenOrder() throws {
+        try check("jitter_2031", tolerance: 1e-4) {
+            ColorJitter.adjust(&$0, order: [2, 0, 3, 1], brightness: 0.8, contrast: 1.25, saturation: 0.6, hue: -0.05)
+        }
+    }
+
+    @Test func presetsBuildAndKeepSizes() throws {
+        var rng = RandomGenerator(seed: 5)
+        let image = Image(channels: 3, height: 40, width: 36, pixels: (0..<(3 * 40 * 36)).map { Float($0 % 97) / 97 })
+        for p in [try Presets.cifar(), try Presets.v2(size: 32), try Presets.v1(size: 32), try Presets.v3(size: 32).0, try Presets.v3(size: 32).1] {
+            var x = image
+            p.apply(&x, using: &rng)
+            #expect(x.channels == 3 && x.height == 32 && x.width == 32 && x.pixels.allSatisfy(\.isFinite))
+        }
+        #expect(throws: TensorError.self) { try GaussianBlur(kernel: 4) }
     }
 }
