@@ -93,6 +93,26 @@ struct MocoSuite {
         return med
     }
 
+    /// Two-view batches per second made by the loader for a workload's augmentation (W1: the
+    /// digits recipe on the digits; W2/W3: the CIFAR demo's pipeline on random 32x32 images).
+    func augmentationRate(_ w: Workload) throws -> Double {
+        var rng = RandomGenerator(seed: 3)
+        let images: Tensor
+        let views: Pipeline
+        if w.dataset == "digits" {
+            images = try Digits.load().train.images
+            views = try Presets.digits()
+        } else {
+            images = try Tensor.uniform([2560, 3, 32, 32], using: &rng)
+            views = try Presets.cifar()
+        }
+        let loader = try ViewLoader(images: images, batchSize: batch, pipelines: [views, views], seed: rng.stream("data"))
+        let order = loader.order(epoch: 0)
+        let n = min(loader.batchesPerEpoch, 5)
+        let t = try seconds { for b in 0..<n { _ = try loader.batch(epoch: 0, index: b, order: order) } }
+        return Double(n * batch) / t
+    }
+
     func run() throws -> [BenchRow] {
         var rows: [BenchRow] = []
         for w in Self.workloads where ids.contains(w.id) {
@@ -100,12 +120,14 @@ struct MocoSuite {
             let mine = try ours(w)
             let rate = Double(batch) / mine
             guard let theirs else {
-                log("\(w.id): ours \(String(format: "%.1f", rate)) images/s (no PyTorch reference)")
+                log("\(w.id): ours \(String(format: "%.1f", rate)) images/s (no PyTorch reference); augmentation \(String(format: "%.0f", try augmentationRate(w))) images/s")
                 continue
             }
             rows.append(BenchRow(workload: w.id, unit: "images/s", ours: rate, reference: Double(batch) / theirs,
                                  referenceName: "torchref --steps-only", higherIsBetter: true))
             log(rows.last!.line)
+            let aug = try augmentationRate(w)
+            log(String(format: "%@ augmentation alone: %.0f images/s (two views each), %.2fx our training step", w.id, aug, aug / rate))
         }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)

@@ -20,4 +20,28 @@ public struct LabeledImages {
     public func subset(_ indices: [Int]) throws -> LabeledImages {
         LabeledImages(images: try images.indexSelect(axis: 0, indices), labels: indices.map { labels[$0] }, classes: classes)
     }
+
+    /// The first `n` images of a seeded shuffle (a random subset of size `n`).
+    public func subset(_ n: Int, seed: UInt64) throws -> LabeledImages {
+        guard (0...count).contains(n) else { throw TensorError("subset", "size \(n) is not between 0 and the \(count) images") }
+        var rng = RandomGenerator(seed: seed)
+        return try subset(Array(rng.permutation(count).prefix(n)))
+    }
+
+    /// A seeded random split into `count - testCount` and `testCount` images.
+    public func split(testCount: Int, seed: UInt64) throws -> (train: LabeledImages, test: LabeledImages) {
+        guard (0...count).contains(testCount) else {
+            throw TensorError("split", "test size \(testCount) is not between 0 and the \(count) images")
+        }
+        var rng = RandomGenerator(seed: seed)
+        let order = rng.permutation(count)
+        return (try subset(Array(order.dropFirst(testCount))), try subset(Array(order.prefix(testCount))))
+    }
+
+    /// Per-channel mean and standard deviation over all images and pixels (for `Normalize`).
+    public func channelStatistics() throws -> (mean: [Float], std: [Float]) {
+        let mean = try images.mean(axes: [0, 2, 3])
+        let std = try images.variance(axes: [0, 2, 3], unbiased: false).sqrt()
+        return (mean.scalars, std.scalars)
+    }
 }

@@ -29,3 +29,19 @@ struct DigitsTests {
         #expect(Gzip.isCompressed(data) && !Gzip.isCompressed(Data("plain".utf8)))
     }
 }
+
+@Suite("Subsets, splits and statistics")
+struct SubsetTests {
+    @Test func seededSubsetsAndSplits() throws {
+        let all = try Digits.loadAll()
+        let a = try all.subset(100, seed: 1), b = try all.subset(100, seed: 1)
+        #expect(a.count == 100 && a.labels == b.labels)
+        let (train, test) = try all.split(testCount: 297, seed: 2)
+        #expect(train.count == 1500 && test.count == 297)
+        #expect(throws: TensorError("split", "test size 2000 is not between 0 and the 1797 images")) { try all.split(testCount: 2000, seed: 0) }
+        let (mean, std) = try all.channelStatistics()
+        let pixels = all.images.scalars
+        let m = pixels.reduce(0, +) / Float(pixels.count)
+        #expect(mean.count == 1 && abs(mean[0] - m) < 1e-4 && std[0] > 0.3 && std[0] < 0.5)
+    }
+}
