@@ -65,7 +65,7 @@ extension Tensor {
             var gx: Tensor? = nil
             if x.requiresGrad {
                 let scale = (0..<c).map { invstd[$0] * (weight?.storage.pointer[$0] ?? 1) }
-                gx = perChannel(g) { ch, dy in dy * scale[ch] }
+                gx = scaleShift(g, scale: scale, shift: [Float](repeating: 0, count: c))
             }
             return [gx] + affineGrads(weight: weight, bias: bias, sumDy: sumDy, sumDyXhat: sumDyXhat)
         }
@@ -127,7 +127,8 @@ extension Tensor {
         return (result, mean, variance, m)
     }
 
-    /// Per-channel mean and biased variance, accumulated in double precision.
+    /// Per-channel mean and biased variance: each plane summed with 8-wide SIMD
+    /// accumulators (a fixed order, so deterministic), planes added in double precision.
     private static func channelMoments(_ x: Tensor) -> ([Float], [Float]) {
         let n = x.shape[0], c = x.shape[1], inner = x.count / Swift.max(n * c, 1)
         var mean = [Float](repeating: 0, count: c), variance = mean
@@ -138,22 +139,11 @@ extension Tensor {
                 Threads.parallelFor(c) { r in
                     for ch in r {
                         var s = 0.0
-                        for i in 0..<n {
-                            let p = px + (i * c + ch) * inner
-                            var rs: Float = 0
-                            for j in 0..<inner { rs += p[j] }
-                            s += Double(rs)
-                        }
-                        let mu = s / Double(n * inner)
+                        for i in 0..<n { s += Double(simdSum(px + (i * c + ch) * inner, inner)) }
+                        let mu = Float(s / Double(n * inner))
                         var q = 0.0
-                        for i in 0..<n {
-                            let p = px + (i * c + ch) * inner
-                            var rq: Float = 0
-                            let muf = Float(mu)
-                            for j in 0..<inner { let d = p[j] - muf; rq += d * d }
-                            q += Double(rq)
-                        }
-                        mptr[ch] = Float(mu)
+                        for i in 0..<n { q += Double(simdSquaredDeviation(px + (i * c + ch) * inner, inner, mu)) }
+                        mptr[ch] = mu
                         vptr[ch] = Float(q / Double(n * inner))
                     }
                 }
@@ -167,24 +157,30 @@ extension Tensor {
         let c = x.shape[1]
         let scale = (0..<c).map { invstd[$0] * (weight?.storage.pointer[$0] ?? 1) }
         let shift = (0..<c).map { (bias?.storage.pointer[$0] ?? 0) - mean[$0] * scale[$0] }
-        return perChannel(x) { ch, v in v * scale[ch] + shift[ch] }
+        return scaleShift(x, scale: scale, shift: shift)
     }
 
-    /// Applies `f(channel, value)` to every element of `t` (layout `[N, C, ...]`).
-    private static func perChannel(_ t: Tensor, _ f: (Int, Float) -> Float) -> Tensor {
+    /// `x * scale[c] + shift[c]` for every element of channel `c` of `[N, C, ...]`.
+    private static func scaleShift(_ t: Tensor, scale: [Float], shift: [Float]) -> Tensor {
         let n = t.shape[0], c = t.shape[1], inner = t.count / Swift.max(n * c, 1)
         let out = Tensor(uninitializedShape: t.shape)
         let src = t.storage.pointer, dst = out.storage.pointer
-        Threads.parallelFor(n * c, minChunk: Swift.max(1, elementwiseGrain / Swift.max(inner, 1))) { r in
-            for plane in r {
-                let ch = plane % c, base = plane * inner
-                for j in 0..<inner { dst[base + j] = f(ch, src[base + j]) }
+        scale.withUnsafeBufferPointer { sc in
+            shift.withUnsafeBufferPointer { sh in
+                let scp = sc.baseAddress!, shp = sh.baseAddress!
+                Threads.parallelFor(n * c, minChunk: Swift.max(1, elementwiseGrain / Swift.max(inner, 1))) { r in
+                    for plane in r {
+                        let a = scp[plane % c], b = shp[plane % c]
+                        let x = src + plane * inner, y = dst + plane * inner
+                        for j in 0..<inner { y[j] = x[j] * a + b }
+                    }
+                }
             }
         }
         return out
     }
 
-    /// Per-channel `sum(dy)` and `sum(dy * xhat)`.
+    /// Per-channel `sum(dy)` and `sum(dy * xhat)` (SIMD within planes, double across).
     private static func channelSums(_ x: Tensor, _ g: Tensor, mean: [Float], invstd: [Float]) -> ([Float], [Float]) {
         let n = x.shape[0], c = x.shape[1], inner = x.count / Swift.max(n * c, 1)
         var sumDy = [Float](repeating: 0, count: c), sumDyXhat = sumDy
@@ -195,20 +191,14 @@ extension Tensor {
                 Threads.parallelFor(c) { r in
                     for ch in r {
                         var s1 = 0.0, s2 = 0.0
-                        let mu = mean[ch], s = invstd[ch]
                         for i in 0..<n {
                             let base = (i * c + ch) * inner
-                            var r1: Float = 0, r2: Float = 0
-                            for j in 0..<inner {
-                                let dy = pg[base + j]
-                                r1 += dy
-                                r2 += dy * (px[base + j] - mu) * s
-                            }
-                            s1 += Double(r1)
-                            s2 += Double(r2)
+                            let (d, dx) = simdSumAndDot(pg + base, px + base, inner, mean[ch])
+                            s1 += Double(d)
+                            s2 += Double(dx)
                         }
                         pa[ch] = Float(s1)
-                        pb[ch] = Float(s2)
+                        pb[ch] = Float(s2 * Double(invstd[ch]))
                     }
                 }
             }
@@ -222,4 +212,52 @@ extension Tensor {
         if let bias { out.append(bias.requiresGrad ? Tensor(sumDy) : nil) }
         return out
     }
+}
+
+/// Sum of `n` floats with eight SIMD lanes, then the tail.
+@inline(__always)
+func simdSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= n {
+        acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var s = acc.sum()
+    while i < n { s += p[i]; i += 1 }
+    return s
+}
+
+/// `sum((p[i] - mu)^2)` with eight SIMD lanes.
+@inline(__always)
+func simdSquaredDeviation(_ p: UnsafePointer<Float>, _ n: Int, _ mu: Float) -> Float {
+    var acc = SIMD8<Float>()
+    let m = SIMD8<Float>(repeating: mu)
+    var i = 0
+    while i + 8 <= n {
+        let d = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) - m
+        acc += d * d
+        i += 8
+    }
+    var s = acc.sum()
+    while i < n { let d = p[i] - mu; s += d * d; i += 1 }
+    return s
+}
+
+/// `(sum(g), sum(g * (x - mu)))` with eight SIMD lanes.
+@inline(__always)
+func simdSumAndDot(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, _ mu: Float) -> (Float, Float) {
+    var a1 = SIMD8<Float>(), a2 = SIMD8<Float>()
+    let m = SIMD8<Float>(repeating: mu)
+    var i = 0
+    while i + 8 <= n {
+        let gv = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+        let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+        a1 += gv
+        a2 += gv * (xv - m)
+        i += 8
+    }
+    var s1 = a1.sum(), s2 = a2.sum()
+    while i < n { s1 += g[i]; s2 += g[i] * (x[i] - mu); i += 1 }
+    return (s1, s2)
 }
