@@ -21,10 +21,12 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .target(name: "MocoTensor", dependencies: ["CBLAS", "CDNNL"]),
         .executableTarget(name: "MocoBench", dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor", "CBLAS", "CDNNL"]),
         .target(name: "MocoNN", dependencies: ["MocoTensor"]),
-        .target(name: "MocoData", dependencies: ["MocoTensor", "CZlib"], resources: [.copy("Resources")]),
+        .target(name: "MocoData", dependencies: ["MocoTensor", "CZlib", "CPNG", "CTurboJPEG"], resources: [.copy("Resources")]),
         .target(name: "Moco", dependencies: ["MocoNN", "MocoData", "MocoTensor"]),
         .executableTarget(name: "MocoDemo", dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor"]),
         .testTarget(
@@ -32,7 +34,7 @@ let package = Package(
             dependencies: ["MocoTensor"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "MocoDataTests", dependencies: ["MocoData", "MocoTensor"]),
+        .testTarget(name: "MocoDataTests", dependencies: ["MocoData", "MocoTensor"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "MocoNNTests",
             dependencies: ["MocoNN", "MocoData", "MocoTensor"],

@@ -1,0 +1,109 @@
+import CPNG
+import CTurboJPEG
+import Foundation
+import MocoTensor
+
+/// Folders of PNG and JPEG files, decoded with libpng and libjpeg-turbo and resized.
+///
+/// With sub-folders, each sub-folder (sorted by name) is a class, as torchvision's
+/// `ImageFolder`; without, the images are unlabeled (all label 0, class `unlabeled`).
+public enum ImageFolder {
+    static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    /// Every image under `root`, resized to `size x size` (antialiased bilinear, as
+    /// `transforms.Resize((size, size))`), with `channels` 3 (RGB) or 1 (luma), in `[0, 1]`.
+    public static func load(_ root: URL, size: Int, channels: Int = 3) throws -> LabeledImages {
+        guard size > 0, channels == 1 || channels == 3 else {
+            throw TensorError("image_folder", "needs a positive size and 1 or 3 channels")
+        }
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
+            throw DataError(file: root.path, "is not a folder")
+        }
+        let entries = try fm.contentsOfDirectory(at: root, includingPropertiesForKeys: nil).sorted { $0.lastPathComponent < $1.lastPathComponent }
+        let classDirs = entries.filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
+        var files: [(URL, Int)] = []
+        let classes: [String]
+        if classDirs.isEmpty {
+            classes = ["unlabeled"]
+            files = entries.filter { extensions.contains($0.pathExtension.lowercased()) }.map { ($0, 0) }
+        } else {
+            classes = classDirs.map(\.lastPathComponent)
+            for (label, dir) in classDirs.enumerated() {
+                let inside = try fm.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
+                    .filter { extensions.contains($0.pathExtension.lowercased()) }
+                    .sorted { $0.lastPathComponent < $1.lastPathComponent }
+                files += inside.map { ($0, label) }
+            }
+        }
+        guard !files.isEmpty else { throw DataError(file: root.path, "holds no PNG or JPEG images") }
+        var pixels: [Float] = []
+        pixels.reserveCapacity(files.count * channels * size * size)
+        for (url, _) in files {
+            let image = try decode(try Data(contentsOf: url), file: url.lastPathComponent, channels: channels)
+            let resized = Resampler.resizedCrop(image, top: 0, left: 0, height: image.height, width: image.width, outH: size, outW: size)
+            pixels += resized.pixels
+        }
+        return LabeledImages(images: try Tensor(shape: [files.count, channels, size, size], scalars: pixels),
+                             labels: files.map(\.1), classes: classes)
+    }
+
+    /// Decodes a PNG or JPEG file's bytes into `channels` planes in `[0, 1]`.
+    public static func decode(_ data: Data, file: String, channels: Int = 3) throws -> Image {
+        let bytes = [UInt8](data)
+        let (width, height, interleaved): (Int, Int, [UInt8])
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) {
+            (width, height, interleaved) = try decodePNG(bytes, file: file, channels: channels)
+        } else if bytes.starts(with: [0xFF, 0xD8]) {
+            (width, height, interleaved) = try decodeJPEG(bytes, file: file, channels: channels)
+        } else {
+            throw DataError(file: file, "is neither a PNG nor a JPEG file")
+        }
+        let plane = width * height
+        var planes = [Float](repeating: 0, count: channels * plane)
+        for p in 0..<plane {
+            for c in 0..<channels { planes[c * plane + p] = Float(interleaved[p * channels + c]) / 255 }
+        }
+        return Image(channels: channels, height: height, width: width, pixels: planes)
+    }
+
+    static func decodePNG(_ bytes: [UInt8], file: String, channels: Int) throws -> (Int, Int, [UInt8]) {
+        var image = png_image()
+        image.version = moco_png_image_version
+        defer { png_image_free(&image) }
+        func message() -> String {
+            withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        let begun = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
+        guard begun != 0 else { throw DataError(file: file, "is not a readable PNG (\(message()))") }
+        image.format = channels == 3 ? moco_png_format_rgb : moco_png_format_gray
+        let (w, h) = (Int(image.width), Int(image.height))
+        var out = [UInt8](repeating: 0, count: w * h * channels)
+        let finished = out.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+        guard finished != 0 else { throw DataError(file: file, "PNG data is corrupt or truncated (\(message()))") }
+        return (w, h, out)
+    }
+
+    static func decodeJPEG(_ bytes: [UInt8], file: String, channels: Int) throws -> (Int, Int, [UInt8]) {
+        guard let handle = tjInitDecompress() else { throw DataError(file: file, "libjpeg-turbo could not start") }
+        defer { tjDestroy(handle) }
+        func message() -> String { tjGetErrorStr2(handle).map { String(cString: $0) } ?? "unknown error" }
+        var w: Int32 = 0, h: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+        var data = bytes
+        let header = data.withUnsafeMutableBufferPointer {
+            tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &subsampling, &colorspace)
+        }
+        guard header == 0, w > 0, h > 0 else { throw DataError(file: file, "is not a readable JPEG (\(message()))") }
+        var out = [UInt8](repeating: 0, count: Int(w) * Int(h) * channels)
+        let format = channels == 3 ? TJPF_RGB : TJPF_GRAY
+        let status = data.withUnsafeMutableBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                tjDecompress2(handle, src.baseAddress, UInt(src.count), dst.baseAddress, w, 0, h, format.rawValue, 0)
+            }
+        }
+        // libjpeg-turbo reports a truncated file as a warning (status -1, error code TJERR_WARNING).
+        guard status == 0 else { throw DataError(file: file, "JPEG data is corrupt or truncated (\(message()))") }
+        return (Int(w), Int(h), out)
+    }
+}

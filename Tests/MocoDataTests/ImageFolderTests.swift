@@ -1,0 +1,52 @@
+import Foundation
+import MocoData
+import MocoTensor
+import Testing
+
+@Suite("Image folders")
+struct ImageFolderTests {
+    let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+
+    struct Decoded: Decodable { let width: Int; let height: Int; let rgb: [Int] }
+
+    /// libpng decodes PNGs exactly as PIL does; libjpeg-turbo's JPEG decoding agrees within 2/255.
+    @Test func decodesPNGAndJPEGLikePIL() throws {
+        let expected = try JSONDecoder().decode([String: Decoded].self, from: Data(contentsOf: fixtures.appendingPathComponent("images-decoded.json")))
+        #expect(expected.count == 4)
+        for (path, e) in expected {
+            let url = fixtures.appendingPathComponent("images").appendingPathComponent(path)
+            let image = try ImageFolder.decode(try Data(contentsOf: url), file: path)
+            #expect(image.width == e.width && image.height == e.height && image.channels == 3)
+            let plane = e.width * e.height
+            var worst = 0
+            for p in 0..<plane {
+                for c in 0..<3 { worst = max(worst, abs(Int((image.pixels[c * plane + p] * 255).rounded()) - e.rgb[p * 3 + c])) }
+            }
+            #expect(worst <= (path.hasSuffix("png") ? 0 : 2), "\(path): max difference \(worst)")
+        }
+    }
+
+    @Test func loadsClassesFromSubfolders() throws {
+        let set = try ImageFolder.load(fixtures.appendingPathComponent("images"), size: 8)
+        #expect(set.classes == ["cats", "dogs"] && set.labels == [0, 0, 1, 1])
+        #expect(set.images.shape == [4, 3, 8, 8] && set.images.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
+        let gray = try ImageFolder.load(fixtures.appendingPathComponent("images/cats"), size: 4, channels: 1)
+        #expect(gray.classes == ["unlabeled"] && gray.images.shape == [2, 1, 4, 4])
+    }
+
+    @Test func refusesBadFilesWithTheirNames() throws {
+        let png = try Data(contentsOf: fixtures.appendingPathComponent("images/cats/a.png"))
+        let jpg = try Data(contentsOf: fixtures.appendingPathComponent("images/cats/b.jpg"))
+        #expect(throws: DataError.self) { try ImageFolder.decode(png.prefix(png.count / 2), file: "half.png") }
+        #expect(throws: DataError.self) { try ImageFolder.decode(jpg.prefix(jpg.count / 2), file: "half.jpg") }
+        #expect(throws: DataError(file: "notes.png", "is neither a PNG nor a JPEG file")) { try ImageFolder.decode(Data("hello".utf8), file: "notes.png") }
+        do {
+            _ = try ImageFolder.decode(png.prefix(png.count / 2), file: "half.png")
+        } catch let e as DataError {
+            #expect(e.file == "half.png" && e.description.hasPrefix("half.png: "))
+        }
+        #expect(throws: DataError(file: "/nonexistent/images", "is not a folder")) {
+            try ImageFolder.load(URL(fileURLWithPath: "/nonexistent/images"), size: 8)
+        }
+    }
+}
