@@ -66,7 +66,8 @@ public final class MoCoTrainer {
                       progress: ((Progress) -> Void)? = nil) throws {
         let steps = loader.batchesPerEpoch
         for _ in 0..<epochs {
-            let order = loader.order(epoch: epoch)
+            let prefetch = Prefetcher(loader, epoch: epoch)
+            defer { prefetch.finish() }
             for b in 0..<steps {
                 let global = epoch * steps + b
                 if cancelRequested {
@@ -76,7 +77,7 @@ public final class MoCoTrainer {
                 let t = Double(epoch) + Double(b) / Double(steps)
                 let lrValue = Float(lrUpdate == .perStep ? lr.value(atEpoch: t) : lr.value(atEpoch: Double(epoch + 1)))
                 let m = Float(momentum.value(atEpoch: t))
-                let batch = try loader.batch(epoch: epoch, index: b, order: order)
+                let batch = try prefetch.batch(b)
                 // Values are copy-on-write: the snapshot costs nothing unless the step changes them.
                 let keyState = model.key.stateDict()
                 let queryBuffers = model.query.namedBuffers().map(\.buffer.value)

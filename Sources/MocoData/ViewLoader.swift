@@ -1,3 +1,4 @@
+import Foundation
 import MocoTensor
 
 /// A batch of augmented views: `views[v]` is `[B, C, H, W]` for view `v` of the images
@@ -48,8 +49,10 @@ public struct ViewLoader {
         return r.permutation(images.shape[0])
     }
 
-    /// Batch `index` of `epoch`, given that epoch's `order`.
-    public func batch(epoch: Int, index: Int, order: [Int]) throws -> ViewBatch {
+    /// Batch `index` of `epoch`, given that epoch's `order`. With `parallel` the images are
+    /// augmented on the engine's threads; without, on the calling thread only (for prefetching
+    /// beside training). The result is the same either way.
+    public func batch(epoch: Int, index: Int, order: [Int], parallel: Bool = true) throws -> ViewBatch {
         guard index >= 0, index < batchesPerEpoch else {
             throw TensorError("loader", "batch \(index) is out of range for \(batchesPerEpoch) batches")
         }
@@ -60,7 +63,7 @@ public struct ViewLoader {
             var out = [Image?](repeating: nil, count: idx.count)
             out.withUnsafeMutableBufferPointer { buffer in
                 let slots = buffer.baseAddress!
-                Threads.parallelFor(idx.count) { r in
+                let work = { (r: Range<Int>) in
                     for i in r {
                         var rng = augment.stream(UInt64((index * batchSize + i) * pipelines.count + v))
                         var image = Image(images, index: idx[i])
@@ -68,6 +71,7 @@ public struct ViewLoader {
                         slots[i] = image
                     }
                 }
+                if parallel { Threads.parallelFor(idx.count, work) } else { work(0..<idx.count) }
             }
             let first = out[0]!
             for image in out where image!.channels != first.channels || image!.height != first.height || image!.width != first.width {
@@ -77,5 +81,60 @@ public struct ViewLoader {
                                     scalars: out.flatMap { $0!.pixels }))
         }
         return ViewBatch(indices: idx, views: views)
+    }
+}
+
+/// Makes the batches of one epoch one step ahead on a background thread, so augmentation
+/// overlaps with training. The batches are those of `ViewLoader.batch`, whatever the timing.
+public final class Prefetcher {
+    /// One batch being made; only its own thread writes `result`, before leaving `done`.
+    private final class Job: @unchecked Sendable {
+        let index: Int
+        let done = DispatchGroup()
+        var result: Result<ViewBatch, Error>?
+        init(_ index: Int) { self.index = index }
+    }
+
+    private let loader: ViewLoader
+    private let epoch: Int
+    private let order: [Int]
+    private let queue = DispatchQueue(label: "moco.prefetch")
+    private var next: Job?
+
+    public init(_ loader: ViewLoader, epoch: Int) {
+        self.loader = loader
+        self.epoch = epoch
+        order = loader.order(epoch: epoch)
+    }
+
+    /// Batch `index`; starts making batch `index + 1` before returning.
+    public func batch(_ index: Int) throws -> ViewBatch {
+        let job = next
+        next = nil
+        job?.done.wait()
+        let batch: ViewBatch
+        if let job, job.index == index, let r = job.result {
+            batch = try r.get()
+        } else {
+            batch = try loader.batch(epoch: epoch, index: index, order: order)
+        }
+        if index + 1 < loader.batchesPerEpoch { start(index + 1) }
+        return batch
+    }
+
+    private func start(_ index: Int) {
+        let job = Job(index)
+        next = job
+        job.done.enter()
+        queue.async { [loader, epoch, order] in
+            job.result = Result { try loader.batch(epoch: epoch, index: index, order: order, parallel: false) }
+            job.done.leave()
+        }
+    }
+
+    /// Waits for any batch in flight (so nothing runs after training stops).
+    public func finish() {
+        next?.done.wait()
+        next = nil
     }
 }

@@ -107,6 +107,20 @@ struct TrainingTests {
         #expect(one.views[0].scalars != one.views[1].scalars)
     }
 
+    /// The prefetcher hands out exactly the loader's batches, in order or not.
+    @Test func prefetchedBatchesAreTheLoadersBatches() throws {
+        let loader = try trainer(epochs: 1).0.loader
+        let order = loader.order(epoch: 2)
+        let prefetch = Prefetcher(loader, epoch: 2)
+        for b in [0, 1, 2, 4, 3] {
+            let direct = try loader.batch(epoch: 2, index: b, order: order)
+            let ahead = try prefetch.batch(b)
+            #expect(ahead.indices == direct.indices && ahead.views[0].scalars == direct.views[0].scalars
+                    && ahead.views[1].scalars == direct.views[1].scalars)
+        }
+        prefetch.finish()
+    }
+
     /// A diverged run (here: a query weight turned NaN after one epoch) stops with the
     /// step number and the last good metrics, keeping the state from before that step.
     @Test func nonFiniteLossStopsAndKeepsTheState() throws {
