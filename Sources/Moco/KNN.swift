@@ -43,15 +43,31 @@ public struct KNNClassifier {
     }
 }
 
-/// L2-normalised backbone features of `images` (see `backboneFeatures`).
-public func normalizedFeatures(_ encoder: any Encoder, _ images: Tensor, batch: Int = 512) throws -> Tensor {
-    try withoutGrad { try backboneFeatures(encoder, images, batch: batch).l2Normalized(axis: 1) }
+/// Which features a kNN monitor compares: the pooled backbone, or the head's output.
+public enum FeatureSource: Sendable {
+    case backbone, head
 }
 
-/// kNN accuracy of an encoder's backbone features: the bank is `train` without
+/// L2-normalised features of `images` (see `backboneFeatures`), from the backbone or after
+/// the head (`fc`), as the CIFAR-10 MoCo demo's monitor offers both.
+public func normalizedFeatures(_ encoder: any Encoder, _ images: Tensor, source: FeatureSource = .backbone, batch: Int = 512) throws -> Tensor {
+    try withoutGrad {
+        var f = try backboneFeatures(encoder, images, batch: batch)
+        if source == .head {
+            let wasTraining = encoder.isTraining
+            encoder.eval()
+            defer { encoder.train(wasTraining) }
+            f = try encoder.fc(f)
+        }
+        return try f.l2Normalized(axis: 1)
+    }
+}
+
+/// kNN accuracy of an encoder's features (backbone by default): the bank is `train` without
 /// augmentation, the queries `test`.
-public func knnAccuracy(_ encoder: any Encoder, train: LabeledImages, test: LabeledImages, classifier: KNNClassifier) throws -> Double {
-    try classifier.accuracy(train: normalizedFeatures(encoder, train.images), trainLabels: train.labels,
-                            test: normalizedFeatures(encoder, test.images), testLabels: test.labels,
+public func knnAccuracy(_ encoder: any Encoder, train: LabeledImages, test: LabeledImages, classifier: KNNClassifier,
+                        source: FeatureSource = .backbone) throws -> Double {
+    try classifier.accuracy(train: normalizedFeatures(encoder, train.images, source: source), trainLabels: train.labels,
+                            test: normalizedFeatures(encoder, test.images, source: source), testLabels: test.labels,
                             classes: train.classes.count)
 }

@@ -15,6 +15,17 @@ struct EvaluationTests {
         #expect(throws: TensorError.self) { try KNNClassifier(k: 0) }
     }
 
+    @Test func knnOnBackboneOrHeadFeatures() throws {
+        let (train, test) = try Digits.load()
+        let model = try smallMoCo(dim: 8)
+        let knn = try KNNClassifier(k: 20, t: 0.1)
+        let backbone = try knnAccuracy(model.query, train: train, test: test, classifier: knn)
+        let head = try knnAccuracy(model.query, train: train, test: test, classifier: knn, source: .head)
+        #expect(backbone > 0.5 && head > 0.3 && backbone != head)
+        #expect(try normalizedFeatures(model.query, test.images, source: .head).shape == [450, 8])
+        #expect(model.query.isTraining)
+    }
+
     @Test func linearProbeOnRawDigitPixels() throws {
         // A linear classifier on the raw 64 pixels of the digits reaches well above 90%.
         let (train, test) = try Digits.load()
