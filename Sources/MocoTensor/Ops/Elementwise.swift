@@ -60,8 +60,21 @@ extension Tensor {
     /// `max(x, 0)`; its gradient at 0 is 0. NaN stays NaN, as in PyTorch, so a diverged
     /// value is never hidden.
     public func relu() -> Tensor {
-        let y = map { $0 < 0 ? 0 : $0 }
-        return Tensor.record(y, op: "relu", inputs: [self]) { g in [g.zipMap(y) { $1 > 0 ? $0 : 0 }] }
+        // Written out rather than through `map`: a closure called per element inside the
+        // parallel chunk is not inlined, and ReLU is a hot, memory-bound op.
+        let y = Tensor(uninitializedShape: shape)
+        let src = storage.pointer, dst = y.storage.pointer
+        Threads.parallelFor(count, minChunk: elementwiseGrain) { r in
+            for i in r { let v = src[i]; dst[i] = v < 0 ? 0 : v }
+        }
+        return Tensor.record(y, op: "relu", inputs: [self]) { g in
+            let gx = Tensor(uninitializedShape: g.shape)
+            let pg = g.storage.pointer, py = y.storage.pointer, out = gx.storage.pointer
+            Threads.parallelFor(g.count, minChunk: elementwiseGrain) { r in
+                for i in r { out[i] = py[i] > 0 ? pg[i] : 0 }
+            }
+            return [gx]
+        }
     }
 
     /// The logistic function `1 / (1 + e^-x)`.
