@@ -18,16 +18,8 @@ struct QualitySuite {
     /// Our kNN accuracy at each checkpoint epoch for `seed`.
     func ours(seed: Int) throws -> [Int: Double] {
         let (train, test) = try Digits.load()
-        let root = RandomGenerator(seed: UInt64(seed))
-        var initRNG = root.stream("init")
-        let encoder = try ConvNet(channels: [32, 64, 128], inputChannels: 1, classes: 64, norm: .splitBatchNorm(splits: 8), using: &initRNG)
-        encoder.fc = try Heads.v2(128, dim: 64, using: &initRNG)
-        var mocoRNG = root.stream("moco")
-        let model = try MoCo(encoder: encoder, queueSize: 1024, temperature: 0.2, using: &mocoRNG)
-        let views = try Presets.digits()
-        let loader = try ViewLoader(images: train.images, batchSize: 256, pipelines: [views, views], seed: root.stream("data"))
-        let trainer = try MoCoTrainer(model: model, optimizer: try SGD(model.trainableParameters(), lr: 0.06, momentum: 0.9, weightDecay: 5e-4),
-                                      loader: loader, lr: .cosine(0.06, epochs: Double(epochs)), lrUpdate: .perEpoch, momentum: .constant(0.99))
+        let trainer = try Recipes.digitsW1(train: train, seed: UInt64(seed), epochs: epochs)
+        let encoder = trainer.model.query
         let knn = try KNNClassifier(k: 200, t: 0.1)
         var out: [Int: Double] = [:]
         for e in checkpoints {

@@ -16,21 +16,12 @@ let seed = args.count > 2 ? UInt64(args[2]) ?? 0 : 0
 
 do {
     let (train, test) = try Digits.load()
-    let root = RandomGenerator(seed: seed)
-    var initRNG = root.stream("init")
-    let encoder = try ConvNet(channels: [32, 64, 128], inputChannels: 1, classes: 64, norm: .splitBatchNorm(splits: 8), using: &initRNG)
-    encoder.fc = try Heads.v2(128, dim: 64, using: &initRNG)
-    var mocoRNG = root.stream("moco")
-    let model = try MoCo(encoder: encoder, queueSize: 1024, temperature: 0.2, using: &mocoRNG)
-    let views = try Presets.digits()
-    let loader = try ViewLoader(images: train.images, batchSize: 256, pipelines: [views, views], seed: root.stream("data"))
-    let sgd = try SGD(encoder.parameters(), lr: 0.06, momentum: 0.9, weightDecay: 5e-4)
-    let trainer = try MoCoTrainer(model: model, optimizer: sgd, loader: loader, lr: .cosine(0.06, epochs: Double(epochs)),
-                                  lrUpdate: .perEpoch, momentum: .constant(0.99))
+    let trainer = try Recipes.digitsW1(train: train, seed: seed, epochs: epochs)
+    let encoder = trainer.model.query, loader = trainer.loader
     let knn = try KNNClassifier(k: 200, t: 0.1)
     print("moco demo: MoCo v2 on \(train.count) digits, \(epochs) epochs, seed \(seed), \(Threads.count) threads")
     print("  encoder: convnet 32-64-128 (split BN, 8 splits), head 128-128-64, \(encoder.parameterCount) parameters")
-    print("  augmentation: \(views.description)")
+    print("  augmentation: \(loader.pipelines[0].description)")
     print(String(format: "epoch %3d  kNN top-1 %.2f%%", 0, try knnAccuracy(encoder, train: train, test: test, classifier: knn) * 100))
     let start = Date()
     for e in 1...epochs {

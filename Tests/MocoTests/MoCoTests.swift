@@ -61,18 +61,8 @@ struct MoCoTests {
 @Suite("MoCo training on digits", .serialized)
 struct TrainingTests {
     func trainer(epochs: Int, seed: UInt64 = 0, lr: Double = 0.06) throws -> (MoCoTrainer, ConvNet) {
-        let root = RandomGenerator(seed: seed)
-        var initRNG = root.stream("init")
-        let encoder = try ConvNet(channels: [32, 64, 128], inputChannels: 1, classes: 64, norm: .splitBatchNorm(splits: 8), using: &initRNG)
-        encoder.fc = try Heads.v2(128, dim: 64, using: &initRNG)
-        var mocoRNG = root.stream("moco")
-        let model = try MoCo(encoder: encoder, queueSize: 1024, using: &mocoRNG)
-        let views = try Presets.digits()
-        let (train, _) = try Digits.load()
-        let loader = try ViewLoader(images: train.images, batchSize: 256, pipelines: [views, views], seed: root.stream("data"))
-        let sgd = try SGD(encoder.parameters(), lr: Float(lr), momentum: 0.9, weightDecay: 5e-4)
-        return (try MoCoTrainer(model: model, optimizer: sgd, loader: loader, lr: .cosine(lr, epochs: Double(epochs)),
-                                lrUpdate: .perEpoch, momentum: .constant(0.99)), encoder)
+        let t = try Recipes.digitsW1(train: try Digits.load().train, seed: seed, epochs: epochs, lr: lr)
+        return (t, try #require(t.model.query as? ConvNet))
     }
 
     /// kNN (k 200) rises well above the randomly initialised encoder's.

@@ -1,0 +1,24 @@
+import MocoData
+import MocoNN
+import MocoTensor
+
+/// Ready-made training setups, so the demo, the benchmarks and the tests build the same run.
+public enum Recipes {
+    /// The W1 digits recipe of the benchmarks (shared/bench/README.md): convnet 32-64-128 with
+    /// split batch norm (8 splits), MLP head 128-128-64, K 1024, m 0.99, T 0.2, batch 256, SGD
+    /// (lr 0.06, momentum 0.9, weight decay 5e-4) with the demo's per-epoch cosine over
+    /// `epochs`, the `digits` augmentation for both views. Every draw derives from `seed`.
+    public static func digitsW1(train: LabeledImages, seed: UInt64, epochs: Int, lr: Double = 0.06) throws -> MoCoTrainer {
+        let root = RandomGenerator(seed: seed)
+        var initRNG = root.stream("init")
+        let encoder = try ConvNet(channels: [32, 64, 128], inputChannels: 1, classes: 64, norm: .splitBatchNorm(splits: 8), using: &initRNG)
+        encoder.fc = try Heads.v2(128, dim: 64, using: &initRNG)
+        var mocoRNG = root.stream("moco")
+        let model = try MoCo(encoder: encoder, queueSize: 1024, temperature: 0.2, using: &mocoRNG)
+        let views = try Presets.digits()
+        let loader = try ViewLoader(images: train.images, batchSize: 256, pipelines: [views, views], seed: root.stream("data"))
+        let sgd = try SGD(model.trainableParameters(), lr: Float(lr), momentum: 0.9, weightDecay: 5e-4)
+        return try MoCoTrainer(model: model, optimizer: sgd, loader: loader, lr: .cosine(lr, epochs: Double(epochs)),
+                               lrUpdate: .perEpoch, momentum: .constant(0.99))
+    }
+}
