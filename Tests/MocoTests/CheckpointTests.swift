@@ -67,6 +67,24 @@ struct CheckpointTests {
         #expect(throws: StateDictError.self) { try Checkpoint.load(into: otherTrainer, from: url) }
     }
 
+    /// The exported W1 backbone is committed and loaded into moco_ref's ConvNetSmall by
+    /// `scripts/make-fixtures` (strict=False, only `fc.*` missing); this test writes it
+    /// (MOCO_WRITE_FIXTURES=1) or checks the committed file is what the code writes now.
+    @Test func exportFixtureIsCurrent() throws {
+        let t = try Recipes.digitsW1(train: try Digits.load().train, seed: 42, epochs: 1)
+        let url = temporaryURL("export.safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint.exportEncoder(t.model.query, to: url)
+        let data = try Data(contentsOf: url)
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/ours-export-convnet.safetensors")
+        if ProcessInfo.processInfo.environment["MOCO_WRITE_FIXTURES"] == "1" {
+            try AtomicFile.write(data, to: source)
+        } else {
+            let committed = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("ours-export-convnet.safetensors")
+            #expect(try Data(contentsOf: committed) == data, "regenerate with scripts/make-fixtures")
+        }
+    }
+
     @Test func exportsTheBackboneWithTorchvisionNames() throws {
         let t = try TrainingTests().trainer(epochs: 1).0
         let url = temporaryURL("encoder.safetensors")
