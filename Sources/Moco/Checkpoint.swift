@@ -110,6 +110,9 @@ public enum Checkpoint {
         return metadata.filter { $0.key != "format" }
     }
 
+    /// The shuffle-BN generator's state of `model` (as saved in checkpoints).
+    public static func shuffleState(of model: MoCo) -> [UInt64] { model.shuffleRNG.state }
+
     /// Writes the query encoder's backbone without its head (`fc.*`), with torchvision names,
     /// for fine-tuning elsewhere (`load_state_dict(..., strict=False)` leaves `fc` as built).
     public static func exportEncoder(_ encoder: any Encoder, to url: URL) throws {

@@ -78,13 +78,17 @@ public final class MoCoTrainer {
                 let lrValue = Float(lrUpdate == .perStep ? lr.value(atEpoch: t) : lr.value(atEpoch: Double(epoch + 1)))
                 let m = Float(momentum.value(atEpoch: t))
                 let batch = try prefetch.batch(b)
-                // Values are copy-on-write: the snapshot costs nothing unless the step changes them.
+                // What the step changes before its loss is known, kept to undo a non-finite step.
+                // Tensors are copy-on-write: this costs one copy of the key encoder's weights
+                // (the EMA writes them), small beside the step.
                 let keyState = model.key.stateDict()
                 let queryBuffers = model.query.namedBuffers().map(\.buffer.value)
+                let shuffleState = model.shuffleRNG
                 let (loss, keys, metrics) = try model.loss(batch.views[0], batch.views[1], momentum: m)
                 guard metrics.loss.isFinite else {
                     try model.key.loadStateDict(keyState)
                     for (b, v) in zip(model.query.namedBuffers(), queryBuffers) { b.buffer.value = v }
+                    model.shuffleRNG = shuffleState
                     throw TrainingStopped(step: global, reason: "the loss is \(metrics.loss)", lastGood: history.last)
                 }
                 optimizer.lr = lrValue

@@ -120,6 +120,7 @@ struct TrainingTests {
         try w.update(w.value * Float.nan)
         let keyState = t.model.key.stateDict(), queryBuffers = t.model.query.stateDict().filter { $0.name.contains("running") }
         let queue = t.model.queue
+        let shuffleBefore = Checkpoint.shuffleState(of: t.model)
         do {
             try t.train(epochs: 1)
             Issue.record("training should have stopped")
@@ -129,6 +130,7 @@ struct TrainingTests {
             #expect(zip(t.model.key.stateDict(), keyState).allSatisfy { $0.tensor == $1.tensor })
             #expect(zip(t.model.query.stateDict().filter { $0.name.contains("running") }, queryBuffers).allSatisfy { $0.tensor == $1.tensor })
             #expect(t.model.queue?.keys.scalars == queue?.keys.scalars && t.model.queue?.pointer == queue?.pointer)
+            #expect(Checkpoint.shuffleState(of: t.model) == shuffleBefore)
         }
     }
 
