@@ -1,19 +1,9 @@
 import Foundation
 
 extension Tensor {
-    /// `a + b` for equal shapes, written out (residual connections and gradient sums are hot).
-    static func addSameShape(_ a: Tensor, _ b: Tensor) -> Tensor {
-        let y = Tensor(uninitializedShape: a.shape)
-        let pa = a.storage.pointer, pb = b.storage.pointer, out = y.storage.pointer
-        Threads.parallelFor(a.count, minChunk: elementwiseGrain) { r in
-            for i in r { out[i] = pa[i] + pb[i] }
-        }
-        return y
-    }
-
     /// Elementwise sum with broadcasting.
     public static func + (a: Tensor, b: Tensor) throws -> Tensor {
-        let y = a.shape == b.shape ? addSameShape(a, b) : try broadcastMap(a, b, op: "add", +)
+        let y = try broadcastMap(a, b, op: "add", +)
         return record(y, op: "add", inputs: [a, b]) { g in
             [a.requiresGrad ? try g.sumToShape(a.shape) : nil,
              b.requiresGrad ? try g.sumToShape(b.shape) : nil]
