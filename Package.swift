@@ -16,6 +16,11 @@ let package = Package(
         .library(name: "Moco", targets: ["Moco"]),
         .executable(name: "moco-bench", targets: ["MocoBench"]),
         .executable(name: "moco-demo", targets: ["MocoDemo"]),
+        .library(name: "MocoScript", targets: ["MocoScript"]),
+        .executable(name: "moco", targets: ["MocoCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -29,6 +34,11 @@ let package = Package(
         .target(name: "MocoData", dependencies: ["MocoTensor", "CZlib", "CPNG", "CTurboJPEG"], resources: [.copy("Resources")]),
         .target(name: "Moco", dependencies: ["MocoNN", "MocoData", "MocoTensor"]),
         .executableTarget(name: "MocoDemo", dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor"]),
+        .target(name: "MocoScript", dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor"]),
+        .executableTarget(
+            name: "MocoCLI",
+            dependencies: ["MocoScript", "MocoTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(
             name: "MocoTensorTests",
             dependencies: ["MocoTensor"],
@@ -45,6 +55,7 @@ let package = Package(
             dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "MocoScriptTests", dependencies: ["MocoScript"], resources: [.copy("Scripts")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -89,7 +89,7 @@ public final class MoCoTrainer {
                     try model.key.loadStateDict(keyState)
                     for (b, v) in zip(model.query.namedBuffers(), queryBuffers) { b.buffer.value = v }
                     model.shuffleRNG = shuffleState
-                    throw TrainingStopped(step: global, reason: "the loss is \(metrics.loss)", lastGood: history.last)
+                    throw TrainingStopped(step: global, reason: "the loss is \(metrics.loss.isNaN ? "nan" : "\(metrics.loss)")", lastGood: history.last)
                 }
                 optimizer.lr = lrValue
                 optimizer.zeroGrad()

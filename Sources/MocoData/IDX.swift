@@ -23,7 +23,7 @@ public enum IDX {
         let name = url.lastPathComponent
         var data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw DataError(file: name, "cannot be read (\(error.localizedDescription))")
+            throw DataError(file: name, "cannot be read (\(ReadFailure.describe(url, error)))")
         }
         if Gzip.isCompressed(data) { data = try Gzip.decompress(data, file: name) }
         let bytes = [UInt8](data)
@@ -55,7 +55,7 @@ public enum CIFAR10 {
             let name = url.lastPathComponent
             let data: Data
             do { data = try Data(contentsOf: url) } catch {
-                throw DataError(file: name, "cannot be read (\(error.localizedDescription))")
+                throw DataError(file: name, "cannot be read (\(ReadFailure.describe(url, error)))")
             }
             guard !data.isEmpty, data.count % 3073 == 0 else {
                 throw DataError(file: name, "size \(data.count) is not a whole number of 3,073-byte records (truncated?)")

@@ -29,7 +29,7 @@ public enum SafeTensors {
         let name = url.lastPathComponent
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw SafeTensorsError(file: name, reason: "cannot be read (\(error.localizedDescription))")
+            throw SafeTensorsError(file: name, reason: "cannot be read (\(ReadFailure.describe(url, error)))")
         }
         return try decode(data, file: name)
     }

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import MocoScript
+import MocoTensor
+
+/// The `moco` command: run and check `.moco` scripts, and show help on builtins.
+struct MocoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "moco",
+        abstract: "A lab for Momentum Contrast: run .moco experiment scripts.",
+        discussion: """
+        With no subcommand and input from a pipe, runs the script read from standard input.
+        `moco help NAME` shows a builtin (`moco help train`); `moco help --markdown` prints docs/builtins.md.
+        """,
+        version: MocoVersion.string,
+        subcommands: [Run.self, Check.self]
+    )
+
+    func run() throws {
+        guard isatty(STDIN_FILENO) == 0 else {
+            throw ScriptFailure(message: "moco: the interactive REPL is not part of this build yet; run a script with 'moco run FILE' or pipe one in ('moco < FILE')", code: 64)
+        }
+        let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        let interpreter = Interpreter()
+        try runReporting { try interpreter.run(text, name: "<stdin>") }
+    }
+}
+
+/// `moco run FILE`.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a .moco script.")
+
+    @ArgumentParser.Argument(help: "The script to run.", completion: .file(extensions: ["moco"]))
+    var file: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Replace the value of a top-level let (a moco expression; anything else is taken as a string).", valueName: "NAME=VALUE"))
+    var assignments: [String] = []
+
+    @Option(help: "Seed for every random draw (replaces the script's `seed`).")
+    var seed: UInt64?
+
+    @Option(help: "Threads for the engine (default: MOCO_THREADS or all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        for a in assignments where !a.contains("=") || a.hasPrefix("=") {
+            throw ValidationError("--set expects NAME=VALUE, got '\(a)'")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        if let threads { Threads.count = threads }
+        let interpreter = Interpreter(seed: seed ?? 0)
+        interpreter.seedOverride = seed
+        for a in assignments {
+            let name = String(a.prefix { $0 != "=" }), text = String(a.drop { $0 != "=" }.dropFirst())
+            interpreter.overrides[name] = Interpreter.constant(text) ?? .string(text)
+        }
+        try runReporting { try interpreter.run(file: URL(fileURLWithPath: file)) }
+    }
+}
+
+/// `moco check FILE...`.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Parse and resolve scripts without running them.")
+
+    @ArgumentParser.Argument(help: "The scripts to check.", completion: .file(extensions: ["moco"]))
+    var files: [String]
+
+    func run() throws {
+        var worst: Int32 = 0
+        for file in files {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                FileHandle.standardError.write("moco: cannot read \(file)\n".data(using: .utf8)!)
+                worst = max(worst, 74)
+                continue
+            }
+            do {
+                let interpreter = Interpreter(baseDirectory: URL(fileURLWithPath: file).deletingLastPathComponent())
+                try interpreter.check(text, name: file)
+                print("\(file): ok")
+            } catch {
+                worst = max(worst, report(error))
+            }
+        }
+        if worst != 0 { throw ExitCode(worst) }
+    }
+}
+
+struct ScriptFailure: Error, CustomStringConvertible {
+    let message: String
+    let code: Int32
+    var description: String { message }
+}
+
+/// Prints a script's errors to stderr and exits with their code.
+func runReporting(_ body: () throws -> Value?) throws {
+    do {
+        _ = try body()
+    } catch {
+        throw ExitCode(report(error))
+    }
+}
+
+/// Writes `error` to stderr; returns the exit code it calls for.
+func report(_ error: Error) -> Int32 {
+    let (text, code): (String, Int32)
+    switch error {
+    case let e as ScriptErrors: (text, code) = (e.description, e.errors.map(\.kind.exitCode).max() ?? 65)
+    case let e as ScriptError: (text, code) = (e.description, e.kind.exitCode)
+    case let e as ScriptFailure: (text, code) = (e.message, e.code)
+    default: (text, code) = ("error: \(error)", 70)
+    }
+    FileHandle.standardError.write((text + "\n").data(using: .utf8)!)
+    return code
+}

@@ -1,0 +1,76 @@
+/// Every builtin, grouped as `help()` and `docs/builtins.md` present them, and the methods of
+/// each engine type. The doc comment of each builtin (`Doc`) is the single source of both.
+public enum BuiltinLibrary {
+    /// Groups of free functions, in documentation order.
+    public static let groups: [(title: String, builtins: [Builtin])] = [
+        ("Core", CoreBuiltins.all),
+        ("Math", MathBuiltins.all),
+        ("Data", DataBuiltins.all),
+        ("Augmentations", AugmentationBuiltins.all),
+        ("Models", ModelBuiltins.all),
+        ("Optimizers and schedules", ScheduleBuiltins.all),
+        ("Training and evaluation", TrainingBuiltins.all),
+        ("Tensors and files", TensorBuiltins.all),
+    ]
+
+    /// Methods by receiver type name (`run` -> `resume`, `save`, ...).
+    public static let methods: [String: [Builtin]] = Dictionary(grouping: Members.methodList, by: { $0.receiverType! })
+
+    /// Constants visible everywhere.
+    static let constants: [String: Value] = ["pi": .number(Double.pi), "inf": .number(.infinity), "nan": .number(.nan)]
+
+    /// Every global builtin name with its value.
+    public static let globals: [String: Value] = {
+        var all = constants
+        for (_, builtins) in groups { for b in builtins { all[b.name] = .builtin(b) } }
+        return all
+    }()
+
+    /// A builtin or method by name (`train`, `run.resume`).
+    public static func lookup(_ name: String) -> Builtin? {
+        if case .builtin(let b)? = globals[name] { return b }
+        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+        if parts.count == 2 { return methods[parts[0]]?.first { $0.name == parts[1] } }
+        return nil
+    }
+
+    /// The text `help(name)` prints.
+    public static func help(_ b: Builtin) -> String {
+        "\(b.signature)\n  \(b.doc.summary)\n  example: \(b.doc.example)"
+    }
+
+    /// The overview `help()` prints.
+    public static var overview: String {
+        var lines = ["Builtins (help(\"name\") for one; docs/language.md for the language):"]
+        for (title, builtins) in groups {
+            lines.append("  \(title): " + builtins.map(\.name).joined(separator: ", "))
+        }
+        for type in methods.keys.sorted() {
+            lines.append("  \(type) methods: " + methods[type]!.map(\.name).joined(separator: ", "))
+        }
+        lines.append("  \(Members.propertyTypes.map { "\($0.type): " + $0.names.joined(separator: ", ") }.joined(separator: "; "))")
+        return lines.joined(separator: "\n")
+    }
+
+    /// `docs/builtins.md`, generated from the builtins' docs (a test keeps the file current).
+    public static var markdown: String {
+        var out = "# Builtins\n\nGenerated from the builtins' documentation in `Sources/MocoScript/Builtins` by\n"
+        out += "`moco help --markdown`; `help(\"name\")` in a script or the REPL prints the same text.\n"
+        out += "Arguments with a default can be left out; any argument can be passed by name.\n"
+        func section(_ b: Builtin) -> String {
+            "\n### `\(b.signature)`\n\n\(b.doc.summary)\n\n```\n\(b.doc.example)\n```\n"
+        }
+        for (title, builtins) in groups {
+            out += "\n## \(title)\n"
+            for b in builtins { out += section(b) }
+        }
+        out += "\n## Methods\n"
+        for type in methods.keys.sorted() { for b in methods[type]! { out += section(b) } }
+        out += "\n## Members\n\nRead with `value.name`; those marked settable can be assigned (`model.queue = 4096`).\n\n"
+        for (type, names) in Members.propertyTypes {
+            out += "- **\(type)**: " + names.map { "`\($0)`" }.joined(separator: ", ") + "\n"
+        }
+        out += "\n## Constants\n\n`pi`, `inf`, `nan`.\n"
+        return out
+    }
+}

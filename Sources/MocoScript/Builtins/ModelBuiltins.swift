@@ -1,0 +1,85 @@
+import Moco
+import MocoNN
+import MocoTensor
+
+/// Encoders and MoCo models.
+enum ModelBuiltins {
+    static let all: [Builtin] = [
+        Builtin("convnet", [.optional("channels", .list([32, 64, 128].map { .number($0) })), .optional("in_channels", .number(1))], doc: Doc(
+            "A small conv net: per width a 3x3 conv (stride 1 first, then 2), batch norm and ReLU, then global average pooling.",
+            example: "convnet([32, 64, 128])")) { args in
+            let channels = try args.ints("channels")
+            guard !channels.isEmpty, channels.allSatisfy({ $0 > 0 }) else { throw args.error("'channels' must be a non-empty list of positive widths") }
+            return .encoder(EncoderSpec(architecture: .convnet(channels: channels), inputChannels: try args.int("in_channels", min: 1)))
+        },
+        Builtin("resnet", [.optional("depth", .number(18)), .optional("width", .number(64)), .optional("stem", .string("cifar")),
+                           .optional("in_channels", .number(3))], doc: Doc(
+            "A ResNet-18 or -34 (torchvision's layout); `width` is the first stage's channels, `stem` \"cifar\" (3x3 conv, no pooling) or \"imagenet\" (7x7 conv and max pooling).",
+            example: #"resnet(18, width: 16, stem: "cifar")"#)) { args in
+            let depth = try args.int("depth")
+            guard depth == 18 || depth == 34 else { throw args.error("'depth' must be 18 or 34, got \(depth)") }
+            let stem: ResNet.Stem
+            switch try args.string("stem") {
+            case "cifar": stem = .cifar
+            case "imagenet": stem = .imagenet
+            case let s: throw args.error("'stem' must be \"cifar\" or \"imagenet\", got \(Value.quote(s))")
+            }
+            return .encoder(EncoderSpec(architecture: .resnet(depth: depth, width: try args.int("width", min: 1), stem: stem),
+                                        inputChannels: try args.int("in_channels", min: 1)))
+        },
+        Builtin("moco", [.optional("version", .number(2)), .optional("encoder"), .optional("dim", .number(128)), .optional("hidden"),
+                         .optional("queue", .number(4096)), .optional("momentum"), .optional("temperature"), .optional("symmetric", .bool(false)),
+                         .optional("shuffle_bn", .bool(true)), .optional("splits", .number(8))], doc: Doc(
+            """
+            A MoCo model. v1: linear head to `dim`; v2: MLP head (`hidden`, default the feature width); both with a queue of \
+            `queue` keys and shuffle-BN emulated over `splits` (off with `shuffle_bn: false`). v3: no queue, a 3-layer \
+            projector and 2-layer predictor (`hidden`, default 2 x max(features, dim)), symmetric loss. `encoder` defaults to \
+            convnet(). `momentum` (number, schedule or function of t) defaults to 0.999 (v1/v2) or cosine(0.99, 1) (v3); \
+            `temperature` to 0.07 (v1), 0.2 (v2) or 1 (v3).
+            """,
+            example: "let model = moco(version: 2, encoder: convnet([32, 64, 128]), dim: 64, queue: 1024, momentum: 0.99, temperature: 0.2)")) { args in
+            let version = try args.int("version")
+            guard (1...3).contains(version) else { throw args.error("'version' must be 1, 2 or 3, got \(version)") }
+            let spec: EncoderSpec
+            switch args["encoder"] {
+            case .nil: spec = EncoderSpec(architecture: .convnet(channels: [32, 64, 128]), inputChannels: 1)
+            case .encoder(let e): spec = e
+            default: throw args.typeError("encoder", expected: "an encoder such as convnet() or resnet()", got: args["encoder"])
+            }
+            let dim = try args.int("dim", min: 1)
+            let shuffle = try args.bool("shuffle_bn")
+            let splits = version < 3 && shuffle ? try args.int("splits", min: 1) : 1
+            let interp = args.interpreter
+            var initRNG = interp.nextGenerator("moco-init")
+            let encoder = try spec.build(norm: splits > 1 ? .splitBatchNorm(splits: splits) : .batchNorm, using: &initRNG)
+            let features = encoder.featureDimension
+            let hidden = try args.isNil("hidden") ? nil : try args.int("hidden", min: 1)
+            let temperature = try args.optionalNumber("temperature") ?? [0.07, 0.2, 1.0][version - 1]
+            guard temperature > 0 else { throw args.error("'temperature' must be positive, got \(Value.format(temperature))") }
+            let momentum = try args.isNil("momentum")
+                ? (version == 3 ? ScheduleBuiltins.cosine(0.99, 1) : .constant(0.999)) : try args.schedule("momentum")
+            var mocoRNG = interp.nextGenerator("moco")
+            let model: MoCo
+            let head: String
+            switch version {
+            case 1:
+                encoder.fc = try Heads.v1(features, dim: dim, using: &initRNG)
+                head = "linear \(features)-\(dim)"
+            case 2:
+                encoder.fc = try Heads.v2(features, hidden: hidden, dim: dim, using: &initRNG)
+                head = "mlp \(features)-\(hidden ?? features)-\(dim)"
+            default:
+                let h = hidden ?? 2 * max(features, dim)
+                encoder.fc = try Heads.v3Projector(features, hidden: h, dim: dim, using: &initRNG)
+                let predictor = try Heads.v3Predictor(dim, hidden: h, dim: dim, using: &initRNG)
+                head = "projector \(features)-\(h)-\(h)-\(dim)"
+                model = try MoCo(v3Encoder: encoder, predictor: predictor, temperature: Float(temperature), using: &mocoRNG)
+                return .model(ModelValue(version: 3, moco: model, spec: spec, dim: dim, headDescription: head,
+                                         predictorDescription: "mlp \(dim)-\(h)-\(dim)", momentum: momentum, splits: 1))
+            }
+            model = try MoCo(encoder: encoder, queueSize: try args.int("queue", min: 1), temperature: Float(temperature),
+                             symmetric: try args.bool("symmetric"), shuffleKeys: splits > 1, using: &mocoRNG)
+            return .model(ModelValue(version: version, moco: model, spec: spec, dim: dim, headDescription: head, momentum: momentum, splits: splits))
+        },
+    ]
+}

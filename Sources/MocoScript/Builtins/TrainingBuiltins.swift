@@ -1,0 +1,171 @@
+import Foundation
+import Moco
+import MocoData
+import MocoNN
+import MocoTensor
+
+/// Training, monitoring and evaluation.
+enum TrainingBuiltins {
+    static func source(_ args: Arguments) throws -> FeatureSource {
+        switch try args.string("source") {
+        case "backbone": return .backbone
+        case "head": return .head
+        case let s: throw args.error("'source' must be \"backbone\" or \"head\", got \(Value.quote(s))")
+        }
+    }
+
+    /// The two view pipelines from one pipeline (both views) or a list of two.
+    static func views(_ args: Arguments) throws -> [any Augmentation] {
+        switch args["views"] {
+        case .pipeline(let p): return [p.pipeline, p.pipeline]
+        case .list(let l) where l.count == 2:
+            return try l.map {
+                guard case .pipeline(let p) = $0 else { throw args.typeError("views", expected: "an augmentation or a list of two", got: $0) }
+                return p.pipeline
+            }
+        default: throw args.typeError("views", expected: "an augmentation or a list of two", got: args["views"])
+        }
+    }
+
+    /// The labelled images to train on: a part, or the train part of a split dataset.
+    static func trainingImages(_ args: Arguments, _ name: String) throws -> DataValue {
+        let d = try args.data(name)
+        return d.isSplit ? d.train! : d
+    }
+
+    static let all: [Builtin] = [
+        Builtin("train", [.required("model"), .required("data"), .required("views"), .optional("epochs", .number(10)), .optional("batch", .number(256)),
+                          .optional("optimizer"), .optional("monitor"), .optional("lr_update", .string("step")), .optional("quiet", .bool(false))], doc: Doc(
+            """
+            Pre-trains `model` on `data` (images, or a dataset's train part) with two augmented `views` per image (one \
+            pipeline for both, or a list of two), for `epochs` epochs of `batch` images (the last partial batch is dropped). \
+            `optimizer` defaults to sgd(lr: cosine(0.06, 0), momentum: 0.9, weight_decay: 5e-4); its lr schedule is read \
+            every step, or at the start of each epoch with `lr_update: "epoch"`. With `monitor: knn(...)` the kNN accuracy \
+            is measured after each epoch. Prints one line per epoch (unless `quiet`) and returns the run; Ctrl-C stops at \
+            the next step and `run.resume()` goes on. A loss that is not finite stops training with an error and the model \
+            as it was before that step.
+            """,
+            example: "let run = train(model, data.train, views: views, epochs: 50, batch: 256, monitor: knn(data.test, k: 20))")) { args in
+            let interp = args.interpreter
+            let model = try args.model("model")
+            let data = try trainingImages(args, "data")
+            let views = try views(args)
+            let epochs = try args.int("epochs", min: 0), batch = try args.int("batch", min: 1)
+            guard batch <= data.count else { throw args.error("batch \(batch) is larger than the \(data.count) images of \(data.name)") }
+            let spec: OptimizerSpec
+            switch args["optimizer"] {
+            case .nil: spec = OptimizerSpec(kind: .sgd, lr: ScheduleBuiltins.cosine(0.06, 0), momentum: 0.9, weightDecay: 5e-4, nesterov: false, betas: (0.9, 0.999), trust: 0)
+            case .optimizer(let o): spec = o
+            default: throw args.typeError("optimizer", expected: "an optimizer such as sgd(...)", got: args["optimizer"])
+            }
+            var monitor: MonitorSpec?
+            switch args["monitor"] {
+            case .nil: break
+            case .monitor(let m): monitor = m
+            default: throw args.typeError("monitor", expected: "knn(...)", got: args["monitor"])
+            }
+            let lrUpdate: LRUpdate
+            switch try args.string("lr_update") {
+            case "step": lrUpdate = .perStep
+            case "epoch": lrUpdate = .perEpoch
+            case let s: throw args.error("'lr_update' must be \"step\" or \"epoch\", got \(Value.quote(s))")
+            }
+            let loader = try ViewLoader(images: data.labeled.images, batchSize: batch, pipelines: views, seed: interp.nextGenerator("data"))
+            let optimizer = try spec.make(model.moco.trainableParameters(), lr: Float(try spec.lr.function(0)))
+            let trainer = try MoCoTrainer(model: model.moco, optimizer: optimizer, loader: loader, lr: .constant(0), lrUpdate: lrUpdate,
+                                          momentum: .constant(0))
+            let run = RunValue(model: model, trainer: trainer, data: data, monitor: monitor, lr: spec.lr, optimizer: spec, plannedEpochs: epochs)
+            model.lastRun = run
+            interp.runs.append(run)
+            try Training.train(run, epochs: epochs, quiet: try args.bool("quiet"), interpreter: interp, at: args.loc)
+            return .run(run)
+        },
+        Builtin("knn", [.required("test"), .optional("k", .number(200)), .optional("t", .number(0.1)), .optional("source", .string("backbone"))], doc: Doc(
+            "A kNN monitor for `train`: after each epoch, weighted kNN (InstDisc voting, cosine similarity, `k` neighbours, temperature `t`) classifies `test` with the unaugmented training images as the memory bank.",
+            example: "monitor: knn(data.test, k: 200, t: 0.1)")) { args in
+            .monitor(MonitorSpec(test: try args.images("test"), k: try args.int("k", min: 1), t: try args.number("t"), source: try source(args)))
+        },
+        Builtin("knn_accuracy", [.required("model"), .required("train"), .required("test"), .optional("k", .number(200)), .optional("t", .number(0.1)),
+                                 .optional("source", .string("backbone"))], doc: Doc(
+            "Weighted kNN top-1 accuracy (a fraction) of the model's features: `train` is the memory bank, `test` the queries.",
+            example: "let acc = knn_accuracy(model, data.train, data.test, k: 200)")) { args in
+            let model = try args.model("model")
+            let classifier = try KNNClassifier(k: try args.int("k", min: 1), t: Float(try args.number("t")))
+            return .number(try knnAccuracy(model.moco.query, train: try args.images("train").labeled, test: try args.images("test").labeled,
+                                           classifier: classifier, source: try source(args)))
+        },
+        Builtin("linear_probe", [.required("model"), .required("train"), .required("test"), .optional("epochs", .number(100)), .optional("lr", .number(30))], doc: Doc(
+            "Linear evaluation: a linear classifier trained on the frozen, standardised backbone features of `train` (SGD, momentum 0.9, cosine lr, batch 256), returning its top-1 accuracy (a fraction) on `test`.",
+            example: "linear_probe(model, data.train, data.test, epochs: 100)")) { args in
+            let model = try args.model("model")
+            var seedRNG = args.interpreter.nextGenerator("linear-probe")
+            let probe = LinearProbe(epochs: try args.int("epochs", min: 1), lr: Float(try args.number("lr")), seed: seedRNG.next())
+            return .number(try probe.accuracy(model.moco.query, train: try args.images("train").labeled, test: try args.images("test").labeled))
+        },
+        Builtin("alignment", [.required("model"), .required("data"), .required("views")], doc: Doc(
+            "Alignment (Wang & Isola): the mean squared distance between the normalised head features of two augmented views of each image (up to 1,024 images; lower is better).",
+            example: "alignment(model, data.test, views)")) { args in
+            let model = try args.model("model")
+            let data = try args.images("data").labeled
+            let n = min(data.count, 1024)
+            let loader = try ViewLoader(images: data.images, batchSize: n, pipelines: try views(args), seed: args.interpreter.nextGenerator("alignment"))
+            let batch = try loader.batch(epoch: 0, index: 0, order: loader.order(epoch: 0))
+            let a = try normalizedFeatures(model.moco.query, batch.views[0], source: .head)
+            let b = try normalizedFeatures(model.moco.query, batch.views[1], source: .head)
+            return .number(Double(try RepresentationMetrics.alignment(a, b)))
+        },
+        Builtin("uniformity", [.required("model"), .required("data"), .optional("t", .number(2))], doc: Doc(
+            "Uniformity (Wang & Isola): log of the mean of exp(-t |f(x) - f(y)|^2) over pairs of normalised head features of up to 1,024 images (lower is better).",
+            example: "uniformity(model, data.test)")) { args in
+            let model = try args.model("model")
+            let data = try args.images("data").labeled
+            let images = try data.images.indexSelect(axis: 0, Array(0..<min(data.count, 1024)))
+            let f = try normalizedFeatures(model.moco.query, images, source: .head)
+            return .number(Double(try RepresentationMetrics.uniformity(f, t: Float(try args.number("t")))))
+        },
+    ]
+}
+
+/// Runs epochs of a run with progress lines, interruption and divergence handling.
+enum Training {
+    static func train(_ run: RunValue, epochs: Int, quiet: Bool, interpreter interp: Interpreter, at loc: Loc) throws {
+        let trainer = run.trainer
+        let failure = FailureBox()
+        trainer.lr = run.lr.engine(epochs: run.plannedEpochs, failure: failure)
+        trainer.momentum = run.model.momentum.engine(epochs: run.plannedEpochs, failure: failure)
+        run.interrupted = false
+        var monitor: (train: LabeledImages, test: LabeledImages, classifier: KNNClassifier)?
+        if let m = run.monitor { monitor = (run.data.labeled, m.test.labeled, try KNNClassifier(k: m.k, t: Float(m.t))) }
+        let steps = trainer.loader.batchesPerEpoch
+        for _ in 0..<epochs {
+            let start = Date()
+            do {
+                try trainer.train(epochs: 1, monitor: monitor) { _ in
+                    if interp.takeInterrupt() { trainer.cancelRequested = true }
+                }
+            } catch let stop as TrainingStopped {
+                if let e = failure.error { throw e }
+                let epoch = stop.step / max(steps, 1) + 1, step = stop.step % max(steps, 1) + 1
+                if stop.reason == "cancelled" {
+                    run.interrupted = true
+                    interp.progress("interrupted at epoch \(epoch), step \(step) of \(steps): model, queue, optimizer and history are consistent; run.resume() goes on")
+                    return
+                }
+                throw ScriptError(.runtime, "training diverged at epoch \(epoch), step \(step): \(stop.reason)", at: loc,
+                                  notes: ["the model is as it was before that step; lower the learning rate or check the data",
+                                          stop.lastGood.map { "last good step: loss \(String(format: "%.4f", $0.loss)), lr \($0.lr)" } ?? "no step succeeded"])
+            }
+            if let e = failure.error { throw e }
+            if !quiet {
+                let h = trainer.history.suffix(steps)
+                let loss = h.map { Double($0.loss) }.reduce(0, +) / Double(max(h.count, 1))
+                let top1 = h.map { Double($0.top1) }.reduce(0, +) / Double(max(h.count, 1))
+                var line = String(format: "epoch %d/%d  loss %.4f  top-1 %.1f%%  lr %.4g  m %.4g", trainer.epoch, run.plannedEpochs, loss, top1 * 100,
+                                  Double(h.last?.lr ?? 0), Double(h.last?.momentum ?? 0))
+                if let knn = trainer.knnHistory.last, knn.epoch == trainer.epoch { line += String(format: "  kNN %.2f%%", knn.accuracy * 100) }
+                line += String(format: "  %.0f img/s", Double(steps * trainer.loader.batchSize) / max(Date().timeIntervalSince(start), 1e-9))
+                interp.progress(line)
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Moco
+import MocoNN
+import MocoTensor
+
+/// An encoder architecture as a script describes it (`convnet([32, 64, 128])`); `moco(...)`
+/// builds it with the normalisation MoCo needs and its own head.
+public struct EncoderSpec {
+    public enum Architecture {
+        case convnet(channels: [Int])
+        case resnet(depth: Int, width: Int, stem: ResNet.Stem)
+    }
+    public let architecture: Architecture
+    public let inputChannels: Int
+
+    func build(norm: NormKind, using rng: inout RandomGenerator) throws -> any Encoder {
+        switch architecture {
+        case .convnet(let channels):
+            return try ConvNet(channels: channels, inputChannels: inputChannels, classes: 10, norm: norm, using: &rng)
+        case .resnet(let depth, let width, let stem):
+            return try ResNet(depth: depth, width: width, stem: stem, inputChannels: inputChannels, classes: 10, norm: norm, using: &rng)
+        }
+    }
+
+    var name: String {
+        switch architecture {
+        case .convnet(let c): return "convnet \(c.map(String.init).joined(separator: "-"))"
+        case .resnet(let d, let w, let s): return "resnet\(d) width \(w), \(s == .cifar ? "cifar" : "imagenet") stem"
+        }
+    }
+
+    var summary: String { "encoder \(name), \(inputChannels) input channel\(inputChannels == 1 ? "" : "s")" }
+}
+
+/// A MoCo model (both encoders, heads, predictor, queue) with the momentum schedule that
+/// training uses, and the last training run on it.
+public final class ModelValue {
+    public let version: Int
+    public let moco: MoCo
+    public let spec: EncoderSpec
+    public let dim: Int
+    public let headDescription: String
+    /// The v3 predictor's layers, e.g. `mlp 16-32-16`.
+    public let predictorDescription: String?
+    /// MoCo's key-encoder momentum as a function of progress.
+    public var momentum: ScheduleValue
+    /// The most recent run that trained this model (also after an interrupted or failed `train`).
+    public weak var lastRun: RunValue?
+    /// Splits of shuffle-BN emulation (1: off).
+    public let splits: Int
+
+    init(version: Int, moco: MoCo, spec: EncoderSpec, dim: Int, headDescription: String, predictorDescription: String? = nil,
+         momentum: ScheduleValue, splits: Int) {
+        (self.version, self.moco, self.spec, self.dim, self.headDescription, self.predictorDescription, self.momentum, self.splits) =
+            (version, moco, spec, dim, headDescription, predictorDescription, momentum, splits)
+    }
+
+    var summary: String {
+        let q = moco.query
+        let backbone = q.parameterCount - q.fc.parameterCount
+        var lines = ["MoCo v\(version): " + [
+            moco.queue.map { "queue \($0.capacity)" } ?? "no queue",
+            "momentum \(momentum.name)", "temperature \(Value.float(moco.temperature).repr)",
+            version < 3 ? (splits > 1 ? "shuffle-BN over \(splits) splits" : "no shuffle-BN") : nil,
+            moco.symmetric && version < 3 ? "symmetric loss" : nil,
+        ].compactMap { $0 }.joined(separator: ", ")]
+        lines.append("  encoder   \(spec.name), \(spec.inputChannels) input channel\(spec.inputChannels == 1 ? "" : "s"), \(q.featureDimension) features: \(backbone.grouped) parameters")
+        lines.append("  head      \(headDescription): \(q.fc.parameterCount.grouped) parameters")
+        if let p = moco.predictor { lines.append("  predictor \(predictorDescription ?? "mlp"): \(p.parameterCount.grouped) parameters") }
+        lines.append("  key encoder: momentum copy of encoder and head (not trained)")
+        lines.append("  trainable parameters: \(moco.trainableParameters().reduce(0) { $0 + $1.value.count }.grouped)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Int {
+    /// `1,234,567`.
+    var grouped: String {
+        let s = String(abs(self))
+        var out = ""
+        for (i, c) in s.enumerated() {
+            if i > 0, (s.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (self < 0 ? "-" : "") + out
+    }
+}

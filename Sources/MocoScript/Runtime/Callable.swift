@@ -1,0 +1,184 @@
+import MocoTensor
+
+/// A user function with the frame it was defined in (a closure).
+public final class Closure {
+    public let decl: FunctionDecl
+    let captured: Frame
+
+    init(_ decl: FunctionDecl, captured: Frame) { (self.decl, self.captured) = (decl, captured) }
+}
+
+/// One parameter of a builtin: its name and, when optional, its default.
+public struct Param {
+    public let name: String
+    /// nil: required.
+    public let defaultValue: Value?
+    /// Written as it is documented (`0.9`, `nil`, `"step"`).
+    public var defaultText: String? { defaultValue?.repr }
+
+    public static func required(_ name: String) -> Param { Param(name: name, defaultValue: nil) }
+    public static func optional(_ name: String, _ value: Value = .nil) -> Param { Param(name: name, defaultValue: value) }
+}
+
+/// The documentation of a builtin: the single source of `help(name)` and `docs/builtins.md`.
+public struct Doc {
+    /// What it does, one or a few sentences.
+    public let summary: String
+    /// One example line of `.moco`.
+    public let example: String
+
+    public init(_ summary: String, example: String) { (self.summary, self.example) = (summary, example) }
+}
+
+/// A function implemented in Swift. Arguments are bound to `params` by position and name
+/// (defaults filled in) before `body` runs.
+public final class Builtin {
+    public let name: String
+    public let params: [Param]
+    /// Accepts any number of extra positional arguments (`augment(a, b, c)`, `print(x, y)`).
+    public let variadic: Bool
+    public let doc: Doc
+    /// The type a method belongs to (`run` for `run.resume`), nil for a free function.
+    public let receiverType: String?
+    let body: (inout Arguments) throws -> Value
+
+    init(_ name: String, _ params: [Param], variadic: Bool = false, on receiverType: String? = nil, doc: Doc,
+         _ body: @escaping (inout Arguments) throws -> Value) {
+        (self.name, self.params, self.variadic, self.receiverType, self.doc, self.body) = (name, params, variadic, receiverType, doc, body)
+    }
+
+    /// `name(a, b: 1, ...)`.
+    public var signature: String {
+        var parts = params.map { p in p.defaultText.map { "\(p.name): \($0)" } ?? p.name }
+        if variadic { parts.append("...") }
+        return "\(receiverType.map { "\($0)." } ?? "")\(name)(\(parts.joined(separator: ", ")))"
+    }
+}
+
+/// The arguments of one builtin call, bound to its parameters, with typed accessors that
+/// throw located errors quoting the signature.
+public struct Arguments {
+    let builtin: Builtin
+    /// One value per parameter (defaults filled in).
+    var values: [Value]
+    /// Extra positional arguments of a variadic builtin.
+    public var rest: [Value]
+    /// The receiver of a method call.
+    public let receiver: Value?
+    public let loc: Loc
+    unowned let interpreter: Interpreter
+
+    public subscript(_ name: String) -> Value {
+        values[builtin.params.firstIndex { $0.name == name }!]
+    }
+
+    func typeError(_ name: String, expected: String, got: Value) -> ScriptError {
+        ScriptError(.runtime, "\(builtin.name): '\(name)' must be \(expected), got \(got.typeName) \(got.repr.prefix(40))", at: loc,
+                    notes: ["signature: \(builtin.signature)"])
+    }
+
+    public func error(_ message: String) -> ScriptError {
+        ScriptError(.runtime, "\(builtin.name): \(message)", at: loc, notes: ["signature: \(builtin.signature)"])
+    }
+
+    public func isNil(_ name: String) -> Bool {
+        if case .nil = self[name] { return true }
+        return false
+    }
+
+    public func number(_ name: String) throws -> Double {
+        guard case .number(let x) = self[name] else { throw typeError(name, expected: "a number", got: self[name]) }
+        return x
+    }
+
+    public func optionalNumber(_ name: String) throws -> Double? { isNil(name) ? nil : try number(name) }
+
+    /// A number in a range, e.g. a probability.
+    public func number(_ name: String, in range: ClosedRange<Double>) throws -> Double {
+        let x = try number(name)
+        guard range.contains(x) else { throw error("'\(name)' must be in [\(Value.format(range.lowerBound)), \(Value.format(range.upperBound))], got \(Value.format(x))") }
+        return x
+    }
+
+    public func int(_ name: String, min: Int? = nil) throws -> Int {
+        let x = try number(name)
+        guard x == x.rounded(), abs(x) < 1e15 else { throw typeError(name, expected: "a whole number", got: self[name]) }
+        if let min, Int(x) < min { throw error("'\(name)' must be at least \(min), got \(Int(x))") }
+        return Int(x)
+    }
+
+    public func string(_ name: String) throws -> String {
+        guard case .string(let s) = self[name] else { throw typeError(name, expected: "a string", got: self[name]) }
+        return s
+    }
+
+    public func optionalString(_ name: String) throws -> String? { isNil(name) ? nil : try string(name) }
+
+    public func bool(_ name: String) throws -> Bool {
+        guard case .bool(let b) = self[name] else { throw typeError(name, expected: "true or false", got: self[name]) }
+        return b
+    }
+
+    public func ints(_ name: String) throws -> [Int] {
+        guard case .list(let items) = self[name] else { throw typeError(name, expected: "a list of whole numbers", got: self[name]) }
+        return try items.map {
+            guard case .number(let x) = $0, x == x.rounded() else { throw typeError(name, expected: "a list of whole numbers", got: self[name]) }
+            return Int(x)
+        }
+    }
+
+    public func numbers(_ name: String) throws -> [Double] {
+        guard case .list(let items) = self[name] else { throw typeError(name, expected: "a list of numbers", got: self[name]) }
+        return try items.map {
+            guard case .number(let x) = $0 else { throw typeError(name, expected: "a list of numbers", got: self[name]) }
+            return x
+        }
+    }
+
+    /// A closed interval given as a range (`0.2..1`) or a two-element list.
+    public func interval(_ name: String) throws -> ClosedRange<Double> {
+        var bounds: (Double, Double)
+        switch self[name] {
+        case .range(let a, let b, _): bounds = (a, b)
+        case .list(let l) where l.count == 2:
+            guard case .number(let a) = l[0], case .number(let b) = l[1] else { throw typeError(name, expected: "a range like 0.2..1", got: self[name]) }
+            bounds = (a, b)
+        case .number(let x): bounds = (x, x)
+        default: throw typeError(name, expected: "a range like 0.2..1", got: self[name])
+        }
+        guard bounds.0 <= bounds.1 else { throw error("'\(name)' is an empty range \(Value.format(bounds.0))..\(Value.format(bounds.1))") }
+        return bounds.0...bounds.1
+    }
+
+    public func data(_ name: String) throws -> DataValue {
+        guard case .data(let d) = self[name] else { throw typeError(name, expected: "a dataset", got: self[name]) }
+        return d
+    }
+
+    /// Labelled images: a split part (`data.train`), or a dataset without a split.
+    public func images(_ name: String) throws -> DataValue {
+        let d = try data(name)
+        guard !d.isSplit else { throw error("'\(name)' must be one part of a dataset, such as \(d.name).train or \(d.name).test") }
+        return d
+    }
+
+    public func model(_ name: String) throws -> ModelValue {
+        guard case .model(let m) = self[name] else { throw typeError(name, expected: "a model (see moco())", got: self[name]) }
+        return m
+    }
+
+    public func pipeline(_ name: String) throws -> PipelineValue {
+        guard case .pipeline(let p) = self[name] else { throw typeError(name, expected: "an augmentation", got: self[name]) }
+        return p
+    }
+
+    public func tensor(_ name: String) throws -> Tensor {
+        guard case .tensor(let t) = self[name] else { throw typeError(name, expected: "a tensor", got: self[name]) }
+        return t
+    }
+
+    /// A schedule from a number (constant), a schedule, or a function of progress `t`.
+    public func schedule(_ name: String) throws -> ScheduleValue {
+        try interpreter.schedule(from: self[name], what: "\(builtin.name): '\(name)'", at: loc)
+    }
+}

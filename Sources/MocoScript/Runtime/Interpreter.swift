@@ -1,0 +1,493 @@
+import Foundation
+import MocoData
+import MocoNN
+import MocoTensor
+
+/// Runs `.moco` programs: parse, resolve, then walk the tree. One interpreter is one session:
+/// globals, the seeded generator and the output sinks persist between `run` calls (the REPL
+/// and notebooks feed it piece by piece).
+public final class Interpreter {
+    /// Where `print` and friends write (one call per line, without the newline).
+    public var output: (String) -> Void = { print($0) }
+    /// Where training progress goes (a line per epoch); stderr by default, like tqdm.
+    public var progress: (String) -> Void = { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
+    /// Values that replace the initial value of top-level `let`s (`moco run --set NAME=VALUE`).
+    public var overrides: [String: Value] = [:]
+    /// When set, `seed` statements use this instead of their own value (`moco run --seed N`).
+    public var seedOverride: UInt64?
+    /// Directory that `include` and relative data paths start from for non-file input.
+    public var baseDirectory: URL
+
+    let globals: Frame
+    var frame: Frame
+    let resolver: Resolver
+    var generator: RandomGenerator
+    private var draws: UInt64 = 0
+    var callDepth = 0
+    /// Every training run of the session, in order.
+    public internal(set) var runs: [RunValue] = []
+    /// Files written by the session (plots, checkpoints), in order.
+    public internal(set) var writtenFiles: [String] = []
+    /// Data files read by the session, for reports.
+    public internal(set) var dataFiles: [String] = []
+    private let interruptLock = NSLock()
+    private var interruptFlag = false
+
+    public init(seed: UInt64 = 0, baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+        globals = Frame(size: 0, parent: nil)
+        frame = globals
+        resolver = Resolver(builtins: BuiltinLibrary.globals)
+        generator = RandomGenerator(seed: seed)
+        self.baseDirectory = baseDirectory
+    }
+
+    /// The session's current seed.
+    public var seed: UInt64 { generator.seed }
+
+    /// Asks long work (training) to stop at the next step boundary; safe from any thread.
+    public func requestInterrupt() { interruptLock.withLock { interruptFlag = true } }
+
+    /// Reads and clears the interrupt request.
+    func takeInterrupt() -> Bool {
+        interruptLock.withLock {
+            defer { interruptFlag = false }
+            return interruptFlag
+        }
+    }
+
+    // MARK: Entry points
+
+    /// Parses and resolves `text`; throws every error found.
+    public func check(_ text: String, name: String) throws {
+        _ = try prepare(text, name: name)
+    }
+
+    /// Runs `text` (a file's contents or one REPL input) and returns the value of its last
+    /// statement when that statement is an expression.
+    @discardableResult
+    public func run(_ text: String, name: String) throws -> Value? {
+        let program = try prepare(text, name: name)
+        return try execute(program)
+    }
+
+    /// Runs a script file. Every name in `overrides` must be a top-level `let` or `var` of it.
+    @discardableResult
+    public func run(file url: URL) throws -> Value? {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            let exists = FileManager.default.fileExists(atPath: url.path)
+            throw ScriptError(.io, "cannot read \(url.path): \(exists ? "not UTF-8 text" : "no such file")", at: nil)
+        }
+        baseDirectory = url.deletingLastPathComponent()
+        let program = try prepare(text, name: url.path.hasPrefix(FileManager.default.currentDirectoryPath + "/")
+                                    ? String(url.path.dropFirst(FileManager.default.currentDirectoryPath.count + 1)) : url.path)
+        let declared = Set(program.compactMap { s -> String? in
+            if case .declare(let ref, _, _) = s { return ref.name }
+            return nil
+        })
+        for name in overrides.keys.sorted() where !declared.contains(name) {
+            throw ScriptError(.usage, "--set \(name): \(url.lastPathComponent) has no top-level 'let \(name) = ...'", at: nil,
+                              notes: declared.isEmpty ? [] : ["top-level names: \(declared.sorted().joined(separator: ", "))"])
+        }
+        return try execute(program)
+    }
+
+    /// Evaluates one expression in a fresh session (for `--set NAME=VALUE`); nil when `text` is
+    /// not a valid expression.
+    public static func constant(_ text: String) -> Value? {
+        let probe = Interpreter()
+        probe.output = { _ in }
+        guard let program = try? probe.prepare(text, name: "--set"), program.count == 1, case .expression = program[0] else { return nil }
+        return try? probe.execute(program)
+    }
+
+    func prepare(_ text: String, name: String) throws -> [Stmt] {
+        let file = SourceFiles.register(name: name, text: text)
+        var parser = Parser(text, file: file, includes: IncludeLoader(baseDirectory: baseDirectory))
+        let program = parser.parseProgram()
+        if !parser.errors.isEmpty { throw ScriptErrors(errors: parser.errors) }
+        let errors = resolver.resolve(program)
+        growGlobals()
+        if !errors.isEmpty { throw ScriptErrors(errors: errors) }
+        return program
+    }
+
+    func growGlobals() {
+        if globals.slots.count < resolver.globalCount {
+            globals.slots += Array(repeating: .nil, count: resolver.globalCount - globals.slots.count)
+        }
+    }
+
+    func execute(_ program: [Stmt]) throws -> Value? {
+        frame = globals
+        var last: Value?
+        for s in program {
+            last = nil
+            if case .expression(let e, _) = s {
+                last = try evaluate(e)
+            } else if case .include(_, let inner, _) = s {
+                last = try execute(inner)
+            } else {
+                _ = try execute(s)
+            }
+        }
+        return last
+    }
+
+    /// The value of a global, for the REPL and notebooks.
+    public func global(_ name: String) -> Value? {
+        resolver.globalNames[name].flatMap { globals.slots.indices.contains($0) ? globals.slots[$0] : nil }
+    }
+
+    /// Sets (declaring if needed) a global variable, e.g. the REPL's `_`.
+    public func setGlobal(_ name: String, _ value: Value) {
+        _ = try? prepare("var \(name) = nil", name: "<session>")
+        if let slot = resolver.globalNames[name] { globals.slots[slot] = value }
+    }
+
+    /// Every global name with its value, in declaration order.
+    public var globalVariables: [(name: String, value: Value)] {
+        resolver.globalNames.sorted { $0.value < $1.value }.map { ($0.key, globals.slots[$0.value]) }
+    }
+
+    // MARK: Randomness
+
+    /// A fresh generator for one random draw of the script (model initialisation, a data
+    /// order, a queue), derived from the seed and the number of draws so far: the same
+    /// script with the same seed makes the same draws.
+    func nextGenerator(_ purpose: String) -> RandomGenerator {
+        draws += 1
+        return generator.stream("\(draws):\(purpose)")
+    }
+
+    func reseed(_ seed: UInt64) {
+        generator = RandomGenerator(seed: seedOverride ?? seed)
+        draws = 0
+    }
+
+    // MARK: Statements
+
+    func execute(_ s: Stmt) throws -> Flow {
+        switch s {
+        case .expression(let e, _):
+            _ = try evaluate(e)
+        case .declare(let ref, let value, _):
+            if frame === globals, let override = overrides[ref.name] {
+                frame.slots[ref.slot] = override
+            } else {
+                frame.slots[ref.slot] = try evaluate(value)
+            }
+        case .assign(let target, let op, let valueExpr, let loc):
+            var value = try evaluate(valueExpr)
+            if let op { value = try Operators.binary(op, try evaluate(target), value, at: loc) }
+            try assign(target, value, at: loc)
+        case .function(let ref, let decl):
+            frame.slots[ref.slot] = .function(Closure(decl, captured: frame))
+        case .ifElse(let branches, let otherwise):
+            for b in branches where try evaluate(b.condition).isTruthy {
+                return try execute(b.body)
+            }
+            if let otherwise { return try execute(otherwise) }
+        case .whileLoop(let condition, let body):
+            while try evaluate(condition).isTruthy {
+                switch try execute(body) {
+                case .breakLoop: return .normal
+                case .returned(let v): return .returned(v)
+                default: continue
+                }
+            }
+        case .forLoop(_, let sequenceExpr, let body, let loc):
+            let sequence = try evaluate(sequenceExpr)
+            var result = Flow.normal
+            try Operators.iterate(sequence, at: sequenceExpr.loc ?? loc) { item in
+                let saved = frame
+                frame = Frame(size: body.slotCount, parent: saved)
+                defer { frame = saved }
+                frame.slots[0] = item
+                for st in body.statements {
+                    switch try execute(st) {
+                    case .normal: continue
+                    case .continueLoop: return true
+                    case .breakLoop: return false
+                    case .returned(let v): result = .returned(v); return false
+                    }
+                }
+                return true
+            }
+            return result
+        case .breakLoop: return .breakLoop
+        case .continueLoop: return .continueLoop
+        case .returnValue(let e, _): return .returned(try e.map(evaluate) ?? .nil)
+        case .seed(let e, let loc):
+            guard case .number(let x) = try evaluate(e), x >= 0, x == x.rounded(), x < 1.8e19 else {
+                throw ScriptError(.runtime, "seed must be a whole number >= 0", at: e.loc ?? loc)
+            }
+            reseed(UInt64(x))
+        case .include(_, let inner, _):
+            for st in inner { _ = try execute(st) }
+        }
+        return .normal
+    }
+
+    func execute(_ block: Block) throws -> Flow {
+        let saved = frame
+        if block.hasFrame { frame = Frame(size: block.slotCount, parent: saved) }
+        defer { frame = saved }
+        for s in block.statements {
+            let flow = try execute(s)
+            if case .normal = flow { continue }
+            return flow
+        }
+        return .normal
+    }
+
+    private func assign(_ target: Expr, _ value: Value, at loc: Loc) throws {
+        switch target {
+        case .variable(let ref):
+            if let since = ref.constantSince {
+                throw ScriptError(.runtime, "cannot assign to '\(ref.name)': it is a constant (declared with let at \(since.line):\(since.column))",
+                                  at: ref.loc, notes: ["declare it with 'var' to change it"])
+            }
+            frame.ancestor(ref.hops).slots[ref.slot] = value
+        case .member(let baseExpr, let name, let nameLoc):
+            let base = try evaluate(baseExpr)
+            if case .record(var r) = base {
+                guard r[name] != nil else {
+                    throw ScriptError(.runtime, "record has no field '\(name)'", at: nameLoc,
+                                      notes: ["fields: \(r.keys.joined(separator: ", "))", "add fields with r[\"\(name)\"] = ..."])
+                }
+                r[name] = value
+                try assign(baseExpr, .record(r), at: loc)
+            } else {
+                try Members.set(base, name, value, interpreter: self, at: nameLoc)
+            }
+        case .index(let baseExpr, let indexExpr, let bracketLoc):
+            let updated = try Operators.settingIndex(try evaluate(baseExpr), try evaluate(indexExpr), to: value, at: bracketLoc)
+            try assign(baseExpr, updated, at: loc)
+        default:
+            throw ScriptError(.runtime, "cannot assign to this expression", at: loc)
+        }
+    }
+
+    // MARK: Expressions
+
+    func evaluate(_ e: Expr) throws -> Value {
+        switch e {
+        case .literal(let v, _): return v
+        case .variable(let ref):
+            if let b = ref.builtin { return b }
+            if ref.hops == 0 { return frame.slots[ref.slot] }
+            return frame.ancestor(ref.hops).slots[ref.slot]
+        case .binary(let op, let a, let b, let loc):
+            let x = try evaluate(a), y = try evaluate(b)
+            if case .number(let p) = x, case .number(let q) = y {
+                switch op {
+                case .add: return .number(p + q)
+                case .subtract: return .number(p - q)
+                case .multiply: return .number(p * q)
+                case .less: return .bool(p < q)
+                case .lessEqual: return .bool(p <= q)
+                case .greater: return .bool(p > q)
+                case .greaterEqual: return .bool(p >= q)
+                default: break
+                }
+            }
+            return try Operators.binary(op, x, y, at: loc)
+        case .and(let a, let b):
+            let x = try evaluate(a)
+            return x.isTruthy ? try evaluate(b) : x
+        case .or(let a, let b):
+            let x = try evaluate(a)
+            return x.isTruthy ? x : try evaluate(b)
+        case .unary(let op, let x, let loc):
+            let v = try evaluate(x)
+            switch op {
+            case .not: return .bool(!v.isTruthy)
+            case .negate:
+                guard case .number(let n) = v else { throw ScriptError(.runtime, "cannot negate \(v.typeName)", at: loc) }
+                return .number(-n)
+            }
+        case .interpolation(let parts, let loc):
+            var s = ""
+            for part in parts {
+                switch part {
+                case .text(let t): s += t
+                case .expr(let x, let format):
+                    let v = try evaluate(x)
+                    if let format {
+                        do { s += try Value.format(v, spec: format) } catch let err as ScriptError {
+                            throw ScriptError(.runtime, err.message, at: x.loc ?? loc)
+                        }
+                    } else {
+                        s += v.display
+                    }
+                }
+            }
+            return .string(s)
+        case .list(let items, _): return .list(try items.map(evaluate))
+        case .record(let fields, _): return .record(Record(try fields.map { ($0.key, try evaluate($0.value)) }))
+        case .range(let a, let b, let inclusive, let loc):
+            guard case .number(let x) = try evaluate(a), case .number(let y) = try evaluate(b) else {
+                throw ScriptError(.runtime, "a range needs numbers on both sides", at: loc)
+            }
+            return .range(x, y, inclusive: inclusive)
+        case .call(let calleeExpr, let args, let loc):
+            let callee = try evaluate(calleeExpr)
+            var positional: [Value] = [], named: [(String, Value, Loc)] = []
+            for a in args {
+                let v = try evaluate(a.value)
+                if let label = a.label { named.append((label, v, a.loc)) } else { positional.append(v) }
+            }
+            return try call(callee, positional, named, at: loc, calleeLoc: calleeExpr.loc ?? loc)
+        case .member(let baseExpr, let name, let loc):
+            return try Members.get(try evaluate(baseExpr), name, interpreter: self, at: loc)
+        case .index(let baseExpr, let indexExpr, let loc):
+            return try Operators.index(try evaluate(baseExpr), try evaluate(indexExpr), at: loc)
+        case .lambda(let decl):
+            return .function(Closure(decl, captured: frame))
+        }
+    }
+
+    // MARK: Calls
+
+    /// Calls any callable value with positional and named arguments.
+    public func call(_ callee: Value, _ positional: [Value], _ named: [(String, Value, Loc)] = [], at loc: Loc,
+                     calleeLoc: Loc? = nil) throws -> Value {
+        switch callee {
+        case .function(let c): return try callClosure(c, positional, named, at: loc)
+        case .builtin(let b): return try callBuiltin(b, receiver: nil, positional, named, at: loc)
+        case .method(let receiver, let b): return try callBuiltin(b, receiver: receiver, positional, named, at: loc)
+        case .schedule(let s):
+            guard positional.count == 1, named.isEmpty, case .number(let t) = positional[0] else {
+                throw ScriptError(.runtime, "a schedule takes one number, the training progress t in [0, 1]", at: loc)
+            }
+            return .number(try s.function(t))
+        default:
+            throw ScriptError(.runtime, "\(callee.typeName) is not a function", at: calleeLoc ?? loc)
+        }
+    }
+
+    private func callClosure(_ c: Closure, _ positional: [Value], _ named: [(String, Value, Loc)], at loc: Loc) throws -> Value {
+        let decl = c.decl
+        let signature = "fn \(decl.name)(\(decl.params.map { $0.defaultValue == nil ? $0.name : "\($0.name): ..." }.joined(separator: ", ")))"
+        guard positional.count <= decl.params.count else {
+            throw ScriptError(.runtime, "\(decl.name) takes \(decl.params.count) argument\(decl.params.count == 1 ? "" : "s"), got \(positional.count)",
+                              at: loc, notes: ["signature: \(signature)"])
+        }
+        guard callDepth < 200 else { throw ScriptError(.runtime, "too many nested calls (200): runaway recursion?", at: loc) }
+        let callFrame = Frame(size: decl.slotCount, parent: c.captured)
+        var given = Array(repeating: false, count: decl.params.count)
+        for (i, v) in positional.enumerated() { callFrame.slots[i] = v; given[i] = true }
+        for (label, v, argLoc) in named {
+            guard let i = decl.params.firstIndex(where: { $0.name == label }) else {
+                var notes = ["signature: \(signature)"]
+                if let s = Resolver.closest(to: label, in: decl.params.map(\.name)) { notes.insert("did you mean '\(s)'?", at: 0) }
+                throw ScriptError(.runtime, "\(decl.name) has no parameter '\(label)'", at: argLoc, notes: notes)
+            }
+            guard !given[i] else { throw ScriptError(.runtime, "\(decl.name): '\(label)' is given twice", at: argLoc) }
+            callFrame.slots[i] = v
+            given[i] = true
+        }
+        let saved = frame
+        frame = callFrame
+        callDepth += 1
+        defer { frame = saved; callDepth -= 1 }
+        do {
+            for (i, p) in decl.params.enumerated() where !given[i] {
+                guard let d = p.defaultValue else {
+                    throw ScriptError(.runtime, "\(decl.name) is missing argument '\(p.name)'", at: loc, notes: ["signature: \(signature)"])
+                }
+                callFrame.slots[i] = try evaluate(d)
+            }
+            for s in decl.body.statements {
+                switch try execute(s) {
+                case .returned(let v): return v
+                default: continue
+                }
+            }
+            return .nil
+        } catch var e as ScriptError {
+            e.trace.append((decl.name, loc))
+            throw e
+        }
+    }
+
+    func callBuiltin(_ b: Builtin, receiver: Value?, _ positional: [Value], _ named: [(String, Value, Loc)], at loc: Loc) throws -> Value {
+        var values: [Value?] = Array(repeating: nil, count: b.params.count)
+        var rest: [Value] = []
+        for (i, v) in positional.enumerated() {
+            if i < b.params.count { values[i] = v } else if b.variadic { rest.append(v) } else {
+                throw ScriptError(.runtime, "\(b.name) takes at most \(b.params.count) argument\(b.params.count == 1 ? "" : "s"), got \(positional.count)",
+                                  at: loc, notes: ["signature: \(b.signature)"])
+            }
+        }
+        for (label, v, argLoc) in named {
+            guard let i = b.params.firstIndex(where: { $0.name == label }) else {
+                var notes = ["signature: \(b.signature)"]
+                if let s = Resolver.closest(to: label, in: b.params.map(\.name)) { notes.insert("did you mean '\(s)'?", at: 0) }
+                throw ScriptError(.runtime, "\(b.name) has no argument '\(label)'", at: argLoc, notes: notes)
+            }
+            guard values[i] == nil else { throw ScriptError(.runtime, "\(b.name): '\(label)' is given twice", at: argLoc) }
+            values[i] = v
+        }
+        for (i, p) in b.params.enumerated() where values[i] == nil {
+            guard let d = p.defaultValue else {
+                throw ScriptError(.runtime, "\(b.name) is missing argument '\(p.name)'", at: loc, notes: ["signature: \(b.signature)"])
+            }
+            values[i] = d
+        }
+        var args = Arguments(builtin: b, values: values.map { $0! }, rest: rest, receiver: receiver, loc: loc, interpreter: self)
+        do {
+            return try b.body(&args)
+        } catch let e as ScriptError {
+            throw e
+        } catch let e as ScriptErrors {
+            throw e
+        } catch {
+            throw wrap(error, builtin: b.name, at: loc)
+        }
+    }
+
+    /// An engine error as a located script error; paths under the base directory are shown relative to it.
+    func wrap(_ error: Error, builtin: String, at loc: Loc) -> ScriptError {
+        func relative(_ path: String) -> String {
+            let base = baseDirectory.standardizedFileURL.path + "/"
+            return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
+        }
+        switch error {
+        case let e as DataError: return ScriptError(.io, "\(builtin): \(relative(e.file)): \(e.reason)", at: loc)
+        case let e as SafeTensorsError: return ScriptError(.io, "\(builtin): \(relative(e.file)): \(e.reason)", at: loc)
+        case let e as TensorError:
+            return ScriptError(.runtime, e.op == builtin ? "\(builtin): \(e.message)" : "\(builtin): \(e.op): \(e.message)", at: loc)
+        case let e as CocoaError: return ScriptError(.io, "\(builtin): \(e.localizedDescription)", at: loc)
+        default: return ScriptError(.runtime, "\(builtin): \(error)", at: loc)
+        }
+    }
+
+    /// A schedule from a number (constant), a schedule, or any function of one argument.
+    func schedule(from value: Value, what: String, at loc: Loc) throws -> ScheduleValue {
+        switch value {
+        case .number(let x): return .constant(x)
+        case .schedule(let s): return s
+        case .function(let c):
+            guard c.decl.params.count >= 1, c.decl.params.dropFirst().allSatisfy({ $0.defaultValue != nil }) else {
+                throw ScriptError(.runtime, "\(what) must be a function of one argument (training progress t), but \(c.decl.name) takes \(c.decl.params.count)", at: loc)
+            }
+            return ScheduleValue(name: "fn(\(c.decl.params[0].name)) at \(c.decl.loc.line):\(c.decl.loc.column)") { [unowned self] t in
+                let v = try self.call(value, [.number(t)], at: loc)
+                guard case .number(let x) = v else {
+                    throw ScriptError(.runtime, "\(what): the function returned \(v.typeName), not a number", at: loc)
+                }
+                return x
+            }
+        case .builtin, .method:
+            return ScheduleValue(name: value.repr) { [unowned self] t in
+                guard case .number(let x) = try self.call(value, [.number(t)], at: loc) else {
+                    throw ScriptError(.runtime, "\(what): the function did not return a number", at: loc)
+                }
+                return x
+            }
+        default:
+            throw ScriptError(.runtime, "\(what) must be a number, a schedule or a function of t, got \(value.typeName)", at: loc)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// What went wrong, which decides the exit code of `moco run` (sysexits.h).
+public enum ErrorKind: Sendable {
+    /// Lexer, parser or resolver: the script is malformed (exit 65).
+    case syntax
+    /// Something failed while running (exit 70).
+    case runtime
+    /// A file could not be read or written (exit 74).
+    case io
+    /// The command line was wrong (exit 64).
+    case usage
+
+    public var exitCode: Int32 {
+        switch self {
+        case .syntax: return 65
+        case .runtime: return 70
+        case .io: return 74
+        case .usage: return 64
+        }
+    }
+}
+
+/// An error in a script, at a location, rendered as `file:line:col: error: message`, the
+/// source line, a caret under the column, optional notes and, for errors inside user
+/// functions, the calls that led there.
+public struct ScriptError: Error, CustomStringConvertible, Sendable {
+    public let kind: ErrorKind
+    public let message: String
+    public let loc: Loc?
+    /// Extra lines (`expected ...`, `did you mean ...`, a signature).
+    public var notes: [String]
+    /// `(function, call site)`, innermost first.
+    public var trace: [(function: String, loc: Loc)] = []
+
+    public init(_ kind: ErrorKind, _ message: String, at loc: Loc?, notes: [String] = []) {
+        (self.kind, self.message, self.loc, self.notes) = (kind, message, loc, notes)
+    }
+
+    /// `line:col: message`, the short form the golden tests compare.
+    public var brief: String {
+        guard let loc else { return message }
+        return "\(loc.line):\(loc.column): \(message)"
+    }
+
+    public var description: String {
+        var out = ""
+        if let loc {
+            out = "\(loc.description): error: \(message)"
+            if let text = SourceFiles.line(loc.file, loc.line) {
+                let prefix = text.prefix(max(0, Int(loc.column) - 1)).map { $0 == "\t" ? "\t" : " " as Character }
+                out += "\n    \(text)\n    \(String(prefix))^"
+            }
+        } else {
+            out = "error: \(message)"
+        }
+        for note in notes { out += "\n  note: \(note)" }
+        for frame in trace { out += "\n  in \(frame.function)(), called at \(frame.loc.description)" }
+        return out
+    }
+}
+
+/// Several errors found in one pass (the parser recovers and goes on).
+public struct ScriptErrors: Error, CustomStringConvertible, Sendable {
+    public let errors: [ScriptError]
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
