@@ -4,6 +4,11 @@ import MocoTensor
 /// MNIST-format IDX files (gzipped or not): unsigned-byte images (`0x00000803`) and labels
 /// (`0x00000801`), as MNIST, Fashion-MNIST and the digits' IDX copy store them.
 public enum IDX {
+    /// The file `stem` in `directory`, gzipped (`stem.gz`) or not, whichever exists.
+    public static func file(_ stem: String, in directory: URL) -> URL? {
+        [stem + ".gz", stem].map { directory.appendingPathComponent($0) }.first { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
     /// Images `[N, 1, rows, cols]` divided by `maxValue` (255 for MNIST; 16 for the digits' IDX
     /// copy) and their labels.
     public static func load(images: URL, labels: URL, maxValue: Float = 255, classes: [String]? = nil) throws -> LabeledImages {
@@ -84,12 +89,11 @@ public enum FashionMNIST {
     /// The 60,000 training and 10,000 test images, `[N, 1, 28, 28]` in `[0, 1]`.
     public static func load(from directory: URL = directory) throws -> (train: LabeledImages, test: LabeledImages) {
         func file(_ stem: String) throws -> URL {
-            for name in [stem + ".gz", stem] {
-                let url = directory.appendingPathComponent(name)
-                if FileManager.default.fileExists(atPath: url.path) { return url }
+            guard let url = IDX.file(stem, in: directory) else {
+                throw DataError(file: directory.appendingPathComponent(stem + ".gz").path,
+                                "not found; install Fashion-MNIST with: apt-get install dataset-fashion-mnist")
             }
-            throw DataError(file: directory.appendingPathComponent(stem + ".gz").path,
-                            "not found; install Fashion-MNIST with: apt-get install dataset-fashion-mnist")
+            return url
         }
         return (try IDX.load(images: file("train-images-idx3-ubyte"), labels: file("train-labels-idx1-ubyte"), classes: classNames),
                 try IDX.load(images: file("t10k-images-idx3-ubyte"), labels: file("t10k-labels-idx1-ubyte"), classes: classNames))

@@ -32,10 +32,8 @@ enum DataBuiltins {
                 d = DataValue(name: "fashion-mnist", train: train, test: test, files: [(path ?? FashionMNIST.directory).path])
             case "mnist":
                 let dir = try need("folder with train-images-idx3-ubyte and the other three IDX files")
-                func file(_ stem: String) -> URL {
-                    let gz = dir.appendingPathComponent(stem + ".gz")
-                    return FileManager.default.fileExists(atPath: gz.path) ? gz : dir.appendingPathComponent(stem)
-                }
+                // A missing file is refused by IDX.load with its name.
+                func file(_ stem: String) -> URL { IDX.file(stem, in: dir) ?? dir.appendingPathComponent(stem) }
                 let train = try IDX.load(images: file("train-images-idx3-ubyte"), labels: file("train-labels-idx1-ubyte"))
                 let test = try IDX.load(images: file("t10k-images-idx3-ubyte"), labels: file("t10k-labels-idx1-ubyte"))
                 d = DataValue(name: "mnist", train: train, test: test, files: [dir.path])

@@ -44,6 +44,6 @@ public final class RunValue {
     func stepSeries(_ name: String, _ value: (StepMetrics) -> Float) -> Series {
         let steps = trainer.loader.batchesPerEpoch
         let h = trainer.history
-        return Series(name: name, xLabel: "epoch", x: h.indices.map { Double($0 + 1) / Double(steps) }, y: h.map { Double("\(value($0))") ?? Double(value($0)) })
+        return Series(name: name, xLabel: "epoch", x: h.indices.map { Double($0 + 1) / Double(steps) }, y: h.map { Value.decimal(value($0)) })
     }
 }

@@ -368,7 +368,8 @@ public final class Interpreter {
 
     private func callClosure(_ c: Closure, _ positional: [Value], _ named: [(String, Value, Loc)], at loc: Loc) throws -> Value {
         let decl = c.decl
-        let signature = "fn \(decl.name)(\(decl.params.map { $0.defaultValue == nil ? $0.name : "\($0.name): ..." }.joined(separator: ", ")))"
+        // Built only for error messages: this is the hot path of every script function call.
+        var signature: String { "fn \(decl.name)(\(decl.params.map { $0.defaultValue == nil ? $0.name : "\($0.name): ..." }.joined(separator: ", ")))" }
         guard positional.count <= decl.params.count else {
             throw ScriptError(.runtime, "\(decl.name) takes \(decl.params.count) argument\(decl.params.count == 1 ? "" : "s"), got \(positional.count)",
                               at: loc, notes: ["signature: \(signature)"])

@@ -135,22 +135,21 @@ enum Members {
             default: return nil
             }
         case .tensor(let t):
-            let v = t.scalars.map(Double.init)
             switch name {
             case "shape": return series(t.shape.map(Double.init))
             case "rank": return .number(Double(t.rank))
             case "count": return .number(Double(t.count))
-            case "values": return series(v)
-            case "sum": return .number(v.reduce(0, +))
-            case "norm": return .number(v.reduce(0) { $0 + $1 * $1 }.squareRoot())
+            case "values": return series(t.scalars.map(Double.init))
+            case "sum": return .number(t.scalars.reduce(0.0) { $0 + Double($1) })
+            case "norm": return .number(t.scalars.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot())
             case "mean", "std", "min", "max":
-                guard !v.isEmpty else { throw ScriptError(.runtime, "the tensor is empty", at: loc) }
-                let mean = v.reduce(0, +) / Double(v.count)
+                guard t.count > 0 else { throw ScriptError(.runtime, "the tensor is empty", at: loc) }
+                let s = Value.statistics(t.scalars.map(Double.init))
                 switch name {
-                case "mean": return .number(mean)
-                case "std": return .number((v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(v.count)).squareRoot())
-                case "min": return .number(v.min()!)
-                default: return .number(v.max()!)
+                case "mean": return .number(s.mean)
+                case "std": return .number(s.std)
+                case "min": return .number(s.min)
+                default: return .number(s.max)
                 }
             default: return nil
             }

@@ -150,7 +150,10 @@ extension Value {
     }
 
     /// A float32 engine value as the decimal it was written as (0.2, not 0.20000000298023224).
-    static func float(_ f: Float) -> Value { .number(Double("\(f)") ?? Double(f)) }
+    static func float(_ f: Float) -> Value { .number(decimal(f)) }
+
+    /// `f` as the shortest decimal that reads back as `f`, widened to Double.
+    static func decimal(_ f: Float) -> Double { Double("\(f)") ?? Double(f) }
 
     static func quote(_ s: String) -> String {
         var out = "\""
@@ -177,10 +180,15 @@ extension Value {
         let v = t.scalars
         guard !v.isEmpty else { return "tensor \(t.shape) (empty)" }
         if v.count <= 8 { return "tensor \(t.shape) [" + v.map { format(Double($0)) }.joined(separator: ", ") + "]" }
-        let mean = v.reduce(0.0) { $0 + Double($1) } / Double(v.count)
-        let std = (v.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(v.count)).squareRoot()
-        return String(format: "tensor %@ mean %.4g std %.4g min %.4g max %.4g", "\(t.shape)", mean, std,
-                      Double(v.min()!), Double(v.max()!))
+        let s = statistics(v.map(Double.init))
+        return String(format: "tensor %@ mean %.4g std %.4g min %.4g max %.4g", "\(t.shape)", s.mean, s.std, s.min, s.max)
+    }
+
+    /// Mean, population standard deviation, minimum and maximum of non-empty `v`.
+    static func statistics(_ v: [Double]) -> (mean: Double, std: Double, min: Double, max: Double) {
+        let mean = v.reduce(0, +) / Double(v.count)
+        let std = (v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(v.count)).squareRoot()
+        return (mean, std, v.min()!, v.max()!)
     }
 
     /// Applies a format spec from string interpolation: `.3f`, `.1e`, `.2%`, `d`, with an optional width.
