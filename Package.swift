@@ -29,7 +29,7 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .target(name: "MocoTensor", dependencies: ["CBLAS", "CDNNL"]),
-        .executableTarget(name: "MocoBench", dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor", "CBLAS", "CDNNL"]),
+        .executableTarget(name: "MocoBench", dependencies: ["MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "CBLAS", "CDNNL"]),
         .target(name: "MocoNN", dependencies: ["MocoTensor"]),
         .target(name: "MocoData", dependencies: ["MocoTensor", "CZlib", "CPNG", "CTurboJPEG"], resources: [.copy("Resources")]),
         .target(name: "Moco", dependencies: ["MocoNN", "MocoData", "MocoTensor"]),

@@ -7,6 +7,7 @@ let usage = """
     usage: moco-bench engine [--json] [--reps N] [--batch N]
            moco-bench moco [--json] [--steps N] [--batch N] [--workloads W1,W3] [--torchref PATH]
            moco-bench moco-quality [--json] [--seeds N] [--epochs E] [--torchref PATH]
+           moco-bench script [--json] [--epochs E] [--reps N]
            moco-bench supervised [--json] [--steps N] [--rounds N] [--batch N] [--width W] [--python PATH --shared DIR]
       engine       sgemm (256, 512, 1024) against cblas_sgemm; conv 3x3 forward and backward at the
                    ResNet-18 CIFAR layer shapes (64x32x32, 128x16x16, 256x8x8, 512x4x4) against oneDNN
@@ -15,6 +16,9 @@ let usage = """
                    against torchref --steps-only (shared/bench/README.md), in one run.
       moco-quality W1 kNN top-1 (k 200) at epochs 25, 50, 100 for seeds 0..N-1 (default 5), ours and
                    torchref's, both trained in this run.
+      script       the interpreter: a 1,000,000-iteration arithmetic loop against its 1 s budget, and
+                   the W1 digits run (default 3 epochs) driven from a .moco script against the same run
+                   driven from Swift, timed alternately.
       supervised   a training step of ResNet-18 (widths 16 and 64, 32x32x3, batch 256) beside PyTorch
                    running scripts/reference/supervised_step.py with PATH (a python with torch) and the
                    models of DIR/moco_ref.py.
@@ -55,7 +59,7 @@ func log(_ s: String) {
     FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
 }
 
-guard args.count == 1, ["engine", "supervised", "moco", "moco-quality"].contains(args[0]) else {
+guard args.count == 1, ["engine", "supervised", "moco", "moco-quality", "script"].contains(args[0]) else {
     log(usage)
     exit(64)
 }
@@ -66,6 +70,8 @@ do {
         ? try EngineSuite(reps: reps, batch: batch, sizes: [256, 512, 1024], log: log).run()
         : args[0] == "moco-quality"
         ? try QualitySuite(seeds: Array(0..<seedCount), epochs: epochs, torchref: torchref, log: log).run()
+        : args[0] == "script"
+        ? try ScriptSuite(epochs: CommandLine.arguments.contains("--epochs") ? epochs : 3, reps: reps, log: log).run()
         : args[0] == "moco"
         ? try MocoSuite(ids: workloads, steps: steps, batch: batch, torchref: torchref, log: log).run()
         : try SupervisedSuite(batch: batch, steps: steps, rounds: rounds, widths: width > 0 ? [width] : [16, 64], python: python, sharedBench: shared, log: log).run()

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+/// The `moco` binary end to end: a small training script through `moco run`, `--set`, exit
+/// codes, and located errors on stderr.
+@Suite("moco command")
+struct CommandTests {
+    /// The build directory holding the test bundle also holds the `moco` executable.
+    static let binary = CorpusCase.directory.deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("moco")
+    static let scripts = CorpusCase.directory.appendingPathComponent("cli")
+
+    struct Outcome {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func moco(_ arguments: [String], stdin: String? = nil) throws -> Outcome {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        (process.standardOutput, process.standardError, process.standardInput) = (out, err, input)
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes before waiting, so a full pipe cannot block the child.
+        var errText = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errText = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outText = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: outText, as: UTF8.self),
+                       stderr: String(decoding: errText, as: UTF8.self))
+    }
+
+    @Test("moco run trains a small model and prints what the script asks, the same twice")
+    func smallTraining() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the moco product first")
+        let path = Self.scripts.appendingPathComponent("small-training.moco").path
+        let first = try Self.moco(["run", path, "--threads", "1"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let lines = first.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        #expect(lines.first == "epochs 2, steps 8, queue full 100%")
+        let pattern = #"^loss [0-9]+\.[0-9]{4} -> [0-9]+\.[0-9]{4}, kNN [0-9]+\.[0-9]%$"#
+        #expect(lines.last?.range(of: pattern, options: .regularExpression) != nil, "\(lines)")
+        // One progress line per epoch on stderr, with the monitored kNN.
+        let progress = first.stderr.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        #expect(progress.count == 2 && progress.allSatisfy { $0.contains("kNN") }, "\(first.stderr)")
+
+        let again = try Self.moco(["run", path, "--threads", "1"])
+        #expect(again.stdout == first.stdout, "same seed and threads must print the same numbers")
+
+        let longer = try Self.moco(["run", path, "--threads", "1", "--set", "epochs=3"])
+        #expect(longer.stdout.hasPrefix("epochs 3, steps 12, queue full 100%"), "\(longer.stdout)\(longer.stderr)")
+    }
+
+    @Test("exit codes: 65 script error, 74 unreadable file, 64 usage, 0 version")
+    func exitCodes() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the moco product first")
+        let broken = Self.scripts.appendingPathComponent("two-errors.moco").path
+        let check = try Self.moco(["check", broken])
+        #expect(check.status == 65)
+        #expect(check.stderr.contains("two-errors.moco:1:13: error: expected an expression, found '*'"), "\(check.stderr)")
+        #expect(check.stderr.contains("two-errors.moco:3:19: error: expected ',' or ')' to close the call opened at 3:6"))
+        #expect(check.stderr.contains("    let a = 3 * * 2\n                ^"))
+        #expect(try Self.moco(["run", broken]).status == 65)
+
+        let missing = try Self.moco(["run", "/nonexistent/x.moco"])
+        #expect(missing.status == 74)
+        #expect(missing.stderr.contains("cannot read /nonexistent/x.moco: no such file"))
+
+        let training = Self.scripts.appendingPathComponent("small-training.moco").path
+        let badSet = try Self.moco(["run", training, "--set", "epoch=3"])
+        #expect(badSet.status == 64)
+        #expect(badSet.stderr.contains("--set epoch: small-training.moco has no top-level 'let epoch = ...'"))
+
+        let version = try Self.moco(["--version"])
+        #expect(version.status == 0 && !version.stdout.isEmpty)
+    }
+
+    @Test("a script piped into moco runs; a runtime error exits 70 with its location")
+    func piped() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the moco product first")
+        let ok = try Self.moco([], stdin: "let x = 20\nprint(x + 22)\n")
+        #expect(ok.status == 0 && ok.stdout == "42\n", "\(ok.stdout)\(ok.stderr)")
+        let failing = try Self.moco([], stdin: "print(1)\nprint([1][3])\n")
+        #expect(failing.status == 70)
+        #expect(failing.stdout == "1\n")
+        #expect(failing.stderr.contains("<stdin>:2:10: error: index 3 is out of range for a list of 1 item"), "\(failing.stderr)")
+    }
+}
