@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "Moco", targets: ["Moco"]),
         .executable(name: "moco-bench", targets: ["MocoBench"]),
         .executable(name: "moco-demo", targets: ["MocoDemo"]),
+        .library(name: "MocoTSNE", targets: ["MocoTSNE"]),
+        .library(name: "MocoPlot", targets: ["MocoPlot"]),
         .library(name: "MocoScript", targets: ["MocoScript"]),
         .executable(name: "moco", targets: ["MocoCLI"]),
     ],
@@ -29,12 +31,14 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .target(name: "MocoTensor", dependencies: ["CBLAS", "CDNNL"]),
-        .executableTarget(name: "MocoBench", dependencies: ["MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "CBLAS", "CDNNL"]),
+        .executableTarget(name: "MocoBench", dependencies: ["MocoTSNE", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "CBLAS", "CDNNL"]),
         .target(name: "MocoNN", dependencies: ["MocoTensor"]),
         .target(name: "MocoData", dependencies: ["MocoTensor", "CZlib", "CPNG", "CTurboJPEG"], resources: [.copy("Resources")]),
         .target(name: "Moco", dependencies: ["MocoNN", "MocoData", "MocoTensor"]),
         .executableTarget(name: "MocoDemo", dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor"]),
-        .target(name: "MocoScript", dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor"]),
+        .target(name: "MocoTSNE", dependencies: ["MocoTensor", "CBLAS"]),
+        .target(name: "MocoPlot", dependencies: ["MocoTensor"]),
+        .target(name: "MocoScript", dependencies: ["MocoPlot", "MocoTSNE", "Moco", "MocoNN", "MocoData", "MocoTensor"]),
         .executableTarget(
             name: "MocoCLI",
             dependencies: ["MocoScript", "MocoTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -55,6 +59,8 @@ let package = Package(
             dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "MocoPlotTests", dependencies: ["MocoPlot"], resources: [.copy("Golden")]),
+        .testTarget(name: "MocoTSNETests", dependencies: ["MocoTSNE", "MocoData", "MocoTensor"]),
         .testTarget(name: "MocoScriptTests", dependencies: ["MocoScript"], resources: [.copy("Scripts")]),
     ],
     swiftLanguageModes: [.v5]

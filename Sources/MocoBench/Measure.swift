@@ -40,6 +40,8 @@ struct BenchRow {
     let referenceName: String
     /// True for rates (higher is better), false for times.
     let higherIsBetter: Bool
+    /// More figures for the JSON row (`ours_kl`, `reference_trust`, ...).
+    var extra: [String: Double] = [:]
 
     /// "Higher is better for us": ours/reference for rates, reference/ours for times.
     var ratio: Double { higherIsBetter ? ours / reference : reference / ours }
@@ -47,7 +49,8 @@ struct BenchRow {
     var json: String {
         func num(_ x: Double) -> String { String(format: "%.4g", x) }
         return "{\"workload\": \"\(workload)\", \"unit\": \"\(unit)\", \"ours\": \(num(ours)), \"reference\": \(num(reference)), "
-            + "\"ratio\": \(String(format: "%.3f", ratio)), \"reference_name\": \"\(referenceName)\"}"
+            + "\"ratio\": \(String(format: "%.3f", ratio)), \"reference_name\": \"\(referenceName)\""
+            + extra.keys.sorted().map { ", \"\($0)\": \(num(extra[$0]!))" }.joined() + "}"
     }
 
     var line: String {
@@ -56,4 +59,10 @@ struct BenchRow {
     }
 
     static let header = "workload".padding(toLength: 34, withPad: " ", startingAt: 0) + "       ours  reference   ratio  unit"
+}
+
+/// A benchmark that could not run, with the reason.
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

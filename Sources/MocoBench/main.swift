@@ -7,6 +7,7 @@ let usage = """
     usage: moco-bench engine [--json] [--reps N] [--batch N]
            moco-bench moco [--json] [--steps N] [--batch N] [--workloads W1,W3] [--torchref PATH]
            moco-bench moco-quality [--json] [--seeds N] [--epochs E] [--torchref PATH]
+           moco-bench tsne [--json] [--sizes digits,10k] [--python PATH]
            moco-bench script [--json] [--epochs E] [--reps N]
            moco-bench supervised [--json] [--steps N] [--rounds N] [--batch N] [--width W] [--python PATH --shared DIR]
       engine       sgemm (256, 512, 1024) against cblas_sgemm; conv 3x3 forward and backward at the
@@ -16,6 +17,9 @@ let usage = """
                    against torchref --steps-only (shared/bench/README.md), in one run.
       moco-quality W1 kNN top-1 (k 200) at epochs 25, 50, 100 for seeds 0..N-1 (default 5), ours and
                    torchref's, both trained in this run.
+      tsne         t-SNE on the 1,797 digits and a 10k 10-class Gaussian mixture in 50-D, against
+                   openTSNE and scikit-learn run by scripts/reference/tsne_ref.py with PATH (a python
+                   with both): seconds, KL, trustworthiness(10) and 10-NN accuracy in 2-D.
       script       the interpreter: a 1,000,000-iteration arithmetic loop against its 1 s budget, and
                    the W1 digits run (default 3 epochs) driven from a .moco script against the same run
                    driven from Swift, timed alternately.
@@ -54,12 +58,13 @@ let python = stringOption("--python")
 let torchref = stringOption("--torchref")
 let workloads = stringOption("--workloads")?.split(separator: ",").map(String.init) ?? ["W1", "W2", "W3"]
 let shared = stringOption("--shared")
+let tsneSizes = stringOption("--sizes")?.split(separator: ",").map(String.init) ?? ["digits", "10k"]
 
 func log(_ s: String) {
     FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
 }
 
-guard args.count == 1, ["engine", "supervised", "moco", "moco-quality", "script"].contains(args[0]) else {
+guard args.count == 1, ["engine", "supervised", "moco", "moco-quality", "script", "tsne"].contains(args[0]) else {
     log(usage)
     exit(64)
 }
@@ -70,6 +75,9 @@ do {
         ? try EngineSuite(reps: reps, batch: batch, sizes: [256, 512, 1024], log: log).run()
         : args[0] == "moco-quality"
         ? try QualitySuite(seeds: Array(0..<seedCount), epochs: epochs, torchref: torchref, log: log).run()
+        : args[0] == "tsne"
+        ? try TSNESuite(python: python, script: "scripts/reference/tsne_ref.py",
+                        sizes: tsneSizes, log: log).run()
         : args[0] == "script"
         ? try ScriptSuite(epochs: CommandLine.arguments.contains("--epochs") ? epochs : 3, reps: reps, log: log).run()
         : args[0] == "moco"

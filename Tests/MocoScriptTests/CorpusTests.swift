@@ -12,8 +12,11 @@ struct CorpusTests {
     @Test("each case prints what it expects, or fails as it expects", arguments: CorpusCase.all)
     func run(_ c: CorpusCase) throws {
         let interpreter = Interpreter(baseDirectory: CorpusCase.directory)
+        let plots = FileManager.default.temporaryDirectory.appendingPathComponent("moco-corpus-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: plots) }
+        interpreter.plotDirectory = plots.appendingPathComponent("plots")
         var output: [String] = []
-        interpreter.output = { output += $0.components(separatedBy: "\n") }
+        interpreter.output = { output += $0.replacingOccurrences(of: plots.path + "/plots", with: "<plots>").components(separatedBy: "\n") }
         interpreter.progress = { _ in }
         var errors: [String] = []
         do {

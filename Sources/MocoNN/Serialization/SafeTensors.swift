@@ -37,7 +37,11 @@ public enum SafeTensors {
     /// Writes `tensors` and `metadata` atomically (a temporary file beside `url`, then rename).
     public static func write(_ tensors: StateDict, metadata: [String: String] = [:], to url: URL) throws {
         let data = try encode(tensors, metadata: metadata)
-        try AtomicFile.write(data, to: url)
+        do {
+            try AtomicFile.write(data, to: url)
+        } catch {
+            throw SafeTensorsError(file: url.lastPathComponent, reason: "cannot be written (\(error.reason))")
+        }
     }
 
     /// Parses a whole file's bytes; `file` names it in errors.

@@ -45,21 +45,8 @@ extension Members {
             "The query encoder's features of every image of `data` (eval mode, no augmentation), `[N, D]`: pooled backbone features, or after the head with `source: \"head\"`; L2-normalised with `normalize: true`.",
             example: "let f = model.features(data.test)")) { args in
             guard case .model(let m)? = args.receiver else { throw args.error("needs a model") }
-            let images = try args.images("data").labeled.images
-            switch try TrainingBuiltins.source(args) {
-            case .backbone:
-                let f = try backboneFeatures(m.moco.query, images)
-                return .tensor(try args.bool("normalize") ? try f.l2Normalized(axis: 1) : f)
-            case .head:
-                let f = try withoutGrad { () throws -> Tensor in
-                    let q = m.moco.query
-                    let wasTraining = q.isTraining
-                    q.eval()
-                    defer { q.train(wasTraining) }
-                    return try q.fc(try backboneFeatures(q, images))
-                }
-                return .tensor(try args.bool("normalize") ? try f.l2Normalized(axis: 1) : f)
-            }
+            let f = try m.features(try args.images("data").labeled.images, source: try TrainingBuiltins.source(args))
+            return .tensor(try args.bool("normalize") ? try f.l2Normalized(axis: 1) : f)
         },
         Builtin("save", [.required("path")], on: "model", doc: Doc(
             "Writes the query encoder's backbone (no head) as safetensors with torchvision names, for fine-tuning elsewhere (`load_state_dict(strict=False)`).",

@@ -70,6 +70,23 @@ public final class ModelValue {
         lines.append("  trainable parameters: \(moco.trainableParameters().reduce(0) { $0 + $1.value.count }.grouped)")
         return lines.joined(separator: "\n")
     }
+
+    /// The query encoder's features of `images` (eval mode, no gradient): pooled backbone
+    /// features, or the head's output.
+    func features(_ images: Tensor, source: FeatureSource) throws -> Tensor {
+        switch source {
+        case .backbone:
+            return try backboneFeatures(moco.query, images)
+        case .head:
+            return try withoutGrad { () throws -> Tensor in
+                let q = moco.query
+                let wasTraining = q.isTraining
+                q.eval()
+                defer { q.train(wasTraining) }
+                return try q.fc(try backboneFeatures(q, images))
+            }
+        }
+    }
 }
 
 extension Int {

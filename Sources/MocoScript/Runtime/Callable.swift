@@ -35,7 +35,8 @@ public struct Doc {
 public final class Builtin {
     public let name: String
     public let params: [Param]
-    /// Accepts any number of extra positional arguments (`augment(a, b, c)`, `print(x, y)`).
+    /// Takes any number of positional arguments (`augment(a, b, c)`, `plot(x, y, title: ...)`);
+    /// its parameters can then only be given by name.
     public let variadic: Bool
     public let doc: Doc
     /// The type a method belongs to (`run` for `run.resume`), nil for a free function.
@@ -50,7 +51,7 @@ public final class Builtin {
     /// `name(a, b: 1, ...)`.
     public var signature: String {
         var parts = params.map { p in p.defaultText.map { "\(p.name): \($0)" } ?? p.name }
-        if variadic { parts.append("...") }
+        if variadic { parts.insert("...", at: 0) }
         return "\(receiverType.map { "\($0)." } ?? "")\(name)(\(parts.joined(separator: ", ")))"
     }
 }

@@ -26,6 +26,12 @@ public final class Interpreter {
     var callDepth = 0
     /// Every training run of the session, in order.
     public internal(set) var runs: [RunValue] = []
+    /// Where plots go: `plots/` under the working directory unless set (a notebook sets its own).
+    public var plotDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("plots")
+    /// Plots written by the session, in order.
+    public internal(set) var plots: [PlotRecord] = []
+    /// Called after each plot is written (the REPL draws a text preview of `figure`).
+    public var onPlot: ((PlotRecord) -> Void)?
     /// Files written by the session (plots, checkpoints), in order.
     public internal(set) var writtenFiles: [String] = []
     /// Data files read by the session, for reports.
@@ -416,7 +422,8 @@ public final class Interpreter {
         var values: [Value?] = Array(repeating: nil, count: b.params.count)
         var rest: [Value] = []
         for (i, v) in positional.enumerated() {
-            if i < b.params.count { values[i] = v } else if b.variadic { rest.append(v) } else {
+            // A variadic builtin's parameters are named-only: every positional argument is extra.
+            if b.variadic { rest.append(v) } else if i < b.params.count { values[i] = v } else {
                 throw ScriptError(.runtime, "\(b.name) takes at most \(b.params.count) argument\(b.params.count == 1 ? "" : "s"), got \(positional.count)",
                                   at: loc, notes: ["signature: \(b.signature)"])
             }

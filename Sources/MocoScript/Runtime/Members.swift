@@ -21,6 +21,7 @@ enum Members {
                  "model", "data", "interrupted"]),
         ("series", ["name", "x", "values", "first", "last", "min", "max", "mean"]),
         ("tensor", ["shape", "rank", "count", "mean", "std", "min", "max", "sum", "norm", "values"]),
+        ("embedding", ["points", "kl", "labels", "classes", "size"]),
         ("record", ["any field name"]),
     ]
 
@@ -151,6 +152,15 @@ enum Members {
                 case "min": return .number(s.min)
                 default: return .number(s.max)
                 }
+            default: return nil
+            }
+        case .embedding(let e):
+            switch name {
+            case "points": return .tensor(e.tensor)
+            case "kl": return .number(e.divergence)
+            case "labels": return e.labels.map { .list($0.map { .number(Double($0)) }) } ?? .nil
+            case "classes": return .list(e.classes.map { .string($0) })
+            case "size": return .number(Double(e.count))
             default: return nil
             }
         default: return nil

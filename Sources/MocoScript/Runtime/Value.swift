@@ -46,6 +46,8 @@ public indirect enum Value {
     case run(RunValue)
     case series(Series)
     case tensor(Tensor)
+    /// A t-SNE embedding (`tsne(...)`).
+    case embedding(EmbeddingValue)
 
     /// The type's name as scripts and messages spell it.
     public var typeName: String {
@@ -68,6 +70,7 @@ public indirect enum Value {
         case .run: return "run"
         case .series: return "series"
         case .tensor: return "tensor"
+        case .embedding: return "embedding"
         }
     }
 
@@ -138,6 +141,7 @@ extension Value {
         case .run(let r): return r.summary
         case .series(let s): return s.summary
         case .tensor(let t): return Value.tensorSummary(t)
+        case .embedding(let e): return e.summary
         }
     }
 

@@ -1,0 +1,164 @@
+/// Output formats gnuplot draws for us.
+public enum PlotFormat: String, Sendable, CaseIterable {
+    /// `pngcairo`, the default.
+    case png
+    case svg
+    /// gnuplot's `dumb` terminal: a text preview.
+    case text
+
+    var terminal: String {
+        switch self {
+        case .png: return "pngcairo"
+        case .svg: return "svg"
+        case .text: return "dumb"
+        }
+    }
+
+    public var fileExtension: String { self == .text ? "txt" : rawValue }
+}
+
+/// Writes a `Figure` as a self-contained gnuplot script: terminal, labels, the data as named
+/// datablocks (`$s1 << EOD`) with round-trip numbers, and one `plot` command. The output
+/// file is the variable `outfile`, which the script sets unless it is given (`gnuplot -e
+/// "outfile='x.png'" file.gp`), so the script re-runs on its own.
+public enum GnuplotScript {
+    /// Colours of series, in order (the Tableau 10 palette).
+    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+    public static func render(_ figure: Figure, format: PlotFormat, output: String) -> String {
+        var lines = ["# \(figure.title.isEmpty ? "moco plot" : figure.title)",
+                     "# Written by moco; re-draw with: gnuplot \(basename(output).dropLastExtension).gp",
+                     "if (!exists(\"outfile\")) outfile = \(quote(basename(output)))"]
+        switch format {
+        case .png: lines.append("set terminal pngcairo size \(figure.width),\(figure.height) enhanced font \"sans,10\"")
+        case .svg: lines.append("set terminal svg size \(figure.width),\(figure.height) enhanced font \"sans,10\" background \"white\"")
+        case .text: lines.append("set terminal dumb size \(figure.width),\(figure.height)")
+        }
+        lines.append("set output outfile")
+        lines.append("set encoding utf8")
+        if !figure.title.isEmpty { lines.append("set title \(quote(figure.title)) noenhanced") }
+        if !figure.xLabel.isEmpty { lines.append("set xlabel \(quote(figure.xLabel)) noenhanced") }
+        if !figure.yLabel.isEmpty { lines.append("set ylabel \(quote(figure.yLabel)) noenhanced") }
+        switch figure.content {
+        case .lines(let series): lines += curves(series, logY: figure.logY, points: false)
+        case .scatter(let series): lines += curves(series, logY: false, points: true)
+        case .histogram(let samples, let bins): lines += histogram(samples, bins: bins, logY: figure.logY)
+        case .images(let grid): lines += images(grid)
+        }
+        lines.append("unset output")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func curves(_ series: [Curve], logY: Bool, points: Bool) -> [String] {
+        var lines = ["set key outside right top noenhanced", "set grid lc rgb \"#dddddd\""]
+        if logY { lines.append("set logscale y") }
+        if points { lines.append("set size ratio -1") }
+        var plots: [String] = []
+        var colour = 0
+        for (k, s) in series.enumerated() {
+            lines.append("$s\(k + 1) << EOD")
+            for (x, y) in zip(s.x, s.y) { lines.append("\(number(x)) \(number(y))") }
+            lines.append("EOD")
+            let c = palette[colour % palette.count]
+            if points {
+                plots.append("$s\(k + 1) using 1:2 with points pt 7 ps 0.5 lc rgb \"\(c)\" title \(quote(s.name))")
+            } else if s.faint {
+                plots.append("$s\(k + 1) using 1:2 with lines lw 1 lc rgb \"#b0\(c.dropFirst())\" notitle")
+            } else {
+                plots.append("$s\(k + 1) using 1:2 with lines lw 2 lc rgb \"\(c)\" title \(quote(s.name))")
+            }
+            if !s.faint { colour += 1 }
+        }
+        lines.append("plot " + plots.joined(separator: ", \\\n     "))
+        return lines
+    }
+
+    /// Bin edges shared by all samples: `bins` equal bins over the finite values' range.
+    static func binning(_ samples: [Sample], bins: Int) -> (low: Double, width: Double) {
+        let finite = samples.flatMap(\.values).filter(\.isFinite)
+        let low = finite.min() ?? 0, high = finite.max() ?? 1
+        let width = high > low ? (high - low) / Double(bins) : 1
+        return (low, width)
+    }
+
+    private static func histogram(_ samples: [Sample], bins: Int, logY: Bool) -> [String] {
+        let (low, width) = binning(samples, bins: bins)
+        var lines = ["set key outside right top noenhanced", "set grid lc rgb \"#dddddd\"",
+                     "set style fill transparent solid 0.45 noborder", "set boxwidth \(number(width)) absolute"]
+        if logY { lines.append("set logscale y") }
+        var plots: [String] = []
+        for (k, s) in samples.enumerated() {
+            var counts = [Int](repeating: 0, count: bins)
+            for v in s.values where v.isFinite { counts[min(bins - 1, max(0, Int((v - low) / width)))] += 1 }
+            lines.append("$h\(k + 1) << EOD")
+            for (b, c) in counts.enumerated() { lines.append("\(number(low + (Double(b) + 0.5) * width)) \(c)") }
+            lines.append("EOD")
+            plots.append("$h\(k + 1) using 1:2 with boxes lc rgb \"\(palette[k % palette.count])\" title \(quote(s.name))")
+        }
+        lines.append("plot " + plots.joined(separator: ", \\\n     "))
+        return lines
+    }
+
+    private static func images(_ grid: ImageGrid) -> [String] {
+        let gap = max(1, grid.imageWidth / 8)
+        let cellW = grid.imageWidth + gap, cellH = grid.imageHeight + gap
+        let totalW = grid.columns * cellW - gap, totalH = grid.rows * cellH - gap
+        var lines = ["unset key", "unset border", "unset tics", "set size ratio -1",
+                     "set xrange [-0.5:\(totalW) - 0.5]", "set yrange [-0.5:\(totalH) - 0.5]"]
+        if !grid.rowLabels.isEmpty { lines.append("set lmargin 10") }
+        if !grid.columnLabels.isEmpty { lines += ["set tmargin 5", "set title offset 0,1.5"] }
+
+        for (c, label) in grid.columnLabels.prefix(grid.columns).enumerated() {
+            lines.append("set label \(quote(label)) at \(GnuplotScript.number(Double(c * cellW) + Double(grid.imageWidth - 1) / 2)),\(totalH) center offset 0,1 noenhanced")
+        }
+        for (r, label) in grid.rowLabels.prefix(grid.rows).enumerated() {
+            lines.append("set label \(quote(label)) at -0.5,\(GnuplotScript.number(Double((grid.rows - 1 - r) * cellH) + Double(grid.imageHeight - 1) / 2)) right offset -1,0 noenhanced")
+        }
+        // A full rectangle of pixels (gaps white): gnuplot's image plots need a complete grid.
+        lines.append("$pixels << EOD")
+        for y in 0..<totalH {
+            let rowFromTop = totalH - 1 - y
+            let r = rowFromTop / cellH, py = rowFromTop % cellH
+            for x in 0..<totalW {
+                let c = x / cellW, px = x % cellW
+                var rgb = (255, 255, 255)
+                if py < grid.imageHeight && px < grid.imageWidth {
+                    let image = grid.pixels[r * grid.columns + c]
+                    let plane = grid.imageHeight * grid.imageWidth, at = py * grid.imageWidth + px
+                    func byte(_ channel: Int) -> Int {
+                        Int((min(1, max(0, image[channel * plane + at])) * 255).rounded())
+                    }
+                    rgb = grid.channels == 3 ? (byte(0), byte(1), byte(2)) : (byte(0), byte(0), byte(0))
+                }
+                lines.append("\(x) \(y) \(rgb.0) \(rgb.1) \(rgb.2)")
+            }
+        }
+        lines.append("EOD")
+        lines.append("plot $pixels using 1:2:3:4:5 with rgbimage")
+        return lines
+    }
+
+    /// A number that reads back exactly (Swift's shortest round-trip form); NaN for non-finite.
+    public static func number(_ x: Double) -> String {
+        guard x.isFinite else { return "NaN" }
+        if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+        return "\(x)"
+    }
+
+    /// A gnuplot single-quoted string (no escapes; a quote is doubled).
+    static func quote(_ s: String) -> String {
+        "'" + s.replacingOccurrences(of: "'", with: "''").replacingOccurrences(of: "\n", with: " ") + "'"
+    }
+
+    static func basename(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+}
+
+extension String {
+    var dropLastExtension: String {
+        guard let dot = lastIndex(of: "."), dot != startIndex else { return self }
+        return String(self[..<dot])
+    }
+}
