@@ -114,6 +114,35 @@ enum TrainingBuiltins {
             let b = try normalizedFeatures(model.moco.query, batch.views[1], source: .head)
             return .number(Double(try RepresentationMetrics.alignment(a, b)))
         },
+        Builtin("logits", [.required("model"), .required("data"), .required("views")], doc: Doc(
+            "The contrastive logits of one batch without training (up to 256 images of `data`, two views, eval mode): a record of tensors `positive` (q·k₊ / T, one per image) and `negative` (q against every queued key for v1/v2, against the other images' keys for v3), for `histogram`.",
+            example: #"let l = logits(model, data.test, preset("digits")); histogram(l.positive, l.negative, names: ["positive", "negative"])"#)) { args in
+            let model = try args.model("model")
+            let data = try args.images("data").labeled
+            let loader = try ViewLoader(images: data.images, batchSize: min(data.count, 256), pipelines: try views(args),
+                                        seed: args.interpreter.nextGenerator("logits"))
+            let batch = try loader.batch(epoch: 0, index: 0, order: loader.order(epoch: 0))
+            let moco = model.moco
+            let t = moco.temperature
+            let (positive, negative): (Tensor, Tensor) = try withoutGrad {
+                var q = try model.features(batch.views[0], source: .head)
+                if let predictor = moco.predictor {
+                    let wasTraining = predictor.isTraining
+                    predictor.eval()
+                    defer { predictor.train(wasTraining) }
+                    q = try predictor(q)
+                }
+                q = try q.l2Normalized(axis: 1)
+                let k = try normalizedFeatures(moco.key, batch.views[1], source: .head)
+                let pos = try (q * k).sum(axes: [1]) / t
+                if let queue = moco.queue { return (pos, try q.matmul(queue.keys) / t) }
+                let n = q.shape[0]
+                let all = try q.matmul(k.transposed()).scalars
+                let off = (0..<(n * n)).filter { $0 / n != $0 % n }.map { all[$0] / t }
+                return (pos, try Tensor(shape: [off.count], scalars: off))
+            }
+            return .record(Record([("positive", .tensor(positive)), ("negative", .tensor(negative))]))
+        },
         Builtin("uniformity", [.required("model"), .required("data"), .optional("t", .number(2))], doc: Doc(
             "Uniformity (Wang & Isola): log of the mean of exp(-t |f(x) - f(y)|^2) over pairs of normalised head features of up to 1,024 images (lower is better).",
             example: "uniformity(model, data.test)")) { args in

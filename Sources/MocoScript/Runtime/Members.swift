@@ -20,7 +20,7 @@ enum Members {
         ("run", ["loss", "top1", "lr", "momentum", "positive", "negative", "queue_fill", "knn", "epoch", "epochs", "steps",
                  "model", "data", "interrupted"]),
         ("series", ["name", "x", "values", "first", "last", "min", "max", "mean"]),
-        ("tensor", ["shape", "rank", "count", "mean", "std", "min", "max", "sum", "norm", "values"]),
+        ("tensor", ["shape", "rank", "count", "mean", "std", "min", "max", "sum", "norm", "row_norms", "values"]),
         ("embedding", ["points", "kl", "labels", "classes", "size"]),
         ("record", ["any field name"]),
     ]
@@ -143,6 +143,11 @@ enum Members {
             case "values": return series(t.scalars.map(Double.init))
             case "sum": return .number(t.scalars.reduce(0.0) { $0 + Double($1) })
             case "norm": return .number(t.scalars.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot())
+            case "row_norms":
+                guard t.rank == 2 else { throw ScriptError(.runtime, "row_norms needs a tensor [N, D], got shape \(t.shape)", at: loc) }
+                let d = t.shape[1], x = t.scalars
+                let norms = (0..<t.shape[0]).map { r in Float(x[(r * d)..<((r + 1) * d)].reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()) }
+                return .tensor(try Tensor(shape: [norms.count], scalars: norms))
             case "mean", "std", "min", "max":
                 guard t.count > 0 else { throw ScriptError(.runtime, "the tensor is empty", at: loc) }
                 let s = Value.statistics(t.scalars.map(Double.init))
