@@ -31,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .target(name: "MocoTensor", dependencies: ["CBLAS", "CDNNL"]),
+        .target(name: "CLineEditor", linkerSettings: [.linkedLibrary("readline")]),
+        .target(name: "MocoREPL", dependencies: ["MocoScript", "MocoPlot", "MocoTensor", "CLineEditor"]),
         .executableTarget(name: "MocoBench", dependencies: ["MocoTSNE", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "CBLAS", "CDNNL"]),
         .target(name: "MocoNN", dependencies: ["MocoTensor"]),
         .target(name: "MocoData", dependencies: ["MocoTensor", "CZlib", "CPNG", "CTurboJPEG"], resources: [.copy("Resources")]),
@@ -41,7 +43,7 @@ let package = Package(
         .target(name: "MocoScript", dependencies: ["MocoPlot", "MocoTSNE", "Moco", "MocoNN", "MocoData", "MocoTensor"]),
         .executableTarget(
             name: "MocoCLI",
-            dependencies: ["MocoScript", "MocoTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["MocoREPL", "MocoScript", "MocoTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "MocoTensorTests",
@@ -62,6 +64,7 @@ let package = Package(
         .testTarget(name: "MocoPlotTests", dependencies: ["MocoPlot"], resources: [.copy("Golden")]),
         .testTarget(name: "MocoTSNETests", dependencies: ["MocoTSNE", "MocoData", "MocoTensor"]),
         .testTarget(name: "MocoScriptTests", dependencies: ["MocoScript"], resources: [.copy("Scripts")]),
+        .testTarget(name: "MocoREPLTests", dependencies: ["MocoREPL", "MocoScript"], resources: [.copy("Transcripts")]),
     ],
     swiftLanguageModes: [.v5]
 )

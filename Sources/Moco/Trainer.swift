@@ -61,14 +61,18 @@ public final class MoCoTrainer {
         (self.model, self.optimizer, self.loader, self.lr, self.lrUpdate, self.momentum) = (model, optimizer, loader, lr, lrUpdate, momentum)
     }
 
-    /// Trains `epochs` more epochs. With a monitor, kNN accuracy is measured after each.
+    /// Trains `epochs` more epochs (the first finishes an epoch a cancellation stopped part-way).
+    /// With a monitor, kNN accuracy is measured after each.
     public func train(epochs: Int, monitor: (train: LabeledImages, test: LabeledImages, classifier: KNNClassifier)? = nil,
                       progress: ((Progress) -> Void)? = nil) throws {
         let steps = loader.batchesPerEpoch
         for _ in 0..<epochs {
             let prefetch = Prefetcher(loader, epoch: epoch)
             defer { prefetch.finish() }
-            for b in 0..<steps {
+            // An epoch stopped part-way (cancelled) goes on after its last finished step: batches
+            // depend only on (epoch, index), so the result is that of an uninterrupted run.
+            let first = min(max(history.count - epoch * steps, 0), steps - 1)
+            for b in first..<steps {
                 let global = epoch * steps + b
                 if cancelRequested {
                     cancelRequested = false

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MocoREPL
 import MocoScript
 import MocoTensor
 
@@ -9,7 +10,8 @@ struct MocoCommand: ParsableCommand {
         commandName: "moco",
         abstract: "A lab for Momentum Contrast: run .moco experiment scripts.",
         discussion: """
-        With no subcommand and input from a pipe, runs the script read from standard input.
+        With no subcommand: the interactive REPL on a terminal; from a pipe, each complete input
+        is run in turn as in the REPL (`moco < session.moco`, `echo 'print(1 + 1)' | moco`).
         `moco help NAME` shows a builtin (`moco help train`); `moco help --markdown` prints docs/builtins.md.
         """,
         version: MocoVersion.string,
@@ -17,12 +19,7 @@ struct MocoCommand: ParsableCommand {
     )
 
     func run() throws {
-        guard isatty(STDIN_FILENO) == 0 else {
-            throw ScriptFailure(message: "moco: the interactive REPL is not part of this build yet; run a script with 'moco run FILE' or pipe one in ('moco < FILE')", code: 64)
-        }
-        let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        let interpreter = Interpreter()
-        try runReporting { try interpreter.run(text, name: "<stdin>") }
+        Foundation.exit(REPL.main())
     }
 }
 

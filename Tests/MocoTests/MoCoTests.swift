@@ -134,7 +134,7 @@ struct TrainingTests {
         }
     }
 
-    /// Cancelling stops at the next step boundary; training then continues.
+    /// Cancelling stops at the next step boundary; training then continues exactly.
     @Test func cancelAndContinue() throws {
         let (t, _) = try trainer(epochs: 2)
         do {
@@ -144,6 +144,12 @@ struct TrainingTests {
             #expect(stop.step == 2 && stop.reason == "cancelled" && t.history.count == 2)
         }
         #expect(t.model.queue?.filled == 512)
+        // Going on finishes the stopped epoch from its next step: the result is the straight run's.
+        try t.train(epochs: 2)
+        let (straight, _) = try trainer(epochs: 2)
+        try straight.train(epochs: 2)
+        #expect(t.epoch == 2 && t.history == straight.history)
+        #expect(try t.model.query.stateDict().map(\.tensor) == straight.model.query.stateDict().map(\.tensor))
     }
 }
 

@@ -42,7 +42,7 @@ enum TrainingBuiltins {
             `optimizer` defaults to sgd(lr: cosine(0.06, 0), momentum: 0.9, weight_decay: 5e-4); its lr schedule is read \
             every step, or at the start of each epoch with `lr_update: "epoch"`. With `monitor: knn(...)` the kNN accuracy \
             is measured after each epoch. Prints one line per epoch (unless `quiet`) and returns the run; Ctrl-C stops at \
-            the next step and `run.resume()` goes on. A loss that is not finite stops training with an error and the model \
+            the next step and `run.resume()` goes on from there. A loss that is not finite stops training with an error and the model \
             as it was before that step.
             """,
             example: "let run = train(model, data.train, views: views, epochs: 50, batch: 256, monitor: knn(data.test, k: 20))")) { args in
@@ -155,6 +155,17 @@ enum TrainingBuiltins {
     ]
 }
 
+/// Where a training run stands, after each step (for a redrawn status line).
+public struct TrainingStatus: Sendable {
+    public let epoch, epochs, step, steps: Int
+    public let loss: Double
+    /// The last monitored kNN accuracy, if any.
+    public let knn: Double?
+    public let imagesPerSecond: Double
+    /// Estimated time to the end of this `train` call.
+    public let secondsLeft: Double
+}
+
 /// Runs epochs of a run with progress lines, interruption and divergence handling.
 enum Training {
     static func train(_ run: RunValue, epochs: Int, quiet: Bool, interpreter interp: Interpreter, at loc: Loc) throws {
@@ -166,18 +177,26 @@ enum Training {
         var monitor: (train: LabeledImages, test: LabeledImages, classifier: KNNClassifier)?
         if let m = run.monitor { monitor = (run.data.labeled, m.test.labeled, try KNNClassifier(k: m.k, t: Float(m.t))) }
         let steps = trainer.loader.batchesPerEpoch
-        for _ in 0..<epochs {
+        for epochIndex in 0..<epochs {
             let start = Date()
             do {
-                try trainer.train(epochs: 1, monitor: monitor) { _ in
+                try trainer.train(epochs: 1, monitor: monitor) { p in
                     if interp.takeInterrupt() { trainer.cancelRequested = true }
+                    if !quiet, let report = interp.stepProgress {
+                        let done = Double(p.step + 1), elapsed = Date().timeIntervalSince(start)
+                        let rate = done * Double(trainer.loader.batchSize) / max(elapsed, 1e-9)
+                        let remaining = Double(epochs - 1 - epochIndex) * Double(steps) + Double(steps) - done
+                        report(TrainingStatus(epoch: p.epoch + 1, epochs: run.plannedEpochs, step: p.step + 1, steps: steps,
+                                              loss: Double(p.metrics.loss), knn: trainer.knnHistory.last?.accuracy,
+                                              imagesPerSecond: rate, secondsLeft: remaining * elapsed / done))
+                    }
                 }
             } catch let stop as TrainingStopped {
                 if let e = failure.error { throw e }
                 let epoch = stop.step / max(steps, 1) + 1, step = stop.step % max(steps, 1) + 1
                 if stop.reason == "cancelled" {
                     run.interrupted = true
-                    interp.progress("interrupted at epoch \(epoch), step \(step) of \(steps): model, queue, optimizer and history are consistent; run.resume() goes on")
+                    interp.progress("interrupted at epoch \(epoch), step \(step) of \(steps): model, queue, optimizer and history are consistent; run.resume() finishes this epoch and goes on")
                     return
                 }
                 throw ScriptError(.runtime, "training diverged at epoch \(epoch), step \(step): \(stop.reason)", at: loc,

@@ -53,11 +53,18 @@ public final class Interpreter {
     /// Asks long work (training) to stop at the next step boundary; safe from any thread.
     public func requestInterrupt() { interruptLock.withLock { interruptFlag = true } }
 
+    /// Polled with the interrupt request at every step boundary (the REPL reads its SIGINT flag).
+    public var interruptSource: (() -> Bool)?
+
+    /// Called after every training step unless the run is quiet (the REPL redraws a status line).
+    public var stepProgress: ((TrainingStatus) -> Void)?
+
     /// Reads and clears the interrupt request.
     func takeInterrupt() -> Bool {
-        interruptLock.withLock {
+        let external = interruptSource?() ?? false
+        return interruptLock.withLock {
             defer { interruptFlag = false }
-            return interruptFlag
+            return interruptFlag || external
         }
     }
 
@@ -70,9 +77,10 @@ public final class Interpreter {
 
     /// Runs `text` (a file's contents or one REPL input) and returns the value of its last
     /// statement when that statement is an expression.
+    /// `firstLine` numbers the first line of `text` in errors (lines piped into the REPL).
     @discardableResult
-    public func run(_ text: String, name: String) throws -> Value? {
-        let program = try prepare(text, name: name)
+    public func run(_ text: String, name: String, firstLine: Int = 1) throws -> Value? {
+        let program = try prepare(text, name: name, firstLine: firstLine)
         return try execute(program)
     }
 
@@ -106,9 +114,9 @@ public final class Interpreter {
         return try? probe.execute(program)
     }
 
-    func prepare(_ text: String, name: String) throws -> [Stmt] {
-        let file = SourceFiles.register(name: name, text: text)
-        var parser = Parser(text, file: file, includes: IncludeLoader(baseDirectory: baseDirectory))
+    func prepare(_ text: String, name: String, firstLine: Int = 1) throws -> [Stmt] {
+        let file = SourceFiles.register(name: name, text: text, firstLine: firstLine)
+        var parser = Parser(text, file: file, firstLine: firstLine, includes: IncludeLoader(baseDirectory: baseDirectory))
         let program = parser.parseProgram()
         if !parser.errors.isEmpty { throw ScriptErrors(errors: parser.errors) }
         let errors = resolver.resolve(program)
@@ -146,8 +154,9 @@ public final class Interpreter {
 
     /// Sets (declaring if needed) a global variable, e.g. the REPL's `_`.
     public func setGlobal(_ name: String, _ value: Value) {
-        _ = try? prepare("var \(name) = nil", name: "<session>")
-        if let slot = resolver.globalNames[name] { globals.slots[slot] = value }
+        let slot = resolver.declareGlobal(name, at: Loc(file: SourceFiles.register(name: "<session>", text: ""), line: 1, column: 1))
+        growGlobals()
+        globals.slots[slot] = value
     }
 
     /// Every global name with its value, in declaration order.

@@ -27,8 +27,8 @@ public struct Parser {
     private var openBrackets = 0
 
     /// Parses `text` registered as `file`; `includes` resolves `include` statements (none: an error).
-    public init(_ text: String, file: Int32, includes: IncludeLoader? = nil) {
-        var lexer = Lexer(text, file: file)
+    public init(_ text: String, file: Int32, firstLine: Int = 1, includes: IncludeLoader? = nil) {
+        var lexer = Lexer(text, file: file, line: firstLine)
         tokens = lexer.tokenize()
         errors = lexer.errors
         self.file = file

@@ -38,6 +38,11 @@ public final class Resolver {
     /// Names declared at the top level, for completion and `:vars`.
     var globalNames: [String: Int] { global.names.mapValues(\.slot) }
 
+    /// Declares a global variable from outside a program (the REPL's `_`) and returns its slot.
+    func declareGlobal(_ name: String, at loc: Loc) -> Int {
+        global.declare(name, mutable: true, loc: loc)
+    }
+
     /// Resolves a top-level program (or REPL input). Names it declares stay declared for
     /// later inputs even when it has errors, so a session can go on.
     func resolve(_ statements: [Stmt]) -> [ScriptError] {
@@ -207,7 +212,7 @@ public final class Resolver {
         return Self.closest(to: name, in: candidates)
     }
 
-    static func closest(to name: String, in candidates: some Sequence<String>) -> String? {
+    public static func closest(to name: String, in candidates: some Sequence<String>) -> String? {
         let limit = max(1, name.count / 3)
         var best: (String, Int)?
         for c in candidates.sorted() {

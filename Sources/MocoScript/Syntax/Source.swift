@@ -18,12 +18,13 @@ public struct Loc: Equatable, Sendable {
 /// kept so that an error can quote its line. Append-only and thread-safe.
 public enum SourceFiles {
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var files: [(name: String, lines: [Substring])] = []
+    nonisolated(unsafe) private static var files: [(name: String, lines: [Substring], firstLine: Int)] = []
 
-    /// Registers `text` under `name` and returns its id.
-    public static func register(name: String, text: String) -> Int32 {
+    /// Registers `text` under `name` and returns its id. `firstLine` numbers its first line
+    /// (a piece of a longer input, such as the lines piped into the REPL).
+    public static func register(name: String, text: String, firstLine: Int = 1) -> Int32 {
         lock.withLock {
-            files.append((name, text.split(separator: "\n", omittingEmptySubsequences: false)))
+            files.append((name, text.split(separator: "\n", omittingEmptySubsequences: false), firstLine))
             return Int32(files.count - 1)
         }
     }
@@ -36,8 +37,10 @@ public enum SourceFiles {
     /// Line `line` (1-based) of file `id`, without its newline.
     public static func line(_ id: Int32, _ line: Int32) -> String? {
         lock.withLock {
-            guard files.indices.contains(Int(id)), files[Int(id)].lines.indices.contains(Int(line) - 1) else { return nil }
-            return String(files[Int(id)].lines[Int(line) - 1]).replacingOccurrences(of: "\r", with: "")
+            guard files.indices.contains(Int(id)) else { return nil }
+            let f = files[Int(id)], index = Int(line) - f.firstLine
+            guard f.lines.indices.contains(index) else { return nil }
+            return String(f.lines[index]).replacingOccurrences(of: "\r", with: "")
         }
     }
 }

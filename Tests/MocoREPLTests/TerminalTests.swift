@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+/// A `moco` REPL in a tmux pane: keys in, screen out (a real pseudo-terminal with readline).
+final class Pane {
+    let socket = "moco-test-\(UUID().uuidString.prefix(8))"
+    let history: URL
+
+    init(history: URL, columns: Int = 110) throws {
+        self.history = history
+        let command = "env TERM=xterm-256color NO_COLOR=1 MOCO_PLOT_PREVIEW=0 MOCO_HISTORY='\(history.path)' '\(TranscriptTests.binary.path)'"
+        tmux(["new-session", "-d", "-x", String(columns), "-y", "50", command])
+        _ = waitFor("moco>")
+    }
+
+    deinit { tmux(["kill-server"]) }
+
+    static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
+
+    /// Runs tmux through the shell: Foundation's Process would wait for the tmux server, which
+    /// inherits the descriptor Process watches for the child's exit.
+    @discardableResult
+    func tmux(_ arguments: [String]) -> String {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("\(socket)-\(UUID().uuidString).out")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let quoted = (["/usr/bin/tmux", "-L", socket] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        // The status is not read: Foundation's child reaper may collect the shell first.
+        _ = system(quoted.joined(separator: " ") + " </dev/null >'\(output.path)' 2>/dev/null")
+        return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+    }
+
+    /// Types `text` literally, then the named keys (`Enter`, `Tab`, `C-c`, `Up`).
+    func type(_ text: String, _ keys: String...) {
+        if !text.isEmpty { tmux(["send-keys", "-t", "0", "-l", text]) }
+        if !keys.isEmpty { tmux(["send-keys", "-t", "0"] + keys) }
+    }
+
+    /// The screen and its scroll-back, without trailing spaces and blank lines (wait for
+    /// "moco>", not "moco> ").
+    var screen: String {
+        let text = tmux(["capture-pane", "-p", "-J", "-t", "0", "-S", "-500"])
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
+            .joined(separator: "\n").trimmingCharacters(in: .newlines)
+    }
+
+    /// Waits until the screen contains `text` (at most `seconds`).
+    func waitFor(_ text: String, seconds: Double = 15) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if screen.contains(text) { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
+    /// The last line of the screen (the prompt and what is typed at it).
+    var lastLine: String { screen.split(separator: "\n").last.map(String.init) ?? "" }
+}
+
+@Suite("REPL on a terminal (tmux)", .serialized)
+struct TerminalTests {
+    static func scratch() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moco-repl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func pane() throws -> Pane? {
+        guard Pane.available else {
+            print("skipped: tmux is not installed (scripts/setup installs it)")
+            return nil
+        }
+        try #require(FileManager.default.isExecutableFile(atPath: TranscriptTests.binary.path), "build the moco product first")
+        return try Pane(history: try scratch().appendingPathComponent("history"))
+    }
+
+    @Test("tab completes members, builtins and named arguments")
+    func completion() throws {
+        guard let pane = try Self.pane() else { return }
+        pane.type(#"let data = dataset("digits")"#, "Enter")
+        pane.type("data.tr", "Tab")
+        #expect(pane.waitFor("moco> data.train"), "\(pane.screen)")
+        pane.type("", "Enter")
+        #expect(pane.waitFor("images digits.train: 1347 images"))
+        pane.type("knn_acc", "Tab")
+        #expect(pane.waitFor("moco> knn_accuracy("), "\(pane.screen)")
+        pane.type("", "C-u")
+        pane.type("train(data, ep", "Tab")
+        #expect(pane.waitFor("moco> train(data, epochs:"), "\(pane.screen)")
+    }
+
+    @Test("multi-line input continues with ...>; an error keeps the session")
+    func multiLineAndErrors() throws {
+        guard let pane = try Self.pane() else { return }
+        pane.type("let xs = [1,", "Enter")
+        #expect(pane.waitFor("...>"))
+        pane.type("2]", "Enter")
+        pane.type("print(undefined_name)", "Enter")
+        #expect(pane.waitFor("error: unknown name 'undefined_name'"), "\(pane.screen)")
+        #expect(pane.screen.contains("          ^"))
+        pane.type("len(xs) + 40", "Enter")
+        #expect(pane.waitFor("\n42"), "\(pane.screen)")
+        pane.type("abc", "C-c")
+        pane.type("_", "Enter")
+        #expect(pane.waitFor("moco> abc^C"))
+        #expect(pane.waitFor("moco> _\n42"), "\(pane.screen)")
+    }
+
+    @Test("history is saved on exit and shared with the next session")
+    func history() throws {
+        guard let first = try Self.pane() else { return }
+        first.type("let remembered = 6 * 7", "Enter")
+        first.type(":quit", "Enter")
+        let history = first.history
+        usleep(500_000)
+        let saved = (try? String(contentsOf: history, encoding: .utf8)) ?? ""
+        #expect(saved.contains("let remembered = 6 * 7"), "\(saved)")
+        let second = try Pane(history: history)
+        second.type("", "Up", "Up")
+        #expect(second.waitFor("moco> let remembered = 6 * 7"), "\(second.screen)")
+    }
+
+    @Test("Ctrl-C stops training at a step boundary; the run then goes on")
+    func interruptTraining() throws {
+        guard let pane = try Self.pane() else { return }
+        pane.type(#"let data = dataset("digits")"#, "Enter")
+        pane.type("let model = moco(encoder: convnet([32, 64]), dim: 32, queue: 256)", "Enter")
+        pane.type(#"let run = train(model, data.train, views: preset("digits"), epochs: 2000, batch: 64)"#, "Enter")
+        #expect(pane.waitFor("epoch 2/2000"), "\(pane.screen)")
+        pane.type("", "C-c")
+        #expect(pane.waitFor("interrupted at epoch"), "\(pane.screen)")
+        #expect(pane.waitFor("moco>"))
+        pane.type("run.interrupted", "Enter")
+        #expect(pane.waitFor("run.interrupted\ntrue"), "\(pane.screen)")
+        pane.type("let stopped = run.steps", "Enter")
+        pane.type("run.resume(epochs: 1)", "Enter")
+        #expect(pane.waitFor("run: MoCo v2 on digits.train"), "\(pane.screen)")
+        pane.type("[run.interrupted, run.steps > stopped, run.steps % 21]", "Enter")
+        #expect(pane.waitFor("[false, true, 0]"), "\(pane.screen)")
+    }
+}
