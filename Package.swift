@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "MocoTensor", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "CLineEditor", linkerSettings: [.linkedLibrary("readline")]),
         .target(name: "MocoREPL", dependencies: ["MocoScript", "MocoPlot", "MocoTensor", "CLineEditor"]),
-        .executableTarget(name: "MocoBench", dependencies: ["MocoTSNE", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "CBLAS", "CDNNL"]),
+        .executableTarget(name: "MocoBench", dependencies: ["MocoREPL", "MocoTSNE", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "CBLAS", "CDNNL"]),
         .target(name: "MocoNN", dependencies: ["MocoTensor"]),
         .target(name: "MocoData", dependencies: ["MocoTensor", "CZlib", "CPNG", "CTurboJPEG"], resources: [.copy("Resources")]),
         .target(name: "Moco", dependencies: ["MocoNN", "MocoData", "MocoTensor"]),

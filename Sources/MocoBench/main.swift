@@ -8,6 +8,7 @@ let usage = """
            moco-bench moco [--json] [--steps N] [--batch N] [--workloads W1,W3] [--torchref PATH]
            moco-bench moco-quality [--json] [--seeds N] [--epochs E] [--torchref PATH]
            moco-bench tsne [--json] [--sizes digits,10k] [--python PATH]
+           moco-bench repl [--json] [--reps N]
            moco-bench script [--json] [--epochs E] [--reps N]
            moco-bench supervised [--json] [--steps N] [--rounds N] [--batch N] [--width W] [--python PATH --shared DIR]
       engine       sgemm (256, 512, 1024) against cblas_sgemm; conv 3x3 forward and backward at the
@@ -20,6 +21,8 @@ let usage = """
       tsne         t-SNE on the 1,797 digits and a 10k 10-class Gaussian mixture in 50-D, against
                    openTSNE and scikit-learn run by scripts/reference/tsne_ref.py with PATH (a python
                    with both): seconds, KL, trustworthiness(10) and 10-NN accuracy in 2-D.
+      repl         start-up of moco to its first prompt on a pseudo-terminal (budget 150 ms) and one
+                   tab completion with 1,000 names in scope (budget 20 ms).
       script       the interpreter: a 1,000,000-iteration arithmetic loop against its 1 s budget, and
                    the W1 digits run (default 3 epochs) driven from a .moco script against the same run
                    driven from Swift, timed alternately.
@@ -64,7 +67,7 @@ func log(_ s: String) {
     FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
 }
 
-guard args.count == 1, ["engine", "supervised", "moco", "moco-quality", "script", "tsne"].contains(args[0]) else {
+guard args.count == 1, ["engine", "supervised", "moco", "moco-quality", "script", "tsne", "repl"].contains(args[0]) else {
     log(usage)
     exit(64)
 }
@@ -75,6 +78,9 @@ do {
         ? try EngineSuite(reps: reps, batch: batch, sizes: [256, 512, 1024], log: log).run()
         : args[0] == "moco-quality"
         ? try QualitySuite(seeds: Array(0..<seedCount), epochs: epochs, torchref: torchref, log: log).run()
+        : args[0] == "repl"
+        ? try REPLSuite(binary: URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("moco").path,
+                        reps: reps, log: log).run()
         : args[0] == "tsne"
         ? try TSNESuite(python: python, script: "scripts/reference/tsne_ref.py",
                         sizes: tsneSizes, log: log).run()

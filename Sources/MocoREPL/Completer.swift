@@ -101,7 +101,7 @@ public struct Completer {
         let typedDir = word.lastIndex(of: "/").map { String(word[...$0]) } ?? ""
         return entries.filter { $0.hasPrefix(namePart) && (namePart.hasPrefix(".") || !$0.hasPrefix(".")) }.sorted().map { entry in
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: base.appendingPathComponent(entry).path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: base.appendingPathComponent(entry).path, isDirectory: &isDirectory)
             return typedDir + entry + (isDirectory.boolValue ? "/" : "")
         }
     }

@@ -53,10 +53,10 @@ enum ModelBuiltins {
             var initRNG = interp.nextGenerator("moco-init")
             let encoder = try spec.build(norm: splits > 1 ? .splitBatchNorm(splits: splits) : .batchNorm, using: &initRNG)
             let features = encoder.featureDimension
-            let hidden = try args.isNil("hidden") ? nil : try args.int("hidden", min: 1)
+            let hidden = args.isNil("hidden") ? nil : try args.int("hidden", min: 1)
             let temperature = try args.optionalNumber("temperature") ?? [0.07, 0.2, 1.0][version - 1]
             guard temperature > 0 else { throw args.error("'temperature' must be positive, got \(Value.format(temperature))") }
-            let momentum = try args.isNil("momentum")
+            let momentum = args.isNil("momentum")
                 ? (version == 3 ? ScheduleBuiltins.cosine(0.99, 1) : .constant(0.999)) : try args.schedule("momentum")
             var mocoRNG = interp.nextGenerator("moco")
             let model: MoCo
