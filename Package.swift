@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .target(name: "MocoTensor", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "CLineEditor", linkerSettings: [.linkedLibrary("readline")]),
+        .target(name: "MocoNotebook", dependencies: ["MocoScript", "MocoPlot", "MocoTensor"]),
         .target(name: "MocoREPL", dependencies: ["MocoScript", "MocoPlot", "MocoTensor", "CLineEditor"]),
         .executableTarget(name: "MocoBench", dependencies: ["MocoREPL", "MocoTSNE", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "CBLAS", "CDNNL"]),
         .target(name: "MocoNN", dependencies: ["MocoTensor"]),
@@ -43,7 +44,7 @@ let package = Package(
         .target(name: "MocoScript", dependencies: ["MocoPlot", "MocoTSNE", "Moco", "MocoNN", "MocoData", "MocoTensor"]),
         .executableTarget(
             name: "MocoCLI",
-            dependencies: ["MocoREPL", "MocoScript", "MocoTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["MocoNotebook", "MocoREPL", "MocoScript", "MocoTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "MocoTensorTests",
@@ -64,6 +65,7 @@ let package = Package(
         .testTarget(name: "MocoPlotTests", dependencies: ["MocoPlot"], resources: [.copy("Golden")]),
         .testTarget(name: "MocoTSNETests", dependencies: ["MocoTSNE", "MocoData", "MocoTensor"]),
         .testTarget(name: "MocoScriptTests", dependencies: ["MocoScript"], resources: [.copy("Scripts")]),
+        .testTarget(name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript"], resources: [.copy("Notebooks")]),
         .testTarget(name: "MocoREPLTests", dependencies: ["MocoREPL", "MocoScript"], resources: [.copy("Transcripts")]),
     ],
     swiftLanguageModes: [.v5]

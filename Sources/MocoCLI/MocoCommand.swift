@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MocoNotebook
 import MocoREPL
 import MocoScript
 import MocoTensor
@@ -15,7 +16,7 @@ struct MocoCommand: ParsableCommand {
         `moco help NAME` shows a builtin (`moco help train`); `moco help --markdown` prints docs/builtins.md.
         """,
         version: MocoVersion.string,
-        subcommands: [Run.self, Check.self]
+        subcommands: [Run.self, Check.self, Render.self]
     )
 
     func run() throws {
@@ -55,6 +56,56 @@ struct Run: ParsableCommand {
             interpreter.overrides[name] = Interpreter.constant(text) ?? .string(text)
         }
         try runReporting { try interpreter.run(file: URL(fileURLWithPath: file)) }
+    }
+}
+
+/// `moco render FILE.moco`.
+struct Render: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a notebook (# %% cells) and write its report.",
+        discussion: "Writes NAME.html and NAME.md (and NAME.ipynb on request), the plots in NAME_files/, and NAME.manifest.json with timings and versions.")
+
+    @ArgumentParser.Argument(help: "The notebook.", completion: .file(extensions: ["moco"]))
+    var file: String
+
+    @Option(name: .shortAndLong, help: "Folder for the reports (default: beside the notebook).")
+    var output: String?
+
+    @Option(name: .customLong("to"), help: "Comma-separated formats: html, md, ipynb.")
+    var formats: String = "html,md"
+
+    @Option(help: "Threads for the engine (default: MOCO_THREADS or all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        for f in formats.split(separator: ",") where Renderer.Format(rawValue: String(f)) == nil {
+            throw ValidationError("--to: unknown format '\(f)' (html, md, ipynb)")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        if let threads { Threads.count = threads }
+        var renderer = Renderer()
+        renderer.formats = formats.split(separator: ",").compactMap { Renderer.Format(rawValue: String($0)) }
+        renderer.outputDirectory = output.map { URL(fileURLWithPath: $0) }
+        do {
+            let result = try renderer.render(URL(fileURLWithPath: file))
+            for url in result.reports { print(displayPath(url)) }
+            if result.status != 0 {
+                FileHandle.standardError.write("moco render: the notebook stopped at an error (shown in its cell)\n".data(using: .utf8)!)
+                throw ExitCode(result.status)
+            }
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            throw ExitCode(report(error))
+        }
+    }
+
+    private func displayPath(_ url: URL) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return url.path.hasPrefix(cwd) ? String(url.path.dropFirst(cwd.count)) : url.path
     }
 }
 

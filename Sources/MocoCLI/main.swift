@@ -13,7 +13,7 @@ if arguments.first == "help", arguments.count >= 2 {
         print(BuiltinLibrary.help(b))
         exit(0)
     }
-    if arguments[1] != "run", arguments[1] != "check" {
+    if !["run", "check", "render"].contains(arguments[1]) {
         FileHandle.standardError.write("moco: no builtin or command named '\(arguments[1])'; 'moco help' lists the commands and 'moco help builtins' the builtins\n".data(using: .utf8)!)
         exit(64)
     }

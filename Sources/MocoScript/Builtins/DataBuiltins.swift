@@ -26,7 +26,7 @@ enum DataBuiltins {
             switch name {
             case "digits":
                 let (train, test) = try Digits.load()
-                d = DataValue(name: "digits", train: train, test: test)
+                d = DataValue(name: "digits", train: train, test: test, files: Digits.fileURL.map { [$0.path] } ?? [])
             case "fashion-mnist":
                 let (train, test) = try FashionMNIST.load(from: path ?? FashionMNIST.directory)
                 d = DataValue(name: "fashion-mnist", train: train, test: test, files: [(path ?? FashionMNIST.directory).path])

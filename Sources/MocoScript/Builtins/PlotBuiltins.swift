@@ -209,6 +209,17 @@ enum PlotBuiltins {
             let url = interp.resolvePath(file)
             (directory, name) = (url.deletingLastPathComponent(), url.lastPathComponent)
         }
+        if interp.uniquePlotFiles {
+            let stem = (name ?? Plotter.slug(figure.title)).split(separator: ".").first.map(String.init) ?? "plot"
+            let used = Set(interp.plots.map { $0.files.image.deletingPathExtension().lastPathComponent })
+            var candidate = stem, n = 1
+            while used.contains(candidate) {
+                n += 1
+                candidate = "\(stem)-\(n)"
+            }
+            let ext = name.flatMap { $0.contains(".") ? "." + $0.split(separator: ".").last! : nil } ?? ""
+            name = candidate + ext
+        }
         do {
             let out = try Plotter(directory: directory).plot(figure, name: name, format: format)
             let record = PlotRecord(figure: figure, files: out)

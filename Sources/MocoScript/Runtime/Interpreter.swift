@@ -28,6 +28,9 @@ public final class Interpreter {
     public internal(set) var runs: [RunValue] = []
     /// Where plots go: `plots/` under the working directory unless set (a notebook sets its own).
     public var plotDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("plots")
+    /// Give each plot its own file (a number added to a name already used) instead of
+    /// replacing an earlier one; notebooks keep every figure.
+    public var uniquePlotFiles = false
     /// Plots written by the session, in order.
     public internal(set) var plots: [PlotRecord] = []
     /// Called after each plot is written (the REPL draws a text preview of `figure`).

@@ -1,0 +1,17 @@
+import Foundation
+import CBLAS
+import CDNNL
+
+/// The versions of the native libraries the engine runs on, for reports.
+public enum NativeLibraries {
+    /// OpenBLAS's build line ("OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64").
+    public static var openBLAS: String {
+        openblas_get_config().map { String(cString: $0).trimmingCharacters(in: .whitespaces) } ?? "unknown"
+    }
+
+    /// oneDNN's version ("2.6.3").
+    public static var oneDNN: String {
+        guard let v = dnnl_version()?.pointee else { return "unknown" }
+        return "\(v.major).\(v.minor).\(v.patch)"
+    }
+}
