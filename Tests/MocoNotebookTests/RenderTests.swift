@@ -1,0 +1,99 @@
+import Foundation
+import MocoNotebook
+import Testing
+
+@Suite("Rendering notebooks", .serialized)
+struct RenderTests {
+    static let notebooks = Bundle.module.url(forResource: "Notebooks", withExtension: nil)!
+    static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+
+    static func render(_ name: String, into dir: URL, formats: [Renderer.Format] = [.html, .md, .ipynb]) throws -> Renderer.Result {
+        var renderer = Renderer()
+        renderer.outputDirectory = dir
+        renderer.formats = formats
+        renderer.progress = { _ in }
+        return try renderer.render(notebooks.appendingPathComponent(name))
+    }
+
+    static func scratch() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moco-render-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test("rendering twice gives the same bytes; the Markdown matches the golden file")
+    func reproducible() throws {
+        let a = try Self.scratch(), b = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
+        let first = try Self.render("small.moco", into: a), second = try Self.render("small.moco", into: b)
+        #expect(first.status == 0 && second.status == 0)
+        for (x, y) in zip(first.reports, second.reports) {
+            #expect(try Data(contentsOf: x) == Data(contentsOf: y), "\(x.lastPathComponent) differs between renders")
+        }
+        let plots = try FileManager.default.contentsOfDirectory(atPath: a.appendingPathComponent("small_files").path).filter { $0.hasSuffix(".png") }
+        #expect(plots.sorted() == ["three-values-2.png", "three-values.png"])
+        // The thread count is the machine's: the golden file says N.
+        let md = try String(contentsOf: a.appendingPathComponent("small.md"), encoding: .utf8)
+            .replacingOccurrences(of: #"· [0-9]+ threads?\*"#, with: "· N threads*", options: .regularExpression)
+        let golden = Self.here.appendingPathComponent("Golden/small.md")
+        if ProcessInfo.processInfo.environment["MOCO_UPDATE_GOLDEN"] == "1" { try md.write(to: golden, atomically: true, encoding: .utf8) }
+        #expect(md == (try String(contentsOf: golden, encoding: .utf8)), "Golden/small.md differs; rerun with MOCO_UPDATE_GOLDEN=1 to inspect")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: first.manifest)) as! [String: Any]
+        #expect(manifest["seconds"] is Double && (manifest["versions"] as? [String: String])?["gnuplot"]?.hasPrefix("gnuplot 5") == true)
+    }
+
+    @Test("an error stops the notebook, shows in its cell, and sets the exit status")
+    func failing() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try Self.render("failing.moco", into: dir, formats: [.md, .html])
+        #expect(result.status == 70)
+        let md = try String(contentsOf: dir.appendingPathComponent("failing.md"), encoding: .utf8)
+        #expect(md.contains("failing.moco:6:9: error: index 4 is out of range for a list of 1 item"), "\(md)")
+        #expect(md.contains("before") && !md.contains("```text\nnever"))
+        let html = try String(contentsOf: dir.appendingPathComponent("failing.html"), encoding: .utf8)
+        #expect(html.contains("<pre class=\"error\">"))
+    }
+
+    @Test("the .ipynb validates against the nbformat 4.5 schema")
+    func ipynbSchema() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"),
+              system("/usr/bin/python3 -c 'import jsonschema' 2>/dev/null") == 0 else {
+            print("skipped: python3-jsonschema is not installed (scripts/setup installs it)")
+            return
+        }
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try Self.render("small.moco", into: dir, formats: [.ipynb])
+        let schema = Self.here.appendingPathComponent("Schema/nbformat.v4.5.schema.json").path
+        let notebook = dir.appendingPathComponent("small.ipynb").path
+        let check = "import json, jsonschema; jsonschema.validate(json.load(open('\(notebook)')), json.load(open('\(schema)')))"
+        #expect(system("/usr/bin/python3 -c \"\(check)\"") == 0, "small.ipynb does not validate")
+        let nb = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: notebook))) as! [String: Any]
+        let cells = nb["cells"] as! [[String: Any]]
+        let outputs = cells.compactMap { $0["outputs"] as? [[String: Any]] }.flatMap { $0 }
+        #expect(outputs.contains { ($0["data"] as? [String: Any])?["image/png"] != nil })
+        #expect(Set(cells.compactMap { $0["id"] as? String }).count == cells.count)
+    }
+
+    @Test("the HTML report loads in headless Chromium without console errors, and shows its plots")
+    func chromium() throws {
+        guard let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            print("skipped: Chromium is not installed (scripts/setup tries Debian's chromium)")
+            return
+        }
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try Self.render("small.moco", into: dir, formats: [.html])
+        let html = dir.appendingPathComponent("small.html"), shot = dir.appendingPathComponent("shot.png"), log = dir.appendingPathComponent("console.log")
+        let command = "'\(browser)' --headless=new --no-sandbox --disable-gpu --hide-scrollbars --window-size=800,1400 "
+            + "--enable-logging=stderr --v=0 --screenshot='\(shot.path)' 'file://\(html.path)' >/dev/null 2>'\(log.path)'"
+        _ = system(command)
+        let console = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(!console.contains("CONSOLE") && !console.contains("Uncaught"), "\(console)")
+        let png = try Data(contentsOf: shot)
+        #expect(png.count > 10_000, "the screenshot is nearly empty")
+        let text = try String(contentsOf: html, encoding: .utf8)
+        #expect(text.components(separatedBy: "<img ").count - 1 == 2 && !text.contains("src=\"http") && !text.contains("<link"))
+    }
+}
