@@ -9,7 +9,8 @@ final class Pane {
     init(history: URL, columns: Int = 110) throws {
         self.history = history
         let command = "env TERM=xterm-256color NO_COLOR=1 MOCO_PLOT_PREVIEW=0 MOCO_HISTORY='\(history.path)' '\(TranscriptTests.binary.path)'"
-        tmux(["new-session", "-d", "-x", String(columns), "-y", "50", command])
+        // The pane works in the history's folder (plots land there, not in the checkout).
+        tmux(["new-session", "-d", "-c", history.deletingLastPathComponent().path, "-x", String(columns), "-y", "50", command])
         _ = waitFor("moco>")
     }
 
@@ -118,6 +119,19 @@ struct TerminalTests {
         let second = try Pane(history: history)
         second.type("", "Up", "Up")
         #expect(second.waitFor("moco> let remembered = 6 * 7"), "\(second.screen)")
+    }
+
+    @Test("a plot is written and previewed in the terminal by gnuplot's dumb terminal")
+    func plotPreview() throws {
+        guard let pane = try Self.pane() else { return }
+        pane.type(":preview on", "Enter")
+        #expect(pane.waitFor("plot previews on"))
+        pane.type(#"plot([1, 4, 9, 16, 25], title: "squares")"#, "Enter")
+        #expect(pane.waitFor("\"plots/squares.png\""), "\(pane.screen)")
+        #expect(pane.screen.contains("squares") && pane.screen.contains("+-----"), "\(pane.screen)")
+        #expect(FileManager.default.fileExists(atPath: pane.history.deletingLastPathComponent().appendingPathComponent("plots/squares.png").path))
+        pane.type(":plots", "Enter")
+        #expect(pane.waitFor(":plots\nplots/squares.png"), "\(pane.screen)")
     }
 
     @Test("Ctrl-C stops training at a step boundary; the run then goes on")
