@@ -136,12 +136,6 @@ struct Check: ParsableCommand {
     }
 }
 
-struct ScriptFailure: Error, CustomStringConvertible {
-    let message: String
-    let code: Int32
-    var description: String { message }
-}
-
 /// Prints a script's errors to stderr and exits with their code.
 func runReporting(_ body: () throws -> Value?) throws {
     do {
@@ -153,13 +147,7 @@ func runReporting(_ body: () throws -> Value?) throws {
 
 /// Writes `error` to stderr; returns the exit code it calls for.
 func report(_ error: Error) -> Int32 {
-    let (text, code): (String, Int32)
-    switch error {
-    case let e as ScriptErrors: (text, code) = (e.description, e.errors.map(\.kind.exitCode).max() ?? 65)
-    case let e as ScriptError: (text, code) = (e.description, e.kind.exitCode)
-    case let e as ScriptFailure: (text, code) = (e.message, e.code)
-    default: (text, code) = ("error: \(error)", 70)
-    }
+    let (text, code) = ScriptError.report(error)
     FileHandle.standardError.write((text + "\n").data(using: .utf8)!)
     return code
 }

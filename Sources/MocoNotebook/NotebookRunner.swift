@@ -51,12 +51,7 @@ public final class NotebookRunner {
                 }
                 results.append(CellResult(cell: cell, outputs: current))
             } catch {
-                let (text, status): (String, Int32)
-                switch error {
-                case let e as ScriptErrors: (text, status) = (e.description, e.errors.first?.kind.exitCode ?? 65)
-                case let e as ScriptError: (text, status) = (e.description, e.kind.exitCode)
-                default: (text, status) = ("error: \(error)", 70)
-                }
+                let (text, status) = ScriptError.report(error)
                 current.append(.error(text))
                 results.append(CellResult(cell: cell, outputs: current))
                 results += cells[(k + 1)...].map { CellResult(cell: $0, outputs: []) }

@@ -61,12 +61,9 @@ public final class Session {
     private func evaluate(_ code: String, name: String, firstLine: Int = 1) -> Value? {
         do {
             return try interpreter.run(code, name: name, firstLine: firstLine) ?? .nil
-        } catch let e as ScriptErrors {
-            report(e.description, code: e.errors.first?.kind.exitCode ?? 65)
-        } catch let e as ScriptError {
-            report(e.description, code: e.kind.exitCode)
         } catch {
-            report("error: \(error)", code: 70)
+            let (text, status) = ScriptError.report(error)
+            report(text, code: status)
         }
         return nil
     }
@@ -156,12 +153,9 @@ public final class Session {
             try interpreter.run(file: url.standardizedFileURL)
             lastLoaded = url.standardizedFileURL
             transcript.append("include \(quoted(typed))")
-        } catch let e as ScriptErrors {
-            report(e.description, code: e.errors.first?.kind.exitCode ?? 65)
-        } catch let e as ScriptError {
-            report(e.description, code: e.kind.exitCode)
         } catch {
-            report("error: \(error)", code: 70)
+            let (text, status) = ScriptError.report(error)
+            report(text, code: status)
         }
         interpreter.baseDirectory = base  // run(file:) moves it to the file's folder
     }

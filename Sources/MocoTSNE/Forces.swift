@@ -48,6 +48,26 @@ enum Forces {
         }
     }
 
+    /// Both halves of the gradient at `y` into the buffers (repulsion by Barnes-Hut with
+    /// opening angle `theta`, exactly when 0); returns the normaliser Z.
+    static func terms(_ p: Affinities, _ y: [Double], theta: Double,
+                      attract: inout [Double], repel: inout [Double], z: inout [Double]) -> Double {
+        let n = p.count
+        y.withUnsafeBufferPointer { yb in
+            attract.withUnsafeMutableBufferPointer { attraction(p, yb, into: $0) }
+            repel.withUnsafeMutableBufferPointer { rb in
+                z.withUnsafeMutableBufferPointer { zb in
+                    if theta == 0 {
+                        exactRepulsion(yb, count: n, force: rb, z: zb)
+                    } else {
+                        QuadTree(yb, count: n, theta: theta).repulsion(yb, count: n, force: rb, z: zb)
+                    }
+                }
+            }
+        }
+        return z.reduce(0, +)
+    }
+
     /// KL(P || Q) = Σ p_ij log(p_ij / q_ij) over the non-zero p_ij, with `z` the normaliser.
     static func divergence(_ p: Affinities, _ y: UnsafeBufferPointer<Double>, z: Double) -> Double {
         var total = 0.0
@@ -70,31 +90,15 @@ extension TSNE {
     public static func gradient(_ p: Affinities, at y: [Double], theta: Double) -> [Double] {
         let n = p.count
         var attract = [Double](repeating: 0, count: 2 * n), repel = attract, z = [Double](repeating: 0, count: n)
-        y.withUnsafeBufferPointer { yb in
-            attract.withUnsafeMutableBufferPointer { Forces.attraction(p, yb, into: $0) }
-            repel.withUnsafeMutableBufferPointer { rb in
-                z.withUnsafeMutableBufferPointer { zb in
-                    if theta == 0 {
-                        Forces.exactRepulsion(yb, count: n, force: rb, z: zb)
-                    } else {
-                        QuadTree(yb, count: n, theta: theta).repulsion(yb, count: n, force: rb, z: zb)
-                    }
-                }
-            }
-        }
-        let total = z.reduce(0, +)
+        let total = Forces.terms(p, y, theta: theta, attract: &attract, repel: &repel, z: &z)
         return (0..<(2 * n)).map { 4 * (attract[$0] - repel[$0] / total) }
     }
 
-    /// KL(P || Q) at the embedding `y`, with Q normalised exactly.
-    public static func divergence(_ p: Affinities, at y: [Double]) -> Double {
+    /// KL(P || Q) at the embedding `y`, with Q normalised exactly (theta 0) or by Barnes-Hut.
+    public static func divergence(_ p: Affinities, at y: [Double], theta: Double = 0) -> Double {
         let n = p.count
-        var force = [Double](repeating: 0, count: 2 * n), z = [Double](repeating: 0, count: n)
-        return y.withUnsafeBufferPointer { yb in
-            force.withUnsafeMutableBufferPointer { fb in
-                z.withUnsafeMutableBufferPointer { Forces.exactRepulsion(yb, count: n, force: fb, z: $0) }
-            }
-            return Forces.divergence(p, yb, z: z.reduce(0, +))
-        }
+        var attract = [Double](repeating: 0, count: 2 * n), repel = attract, z = [Double](repeating: 0, count: n)
+        let total = Forces.terms(p, y, theta: theta, attract: &attract, repel: &repel, z: &z)
+        return y.withUnsafeBufferPointer { Forces.divergence(p, $0, z: total) }
     }
 }

@@ -100,19 +100,7 @@ public struct TSNE: Sendable {
                 for t in 0..<(2 * n) { (update[t], gains[t]) = (0, 1) }
             }
             let factor = early ? exaggeration : 1, momentum = early ? 0.5 : 0.8
-            y.withUnsafeBufferPointer { yb in
-                attract.withUnsafeMutableBufferPointer { Forces.attraction(p, yb, into: $0) }
-                repel.withUnsafeMutableBufferPointer { rb in
-                    z.withUnsafeMutableBufferPointer { zb in
-                        if theta == 0 {
-                            Forces.exactRepulsion(yb, count: n, force: rb, z: zb)
-                        } else {
-                            QuadTree(yb, count: n, theta: theta).repulsion(yb, count: n, force: rb, z: zb)
-                        }
-                    }
-                }
-            }
-            let total = z.reduce(0, +)
+            let total = Forces.terms(p, y, theta: theta, attract: &attract, repel: &repel, z: &z)
             for t in 0..<(2 * n) {
                 let g = factor * attract[t] - repel[t] / total
                 gains[t] = (update[t] * g < 0) ? gains[t] + 0.2 : max(gains[t] * 0.8, 0.01)
@@ -125,19 +113,7 @@ public struct TSNE: Sendable {
                 if !progress(iteration + 1) { break }
             }
         }
-        let divergence = y.withUnsafeBufferPointer { yb -> Double in
-            var zs = [Double](repeating: 0, count: n), f = [Double](repeating: 0, count: 2 * n)
-            zs.withUnsafeMutableBufferPointer { zb in
-                f.withUnsafeMutableBufferPointer { fb in
-                    if n <= 20_000 {
-                        Forces.exactRepulsion(yb, count: n, force: fb, z: zb)
-                    } else {
-                        QuadTree(yb, count: n, theta: theta).repulsion(yb, count: n, force: fb, z: zb)
-                    }
-                }
-            }
-            return Forces.divergence(p, yb, z: zs.reduce(0, +))
-        }
+        let divergence = TSNE.divergence(p, at: y, theta: n <= 20_000 ? 0 : theta)
         return Result(embedding: y, count: n, divergence: divergence, history: history)
     }
 }

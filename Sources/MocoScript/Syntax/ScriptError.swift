@@ -63,3 +63,15 @@ public struct ScriptErrors: Error, CustomStringConvertible, Sendable {
     public let errors: [ScriptError]
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }
+
+extension ScriptError {
+    /// Any error a script run throws, as text for the user and the exit status it calls for
+    /// (65 script, 70 runtime, 74 I/O, 64 usage).
+    public static func report(_ error: Error) -> (text: String, status: Int32) {
+        switch error {
+        case let e as ScriptErrors: return (e.description, e.errors.map(\.kind.exitCode).max() ?? 65)
+        case let e as ScriptError: return (e.description, e.kind.exitCode)
+        default: return ("error: \(error)", 70)
+        }
+    }
+}
