@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "MocoPlotTests", dependencies: ["MocoPlot"], resources: [.copy("Golden")]),
         .testTarget(name: "MocoTSNETests", dependencies: ["MocoTSNE", "MocoData", "MocoTensor"]),
         .testTarget(name: "MocoScriptTests", dependencies: ["MocoScript"], resources: [.copy("Scripts")]),
-        .testTarget(name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript"], resources: [.copy("Notebooks")]),
+        .testTarget(name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript"], exclude: ["Golden", "Schema"], resources: [.copy("Notebooks")]),
         .testTarget(name: "MocoREPLTests", dependencies: ["MocoREPL", "MocoScript"], resources: [.copy("Transcripts")]),
     ],
     swiftLanguageModes: [.v5]

@@ -3,7 +3,7 @@
 /// A notebook is a `.moco` file in the Jupytext "percent" format: `# %%` starts a code cell
 /// (an optional title follows), `# %% [markdown]` a Markdown cell whose lines are `# `
 /// comments; `#| key: value` lines at the top of a code cell are its options (`echo`,
-/// `cache`, `label`, `fig-width`). A file without markers is one code cell, so a notebook
+/// `cache`, `label`, `fig-width`, `fig-height`). A file without markers is one code cell, so a notebook
 /// is still a script `moco run` runs top to bottom.
 public struct Cell: Equatable, Sendable {
     public enum Kind: Equatable, Sendable {
@@ -27,6 +27,12 @@ public struct Cell: Equatable, Sendable {
     }
 
     public func option(_ key: String) -> String? { options.last { $0.key == key }?.value }
+
+    /// `label: name` names the cell (an anchor in HTML, the cell id in ipynb) when it is a valid id.
+    public var label: String? {
+        guard let l = option("label"), !l.isEmpty, l.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        return l
+    }
 
     /// `echo: false` hides the code in reports.
     public var echo: Bool { option("echo") != "false" }

@@ -39,7 +39,8 @@ enum HTMLReport {
                 case .error(let t): parts.append("<pre class=\"error\">\(HTML.escape(t))</pre>")
                 }
             }
-            body.append("<section class=\"cell code\">\n" + parts.joined(separator: "\n") + "\n</section>")
+            let anchor = cell.label.map { " id=\"\($0)\"" } ?? ""
+            body.append("<section class=\"cell code\"\(anchor)>\n" + parts.joined(separator: "\n") + "\n</section>")
         }
         return """
             <!DOCTYPE html>

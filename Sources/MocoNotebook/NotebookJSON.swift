@@ -10,9 +10,12 @@ enum NotebookJSON {
         }
         var cells: [[String: Any]] = []
         var count = 0
+        var ids = Set<String>()
         for (i, result) in r.cells.enumerated() {
             let cell = result.cell
-            let id = "cell-\(i + 1)"
+            // Cell ids are unique: a label, unless taken, else the position.
+            let id = cell.label.flatMap { ids.contains($0) ? nil : $0 } ?? "cell-\(i + 1)"
+            ids.insert(id)
             if cell.kind == .markdown {
                 cells.append(["cell_type": "markdown", "id": id, "metadata": [String: Any](), "source": lines(cell.source)])
                 continue

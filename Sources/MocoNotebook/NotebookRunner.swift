@@ -43,6 +43,7 @@ public final class NotebookRunner {
             }
             cellStarted(k, cell)
             current = []
+            interpreter.plotSize = (Int(cell.option("fig-width") ?? "") ?? 800, Int(cell.option("fig-height") ?? "") ?? 500)
             let plotsBefore = interpreter.plots.count
             do {
                 let value = try interpreter.run(cell.source, name: name, firstLine: cell.firstLine)

@@ -32,6 +32,11 @@ struct RenderTests {
         }
         let plots = try FileManager.default.contentsOfDirectory(atPath: a.appendingPathComponent("small_files").path).filter { $0.hasSuffix(".png") }
         #expect(plots.sorted() == ["three-values-2.png", "three-values.png"])
+        // fig-width and fig-height size the cell's plots: the PNG header says 320 x 200.
+        let png = try Data(contentsOf: a.appendingPathComponent("small_files/three-values.png"))
+        #expect(png.count > 24 && png[16..<24].reduce(0) { $0 << 8 | Int($1) } == 320 << 32 | 200)
+        let html = try String(contentsOf: a.appendingPathComponent("small.html"), encoding: .utf8)
+        #expect(html.contains("<section class=\"cell code\" id=\"numbers\">"))
         // The thread count is the machine's: the golden file says N.
         let md = try String(contentsOf: a.appendingPathComponent("small.md"), encoding: .utf8)
             .replacingOccurrences(of: #"· [0-9]+ threads?\*"#, with: "· N threads*", options: .regularExpression)
@@ -74,6 +79,7 @@ struct RenderTests {
         let outputs = cells.compactMap { $0["outputs"] as? [[String: Any]] }.flatMap { $0 }
         #expect(outputs.contains { ($0["data"] as? [String: Any])?["image/png"] != nil })
         #expect(Set(cells.compactMap { $0["id"] as? String }).count == cells.count)
+        #expect(cells.contains { $0["id"] as? String == "numbers" })
     }
 
     @Test("the HTML report loads in headless Chromium without console errors, and shows its plots")

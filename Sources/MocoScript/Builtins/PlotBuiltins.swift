@@ -19,7 +19,7 @@ enum PlotBuiltins {
 
     static let all: [Builtin] = [
         Builtin("plot", [.optional("names"), .optional("smooth"), .optional("steps", .number(200))] + common, variadic: true, doc: Doc(
-            "Draws curves with gnuplot into `plots/` (PNG, 800x500 unless `width`/`height` say otherwise; `format: \"svg\"`, or a `file:` ending in .svg) with the data beside it as .tsv and the script as .gp, and returns the image's path. Each argument is a series (`run.loss`, `run.knn`), a run (its loss), a schedule or function of t (sampled at `steps` points), a list of numbers, or a list of these (overlays, sweeps); a t-SNE embedding draws a scatter coloured by class. `names:` relabels the curves, `smooth: 0.9` adds an EMA over faint raw curves, `log_y: true` a log axis.",
+            "Draws curves with gnuplot into `plots/` (PNG, 800x500 pixels unless `width`/`height` or a notebook cell's `fig-width`/`fig-height` say otherwise; `format: \"svg\"`, or a `file:` ending in .svg) with the data beside it as .tsv and the script as .gp, and returns the image's path. Each argument is a series (`run.loss`, `run.knn`), a run (its loss), a schedule or function of t (sampled at `steps` points), a list of numbers, or a list of these (overlays, sweeps); a t-SNE embedding draws a scatter coloured by class. `names:` relabels the curves, `smooth: 0.9` adds an EMA over faint raw curves, `log_y: true` a log axis.",
             example: #"plot(run.loss, smooth: 0.9, title: "InfoNCE loss")"#)) { args in
             try draw(args, figure: try lineFigure(args))
         },
@@ -111,8 +111,8 @@ enum PlotBuiltins {
 
     static func figure(_ args: Arguments, title: String, yLabel: String, xLabel: String = "", content: Figure.Content) throws -> Figure {
         Figure(title: title, xLabel: try args.optionalString("xlabel") ?? xLabel, yLabel: try args.optionalString("ylabel") ?? yLabel,
-               logY: try args.bool("log_y"), content: content, width: args.isNil("width") ? 800 : try args.int("width", min: 10),
-               height: args.isNil("height") ? 500 : try args.int("height", min: 5))
+               logY: try args.bool("log_y"), content: content, width: args.isNil("width") ? args.interpreter.plotSize.width : try args.int("width", min: 10),
+               height: args.isNil("height") ? args.interpreter.plotSize.height : try args.int("height", min: 5))
     }
 
     /// The curves (or the scatter of an embedding) of `plot(...)`.
