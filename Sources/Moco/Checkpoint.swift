@@ -35,6 +35,9 @@ public enum Checkpoint {
         }
         state.append(("knn.epoch", .int64(trainer.knnHistory.map { Int64($0.epoch) }, shape: [trainer.knnHistory.count])))
         state.append(("knn.accuracy", .float(Tensor(trainer.knnHistory.map { Float($0.accuracy) }))))
+        // The accuracies exactly (float64 bit patterns), so a restored history equals the original.
+        state.append(("knn.accuracy_f64", .int64(trainer.knnHistory.map { Int64(bitPattern: $0.accuracy.bitPattern) },
+                                                 shape: [trainer.knnHistory.count])))
         var metadata = recipe
         metadata["format"] = format
         try SafeTensors.write(state, metadata: metadata, to: url)
@@ -84,7 +87,10 @@ public enum Checkpoint {
         let names = ["loss", "top1", "positive", "negative", "lr", "momentum", "queue_fill"]
         let columns = try names.map { try float("history." + $0).scalars }
         guard Set(columns.map(\.count)).count == 1 else { throw SafeTensorsError(file: file, reason: "history columns differ in length") }
-        let knnEpochs = try ints("knn.epoch"), knnAccuracy = try float("knn.accuracy").scalars
+        let knnEpochs = try ints("knn.epoch")
+        let knnAccuracy = byName["knn.accuracy_f64"] != nil
+            ? try ints("knn.accuracy_f64").map { Double(bitPattern: UInt64(bitPattern: $0)) }
+            : try float("knn.accuracy").scalars.map(Double.init)
         guard knnEpochs.count == knnAccuracy.count else { throw SafeTensorsError(file: file, reason: "kNN history columns differ in length") }
         // Trial loads into copies, so a mismatch leaves the trainer untouched; the optimizer
         // checks its state before taking it.
@@ -106,7 +112,7 @@ public enum Checkpoint {
             StepMetrics(loss: columns[0][i], top1: columns[1][i], positive: columns[2][i], negative: columns[3][i],
                         lr: columns[4][i], momentum: columns[5][i], queueFill: columns[6][i])
         }
-        trainer.knnHistory = zip(knnEpochs, knnAccuracy).map { (Int($0), Double($1)) }
+        trainer.knnHistory = zip(knnEpochs, knnAccuracy).map { (Int($0), $1) }
         return metadata.filter { $0.key != "format" }
     }
 

@@ -63,7 +63,11 @@ struct Run: ParsableCommand {
 struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a notebook (# %% cells) and write its report.",
-        discussion: "Writes NAME.html and NAME.md (and NAME.ipynb on request), the plots in NAME_files/, and NAME.manifest.json with timings and versions.")
+        discussion: """
+            Writes NAME.html and NAME.md (and NAME.ipynb on request), the plots in NAME_files/, and NAME.manifest.json \
+            with timings and versions. Cells whose source, options and earlier cells are unchanged come from the cell \
+            cache in .moco-cache/NAME/ beside the reports.
+            """)
 
     @ArgumentParser.Argument(help: "The notebook.", completion: .file(extensions: ["moco"]))
     var file: String
@@ -77,6 +81,12 @@ struct Render: ParsableCommand {
     @Option(help: "Threads for the engine (default: MOCO_THREADS or all cores).")
     var threads: Int?
 
+    @Flag(help: "Run every cell again, replacing what the cell cache holds.")
+    var refresh = false
+
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the cell cache (.moco-cache/ in the output folder).")
+    var noCache = false
+
     func validate() throws {
         for f in formats.split(separator: ",") where Renderer.Format(rawValue: String(f)) == nil {
             throw ValidationError("--to: unknown format '\(f)' (html, md, ipynb)")
@@ -89,6 +99,8 @@ struct Render: ParsableCommand {
         var renderer = Renderer()
         renderer.formats = formats.split(separator: ",").compactMap { Renderer.Format(rawValue: String($0)) }
         renderer.outputDirectory = output.map { URL(fileURLWithPath: $0) }
+        renderer.refresh = refresh
+        renderer.useCache = !noCache
         do {
             let result = try renderer.render(URL(fileURLWithPath: file))
             for url in result.reports { print(displayPath(url)) }

@@ -2,8 +2,8 @@ import Foundation
 import MocoPlot
 import MocoScript
 
-/// Runs a notebook's code cells in order in one session, capturing each cell's printed
-/// lines, plots and last value; an error stops the run and is kept in its cell.
+/// Runs a notebook's code cells, one at a time, in one session, capturing each cell's
+/// printed lines, plots and last value, or the error that stopped it.
 /// Training progress goes to `progress` (it holds timings, so it stays out of reports).
 public final class NotebookRunner {
     public let interpreter: Interpreter
@@ -32,34 +32,26 @@ public final class NotebookRunner {
         }
     }
 
-    /// Runs `cells` (Markdown cells pass through) under the file name `name`. Returns the
-    /// results and, when a cell failed, the exit status (65 script error, 70 runtime, 74 I/O).
-    public func run(_ cells: [Cell], name: String, cellStarted: (Int, Cell) -> Void = { _, _ in }) -> (results: [CellResult], status: Int32) {
-        var results: [CellResult] = []
-        for (k, cell) in cells.enumerated() {
-            guard cell.kind == .code, !cell.isEmpty else {
-                results.append(CellResult(cell: cell, outputs: []))
-                continue
+    /// Runs one code cell under the file name `name` with `memo` for its expensive calls.
+    /// Returns its outputs and, when it failed, the exit status (65 script error, 70 runtime,
+    /// 74 I/O) with the error as its last output.
+    public func run(_ cell: Cell, name: String, memo: CallMemo? = nil) -> (outputs: [CellOutput], status: Int32) {
+        current = []
+        interpreter.memo = memo
+        defer { interpreter.memo = nil }
+        interpreter.plotSize = (Int(cell.option("fig-width") ?? "") ?? 800, Int(cell.option("fig-height") ?? "") ?? 500)
+        let plotsBefore = interpreter.plots.count
+        do {
+            let value = try interpreter.run(cell.source, name: name, firstLine: cell.firstLine)
+            if let value, !isPlotPath(value, since: plotsBefore) {
+                if case .nil = value {} else { current.append(.value(value.repr)) }
             }
-            cellStarted(k, cell)
-            current = []
-            interpreter.plotSize = (Int(cell.option("fig-width") ?? "") ?? 800, Int(cell.option("fig-height") ?? "") ?? 500)
-            let plotsBefore = interpreter.plots.count
-            do {
-                let value = try interpreter.run(cell.source, name: name, firstLine: cell.firstLine)
-                if let value, !isPlotPath(value, since: plotsBefore) {
-                    if case .nil = value {} else { current.append(.value(value.repr)) }
-                }
-                results.append(CellResult(cell: cell, outputs: current))
-            } catch {
-                let (text, status) = ScriptError.report(error)
-                current.append(.error(text))
-                results.append(CellResult(cell: cell, outputs: current))
-                results += cells[(k + 1)...].map { CellResult(cell: $0, outputs: []) }
-                return (results, status)
-            }
+            return (current, 0)
+        } catch {
+            let (text, status) = ScriptError.report(error)
+            current.append(.error(text))
+            return (current, status)
         }
-        return (results, 0)
     }
 
     /// A plotting call's return value (the image path) is shown as the image, not as text.

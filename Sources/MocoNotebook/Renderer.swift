@@ -13,6 +13,10 @@ public struct Renderer {
 
     public var outputDirectory: URL?
     public var formats: [Format] = [.html, .md]
+    /// Read and write the cell cache (`.moco-cache/NAME/` in the output folder).
+    public var useCache = true
+    /// Ignore what the cache holds (and replace it).
+    public var refresh = false
     /// Where cell-by-cell progress and training lines go.
     public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -24,6 +28,9 @@ public struct Renderer {
         public let manifest: URL
         /// 0, or the exit status of the error that stopped the notebook (65, 70, 74).
         public let status: Int32
+        /// Code cells whose outputs came from the cache, cells replayed from it to rebuild the
+        /// session, and cells that ran.
+        public let cached, replayed, ran: Int
     }
 
     public func render(_ file: URL) throws -> Result {
@@ -42,21 +49,64 @@ public struct Renderer {
         }
         let cells = Cell.parse(text)
         let runner = NotebookRunner(source: file, assets: assets, progress: progress)
-        var timings: [(cell: Int, seconds: Double)] = []
-        var cellStart = Date()
         let name = file.lastPathComponent
-        let codeCount = cells.filter { $0.kind == .code && !$0.isEmpty }.count
-        var done = 0
-        let (results, status) = runner.run(cells, name: name) { k, cell in
-            if done > 0 { timings.append((k, Date().timeIntervalSince(cellStart))) }
-            done += 1
-            cellStart = Date()
-            progress("[\(done)/\(codeCount)] \(cell.title ?? cell.source.split(separator: "\n").first.map(String.init) ?? "")")
+        let cache = useCache ? CellCache(directory: out.appendingPathComponent(".moco-cache/\(stem)"), warn: progress) : nil
+        let keys = CellCache.keys(cells, seed: runner.interpreter.seed, threads: Threads.count)
+        var entries: [Int: CellCache.Entry] = [:]
+        if let cache, !refresh {
+            for (k, key) in keys.enumerated() {
+                guard let key else { continue }  // prose: no key
+                guard cells[k].cacheable, let entry = cache.load(key) else { break }
+                entries[k] = entry
+            }
         }
-        if done > 0 { timings.append((cells.count, Date().timeIntervalSince(cellStart))) }
-        let interp = runner.interpreter
-        let report = Report(title: Report.title(of: cells, fallback: stem), source: name, seed: interp.seed, engineVersion: MocoVersion.string,
-                            threads: Threads.count, dataFiles: Self.fingerprints(interp.dataFiles), cells: results, assetsFolder: "\(stem)_files")
+        // Cells before the first miss come from the cache; if anything runs after them, they are
+        // replayed first (their expensive calls restored from the memo) to rebuild the session.
+        let firstMiss = keys.indices.first { keys[$0] != nil && entries[$0] == nil }
+        var results: [CellResult] = [], timings: [(cell: Int, seconds: Double)] = []
+        var status: Int32 = 0, counts = (cached: 0, replayed: 0, ran: 0)
+        // The header's session facts: from the interpreter, or from the cache when nothing ran.
+        var session = (seed: runner.interpreter.seed, dataFiles: [String]())
+        let codeCount = keys.compactMap { $0 }.count
+        for (k, cell) in cells.enumerated() {
+            guard let key = keys[k], status == 0 else {
+                results.append(CellResult(cell: cell, outputs: []))
+                continue
+            }
+            let cellStart = Date()
+            let label = cell.title ?? cell.source.split(separator: "\n").first.map(String.init) ?? ""
+            if let entry = entries[k] {
+                if firstMiss != nil {
+                    progress("[\(counts.cached + counts.ran + 1)/\(codeCount)] \(label) (replayed from the cache)")
+                    _ = runner.run(cell, name: name, memo: CellMemo(replaying: entry.memo, recordingInto: nil))
+                    counts.replayed += 1
+                }
+                for case .image(let file, let png, _) in entry.outputs { try? png.write(to: assets.appendingPathComponent(file)) }
+                session = firstMiss == nil ? (entry.seed, entry.dataFiles) : (runner.interpreter.seed, runner.interpreter.dataFiles)
+                results.append(CellResult(cell: cell, outputs: entry.outputs))
+                counts.cached += 1
+            } else {
+                progress("[\(counts.cached + counts.ran + 1)/\(codeCount)] \(label)")
+                let staging = cache?.staging()
+                let memo = CellMemo(recordingInto: staging)
+                let (outputs, cellStatus) = runner.run(cell, name: name, memo: memo)
+                results.append(CellResult(cell: cell, outputs: outputs))
+                status = cellStatus
+                if let cache, let staging {
+                    if cellStatus == 0 && cell.cacheable {
+                        cache.store(key, CellCache.Entry(outputs: outputs, memo: memo.recorded, seed: runner.interpreter.seed,
+                                                         dataFiles: runner.interpreter.dataFiles), staging: staging)
+                    } else {
+                        try? FileManager.default.removeItem(at: staging)
+                    }
+                }
+                counts.ran += 1
+                session = (runner.interpreter.seed, runner.interpreter.dataFiles)
+            }
+            timings.append((k, Date().timeIntervalSince(cellStart)))
+        }
+        let report = Report(title: Report.title(of: cells, fallback: stem), source: name, seed: session.seed, engineVersion: MocoVersion.string,
+                            threads: Threads.count, dataFiles: Self.fingerprints(session.dataFiles), cells: results, assetsFolder: "\(stem)_files")
         var written: [URL] = []
         for format in formats {
             let url = out.appendingPathComponent("\(stem).\(format.rawValue)")
@@ -75,13 +125,14 @@ public struct Renderer {
         let facts: [String: Any] = [
             "notebook": file.path, "rendered_at": iso.string(from: started), "seconds": Date().timeIntervalSince(started),
             "cell_seconds": timings.map { ["cell": $0.cell, "seconds": $0.seconds] }, "status": Int(status),
-            "seed": interp.seed, "threads": Threads.count, "reports": written.map(\.lastPathComponent),
+            "seed": session.seed, "threads": Threads.count, "reports": written.map(\.lastPathComponent),
+            "cells": ["from_cache": counts.cached, "replayed": counts.replayed, "ran": counts.ran],
             "versions": ["moco": MocoVersion.string, "gnuplot": Gnuplot.version() ?? "missing", "openblas": NativeLibraries.openBLAS,
                          "onednn": NativeLibraries.oneDNN],
         ]
         let json = try JSONSerialization.data(withJSONObject: facts, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try write(String(decoding: json, as: UTF8.self) + "\n", to: manifest)
-        return Result(reports: written, manifest: manifest, status: status)
+        return Result(reports: written, manifest: manifest, status: status, cached: counts.cached, replayed: counts.replayed, ran: counts.ran)
     }
 
     private func write(_ text: String, to url: URL) throws {

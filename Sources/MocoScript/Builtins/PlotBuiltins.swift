@@ -272,6 +272,9 @@ enum PlotBuiltins {
         settings.exaggerationIterations = min(250, settings.iterations / 4)
         settings.theta = try args.number("theta")
         let quiet = try args.bool("quiet")
+        if case .embedding(let points, let divergence)? = interp.memo?.recall("tsne"), points.count == 2 * n {
+            return .embedding(EmbeddingValue(points: points, count: n, divergence: divergence, labels: labels, classes: classes, source: source))
+        }
         let start = Date()
         var interrupted = false
         do {
@@ -286,6 +289,7 @@ enum PlotBuiltins {
                 return true
             }
             if interrupted { throw ScriptError(.runtime, "tsne: interrupted", at: args.loc) }
+            interp.memo?.record("tsne", .embedding(points: result.embedding, divergence: result.divergence))
             return .embedding(EmbeddingValue(points: result.embedding, count: n, divergence: result.divergence, labels: labels,
                                              classes: classes, source: source))
         } catch let e as TSNE.Failure {

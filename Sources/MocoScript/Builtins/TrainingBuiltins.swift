@@ -91,8 +91,10 @@ enum TrainingBuiltins {
             example: "let acc = knn_accuracy(model, data.train, data.test, k: 200)")) { args in
             let model = try args.model("model")
             let classifier = try KNNClassifier(k: try args.int("k", min: 1), t: Float(try args.number("t")))
-            return .number(try knnAccuracy(model.moco.query, train: try args.images("train").labeled, test: try args.images("test").labeled,
-                                           classifier: classifier, source: try source(args)))
+            let (train, test, source) = (try args.images("train").labeled, try args.images("test").labeled, try source(args))
+            return .number(try args.interpreter.memoized("knn_accuracy") {
+                try knnAccuracy(model.moco.query, train: train, test: test, classifier: classifier, source: source)
+            })
         },
         Builtin("linear_probe", [.required("model"), .required("train"), .required("test"), .optional("epochs", .number(100)), .optional("lr", .number(30))], doc: Doc(
             "Linear evaluation: a linear classifier trained on the frozen, standardised backbone features of `train` (SGD, momentum 0.9, cosine lr, batch 256), returning its top-1 accuracy (a fraction) on `test`.",
@@ -100,7 +102,8 @@ enum TrainingBuiltins {
             let model = try args.model("model")
             var seedRNG = args.interpreter.nextGenerator("linear-probe")
             let probe = LinearProbe(epochs: try args.int("epochs", min: 1), lr: Float(try args.number("lr")), seed: seedRNG.next())
-            return .number(try probe.accuracy(model.moco.query, train: try args.images("train").labeled, test: try args.images("test").labeled))
+            let (train, test) = (try args.images("train").labeled, try args.images("test").labeled)
+            return .number(try args.interpreter.memoized("linear_probe") { try probe.accuracy(model.moco.query, train: train, test: test) })
         },
         Builtin("alignment", [.required("model"), .required("data"), .required("views")], doc: Doc(
             "Alignment (Wang & Isola): the mean squared distance between the normalised head features of two augmented views of each image (up to 1,024 images; lower is better).",
@@ -168,7 +171,22 @@ public struct TrainingStatus: Sendable {
 
 /// Runs epochs of a run with progress lines, interruption and divergence handling.
 enum Training {
+    /// Trains, or, while a notebook replays a cached cell, restores the checkpoint its original
+    /// run left (see `CallMemo`).
     static func train(_ run: RunValue, epochs: Int, quiet: Bool, interpreter interp: Interpreter, at loc: Loc) throws {
+        if case .checkpoint(let url, let interrupted)? = interp.memo?.recall("train") {
+            _ = try Checkpoint.load(into: run.trainer, from: url)
+            run.interrupted = interrupted
+            return
+        }
+        try trainLive(run, epochs: epochs, quiet: quiet, interpreter: interp, at: loc)
+        if let memo = interp.memo, let url = memo.newFile("train", extension: "safetensors") {
+            try Checkpoint.save(run.trainer, to: url)
+            memo.record("train", .checkpoint(url, interrupted: run.interrupted))
+        }
+    }
+
+    private static func trainLive(_ run: RunValue, epochs: Int, quiet: Bool, interpreter interp: Interpreter, at loc: Loc) throws {
         let trainer = run.trainer
         let failure = FailureBox()
         trainer.lr = run.lr.engine(epochs: run.plannedEpochs, failure: failure)

@@ -28,6 +28,8 @@ public final class Interpreter {
     public internal(set) var runs: [RunValue] = []
     /// Where plots go: `plots/` under the working directory unless set (a notebook sets its own).
     public var plotDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("plots")
+    /// The cell cache's memo of expensive calls (notebooks), nil elsewhere.
+    public var memo: CallMemo?
     /// The size of plots that give none (a notebook cell's `fig-width` and `fig-height`).
     public var plotSize = (width: 800, height: 500)
     /// Give each plot its own file (a number added to a name already used) instead of

@@ -1,0 +1,175 @@
+import Foundation
+import MocoScript
+import MocoTensor
+
+/// The cell cache (in the spirit of knitr and Quarto), under `.moco-cache/NAME/` beside the
+/// report. A code cell's entry is keyed by a hash of its source, its non-display options, the
+/// key of the code cell before it, the seed, the thread count and the engine version; it holds
+/// the cell's outputs and the results of its expensive calls (training checkpoints, t-SNE
+/// embeddings, evaluations). Every file of an entry is listed with its SHA-256; an entry that
+/// does not check out is discarded with a warning, never trusted.
+final class CellCache {
+    let directory: URL
+    private let warn: (String) -> Void
+
+    init(directory: URL, warn: @escaping (String) -> Void) {
+        (self.directory, self.warn) = (directory, warn)
+    }
+
+    /// Keys of the code cells, chained (`nil` for Markdown cells, which no key depends on).
+    static func keys(_ cells: [Cell], seed: UInt64, threads: Int) -> [String?] {
+        var previous = "moco \(MocoVersion.string) seed \(seed) threads \(threads)"
+        return cells.map { cell in
+            guard cell.kind == .code, !cell.isEmpty else { return nil }
+            let options = cell.options.filter { !["echo", "label"].contains($0.key) }.map { "\($0.key)=\($0.value)" }
+            previous = SHA256.hex([previous, cell.source, options.joined(separator: "\n")].joined(separator: "\u{1F}"))
+            return previous
+        }
+    }
+
+    /// A stored entry: the outputs, the memo of expensive calls in call order, and what the
+    /// report's header needs of the session after the cell (its seed and data files).
+    struct Entry {
+        let outputs: [CellOutput]
+        let memo: [(kind: String, record: MemoRecord)]
+        let seed: UInt64
+        let dataFiles: [String]
+    }
+
+    func entryDirectory(_ key: String) -> URL { directory.appendingPathComponent(key) }
+
+    /// The entry under `key`, nil when there is none or it is damaged (then it is removed).
+    func load(_ key: String) -> Entry? {
+        let dir = entryDirectory(key)
+        let index = dir.appendingPathComponent("entry.json")
+        guard FileManager.default.fileExists(atPath: index.path) else { return nil }
+        do {
+            return try parse(Data(contentsOf: index), in: dir)
+        } catch {
+            warn("cache: discarding the damaged entry \(dir.lastPathComponent.prefix(12)) (\(error)); the cell runs again")
+            try? FileManager.default.removeItem(at: dir)
+            return nil
+        }
+    }
+
+    private struct Damaged: Error, CustomStringConvertible { let description: String }
+
+    private func parse(_ data: Data, in dir: URL) throws -> Entry {
+        guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let outputs = json["outputs"] as? [[String: Any]], let memo = json["memo"] as? [[String: Any]],
+              let files = json["files"] as? [String: String] else { throw Damaged(description: "entry.json is not an entry") }
+        for (name, digest) in files {
+            guard let bytes = try? Data(contentsOf: dir.appendingPathComponent(name)) else { throw Damaged(description: "\(name) is missing") }
+            guard SHA256.hex(bytes) == digest else { throw Damaged(description: "\(name) does not match its checksum") }
+        }
+        func file(_ name: Any?) throws -> URL {
+            guard let name = name as? String, files[name] != nil else { throw Damaged(description: "a file is not listed") }
+            return dir.appendingPathComponent(name)
+        }
+        let parsedOutputs: [CellOutput] = try outputs.map { o in
+            switch o["type"] as? String {
+            case "text": return .text(o["text"] as? String ?? "")
+            case "value": return .value(o["text"] as? String ?? "")
+            case "image": return .image(file: o["name"] as? String ?? "plot.png", png: try Data(contentsOf: try file(o["file"])), title: o["title"] as? String ?? "")
+            default: throw Damaged(description: "unknown output")
+            }
+        }
+        let parsedMemo: [(String, MemoRecord)] = try memo.map { m in
+            let kind = m["kind"] as? String ?? ""
+            switch m["type"] as? String {
+            case "number":
+                guard let x = m["value"] as? Double else { throw Damaged(description: "a number is missing") }
+                return (kind, .number(x))
+            case "embedding":
+                let raw = try Data(contentsOf: try file(m["file"]))
+                guard let divergence = m["divergence"] as? Double, raw.count % 8 == 0 else { throw Damaged(description: "a bad embedding") }
+                return (kind, .embedding(points: raw.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }, divergence: divergence))
+            case "checkpoint":
+                return (kind, .checkpoint(try file(m["file"]), interrupted: m["interrupted"] as? Bool ?? false))
+            default: throw Damaged(description: "unknown memo record")
+            }
+        }
+        guard let seed = (json["seed"] as? NSNumber)?.uint64Value, let dataFiles = json["data_files"] as? [String] else {
+            throw Damaged(description: "the session facts are missing")
+        }
+        return Entry(outputs: parsedOutputs, memo: parsedMemo, seed: seed, dataFiles: dataFiles)
+    }
+
+    /// Stores a cell's outputs and memo under `key`; `staging` holds the memo's files. The entry
+    /// appears at once (a folder renamed into place) or not at all.
+    func store(_ key: String, _ entry: Entry, staging: URL) {
+        let (outputs, memo) = (entry.outputs, entry.memo)
+        do {
+            var files: [String: String] = [:]
+            func add(_ data: Data, as name: String) throws {
+                try data.write(to: staging.appendingPathComponent(name))
+                files[name] = SHA256.hex(data)
+            }
+            var outputJSON: [[String: Any]] = []
+            for (i, o) in outputs.enumerated() {
+                switch o {
+                case .text(let t): outputJSON.append(["type": "text", "text": t])
+                case .value(let t): outputJSON.append(["type": "value", "text": t])
+                case .image(let name, let png, let title):
+                    try add(png, as: "output-\(i).png")
+                    outputJSON.append(["type": "image", "name": name, "file": "output-\(i).png", "title": title])
+                case .error: return  // a failed cell is never cached
+                }
+            }
+            var memoJSON: [[String: Any]] = []
+            for (i, m) in memo.enumerated() {
+                switch m.record {
+                case .number(let x): memoJSON.append(["kind": m.kind, "type": "number", "value": x])
+                case .embedding(let points, let divergence):
+                    try add(points.withUnsafeBufferPointer { Data(buffer: $0) }, as: "memo-\(i).f64")
+                    memoJSON.append(["kind": m.kind, "type": "embedding", "file": "memo-\(i).f64", "divergence": divergence])
+                case .checkpoint(let url, let interrupted):
+                    files[url.lastPathComponent] = SHA256.hex(try Data(contentsOf: url))
+                    memoJSON.append(["kind": m.kind, "type": "checkpoint", "file": url.lastPathComponent, "interrupted": interrupted])
+                }
+            }
+            let index: [String: Any] = ["outputs": outputJSON, "memo": memoJSON, "files": files, "seed": entry.seed, "data_files": entry.dataFiles]
+            try JSONSerialization.data(withJSONObject: index, options: [.sortedKeys]).write(to: staging.appendingPathComponent("entry.json"))
+            let target = entryDirectory(key)
+            try? FileManager.default.removeItem(at: target)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try FileManager.default.moveItem(at: staging, to: target)
+        } catch {
+            warn("cache: could not store a cell (\(error)); it will run again next time")
+        }
+    }
+
+    /// A fresh folder for a cell's memo files, inside the cache (so the final rename stays on one disk).
+    func staging() -> URL? {
+        let dir = directory.appendingPathComponent(".staging-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        return (try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)) == nil ? nil : dir
+    }
+}
+
+/// The memo a cell runs with: replaying the records of a cached run, or recording a live run.
+final class CellMemo: CallMemo {
+    private var replay: [(kind: String, record: MemoRecord)]
+    private(set) var recorded: [(kind: String, record: MemoRecord)] = []
+    private let folder: URL?
+    private var files = 0
+
+    /// `replaying`: the records to hand back in order; `recordingInto`: where live records' files go.
+    init(replaying: [(kind: String, record: MemoRecord)] = [], recordingInto folder: URL?) {
+        (replay, self.folder) = (replaying, folder)
+    }
+
+    func recall(_ kind: String) -> MemoRecord? {
+        guard let i = replay.firstIndex(where: { $0.kind == kind }) else { return nil }
+        return replay.remove(at: i).record
+    }
+
+    func record(_ kind: String, _ value: MemoRecord) {
+        if folder != nil { recorded.append((kind, value)) }
+    }
+
+    func newFile(_ kind: String, extension ext: String) -> URL? {
+        guard let folder else { return nil }
+        files += 1
+        return folder.appendingPathComponent("memo-\(kind)-\(files).\(ext)")
+    }
+}
