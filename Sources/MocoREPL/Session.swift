@@ -116,7 +116,7 @@ public final class Session {
             if let v = evaluate(argument, name: "<type>") { out(v.typeName) }
         case ":load":
             guard !argument.isEmpty else { return report("error: :load needs a file (:load experiment.moco)", code: 64) }
-            load(URL(fileURLWithPath: (argument as NSString).expandingTildeInPath, relativeTo: interpreter.baseDirectory), as: argument)
+            load(interpreter.resolvePath(argument), as: argument)
         case ":reload":
             guard let file = lastLoaded else { return report("error: nothing loaded yet; use :load FILE", code: 64) }
             load(file, as: file.path)
@@ -162,9 +162,9 @@ public final class Session {
 
     private func save(_ path: String) {
         guard path.hasSuffix(".moco") else { return report("error: :save needs a file name ending in .moco", code: 64) }
-        var text = "# A moco session saved by :save; `moco run` or `moco render` reproduces it.\n"
+        var text = "# %% [markdown]\n# A moco session saved by `:save`; `moco run` or `moco render` reproduces it.\n"
         for (i, input) in transcript.enumerated() { text += "\n# %% input \(i + 1)\n\(input)\n" }
-        let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath, relativeTo: interpreter.baseDirectory)
+        let url = interpreter.resolvePath(path)
         do {
             try AtomicFile.write(text, to: url)
             out("saved \(transcript.count) input\(transcript.count == 1 ? "" : "s") to \(path)")

@@ -58,7 +58,7 @@ enum DataBuiltins {
 
 extension Interpreter {
     /// A user path, relative to the base directory.
-    func resolvePath(_ path: String) -> URL {
+    public func resolvePath(_ path: String) -> URL {
         let expanded = (path as NSString).expandingTildeInPath
         return expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded) : baseDirectory.appendingPathComponent(expanded)
     }
