@@ -103,7 +103,7 @@ struct Render: ParsableCommand {
         renderer.useCache = !noCache
         do {
             let result = try renderer.render(URL(fileURLWithPath: file))
-            for url in result.reports { print(displayPath(url)) }
+            for url in result.reports { print(SourceFiles.displayPath(url)) }
             if result.status != 0 {
                 FileHandle.standardError.write("moco render: the notebook stopped at an error (shown in its cell)\n".data(using: .utf8)!)
                 throw ExitCode(result.status)
@@ -113,11 +113,6 @@ struct Render: ParsableCommand {
         } catch {
             throw ExitCode(report(error))
         }
-    }
-
-    private func displayPath(_ url: URL) -> String {
-        let cwd = FileManager.default.currentDirectoryPath + "/"
-        return url.path.hasPrefix(cwd) ? String(url.path.dropFirst(cwd.count)) : url.path
     }
 }
 

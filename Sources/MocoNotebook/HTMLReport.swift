@@ -21,7 +21,7 @@ enum HTMLReport {
         let titled = r.cells.contains { $0.cell.kind == .markdown && $0.cell.source.hasPrefix("# \(r.title)") }
         body.append("<header>" + (titled ? "" : "<h1>\(HTML.escape(r.title))</h1>") + "<div class=\"facts\">\(HTML.escape(r.source)) · \(HTML.escape(r.facts))")
         for f in r.dataFiles { body.append("<br>data: <code>\(HTML.escape(f.name))</code> sha256 <code>\(f.sha256)</code>") }
-        body.append("<br>timings: <code>\(HTML.escape(r.source.split(separator: "/").last.map(String.init) ?? r.source).replacingOccurrences(of: ".moco", with: ""))</code>.manifest.json beside this report</div></header>")
+        body.append("<br>timings: <code>\(HTML.escape((r.source as NSString).deletingPathExtension))</code>.manifest.json beside this report</div></header>")
         for result in r.cells {
             let cell = result.cell
             if cell.kind == .markdown {

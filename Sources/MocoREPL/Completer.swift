@@ -82,8 +82,7 @@ public struct Completer {
         while start < chars.count, chars[start] == " " { start += 1 }
         let word = String(chars[start...])
         switch command {
-        case ":help": return finish(start, (Interpreter.builtinNames + BuiltinLibrary.methods.flatMap { t, ms in ms.map { "\(t).\($0.name)" } })
-                                        .filter { $0.hasPrefix(word) })
+        case ":help": return finish(start, BuiltinLibrary.topics.filter { $0.hasPrefix(word) })
         case ":load", ":save": return Completion(start: start, candidates: paths(word), append: nil)
         case ":preview": return finish(start, ["on", "off"].filter { $0.hasPrefix(word) })
         default: return finish(start, [])

@@ -98,8 +98,7 @@ public final class Session {
             } else if let b = BuiltinLibrary.lookup(argument) {
                 out(BuiltinLibrary.help(b))
             } else {
-                let names = Interpreter.builtinNames + BuiltinLibrary.methods.flatMap { t, ms in ms.map { "\(t).\($0.name)" } }
-                let hint = Resolver.closest(to: argument, in: names).map { "; did you mean '\($0)'?" } ?? ""
+                let hint = Resolver.closest(to: argument, in: BuiltinLibrary.topics).map { "; did you mean '\($0)'?" } ?? ""
                 report("error: no builtin named '\(argument)'\(hint)", code: 64)
             }
         case ":vars":
@@ -131,7 +130,7 @@ public final class Session {
         case ":plots":
             let plots = interpreter.plots
             if plots.isEmpty { out("no plots yet") }
-            for p in plots { out(displayPath(p.files.image)) }
+            for p in plots { out(SourceFiles.displayPath(p.files.image)) }
         case ":preview":
             switch argument {
             case "on": previews = true
@@ -175,10 +174,5 @@ public final class Session {
 
     private func quoted(_ s: String) -> String {
         "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
-
-    private func displayPath(_ url: URL) -> String {
-        let cwd = FileManager.default.currentDirectoryPath + "/"
-        return url.path.hasPrefix(cwd) ? String(url.path.dropFirst(cwd.count)) : url.path
     }
 }

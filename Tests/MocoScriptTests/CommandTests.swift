@@ -26,18 +26,15 @@ struct CommandTests {
         if let stdin { input.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
         try input.fileHandleForWriting.close()
         // Read both pipes before waiting, so a full pipe cannot block the child.
-        var errText = Data()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errText = Box()
         let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errText = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
+        DispatchQueue.global().async(group: group) { errText.data = err.fileHandleForReading.readDataToEndOfFile() }
         let outText = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus, stdout: String(decoding: outText, as: UTF8.self),
-                       stderr: String(decoding: errText, as: UTF8.self))
+                       stderr: String(decoding: errText.data, as: UTF8.self))
     }
 
     @Test("moco run trains a small model and prints what the script asks, the same twice")

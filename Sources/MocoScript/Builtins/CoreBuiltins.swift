@@ -89,8 +89,7 @@ enum CoreBuiltins {
             case .builtin(let b), .method(_, let b): args.interpreter.output(BuiltinLibrary.help(b))
             case .string(let name):
                 guard let b = BuiltinLibrary.lookup(name) else {
-                    let all = Array(BuiltinLibrary.globals.keys) + BuiltinLibrary.methods.flatMap { t, ms in ms.map { "\(t).\($0.name)" } }
-                    throw args.error("no builtin named \(Value.quote(name))" + (Resolver.closest(to: name, in: all).map { "; did you mean '\($0)'?" } ?? ""))
+                    throw args.error("no builtin named \(Value.quote(name))" + (Resolver.closest(to: name, in: BuiltinLibrary.topics).map { "; did you mean '\($0)'?" } ?? ""))
                 }
                 args.interpreter.output(BuiltinLibrary.help(b))
             default:

@@ -27,6 +27,9 @@ public enum BuiltinLibrary {
         return all
     }()
 
+    /// Every name `help` knows, sorted: builtins, constants and `type.method`.
+    public static let topics: [String] = (Array(globals.keys) + methods.flatMap { t, ms in ms.map { "\(t).\($0.name)" } }).sorted()
+
     /// A builtin or method by name (`train`, `run.resume`).
     public static func lookup(_ name: String) -> Builtin? {
         if case .builtin(let b)? = globals[name] { return b }

@@ -226,7 +226,7 @@ enum PlotBuiltins {
             interp.plots.append(record)
             interp.writtenFiles.append(out.image.path)
             interp.onPlot?(record)
-            return .string(interp.displayPath(out.image))
+            return .string(SourceFiles.displayPath(out.image))
         } catch let e as PlotError {
             throw ScriptError(.io, "\(args.builtin.name): \(e.description)", at: args.loc)
         }

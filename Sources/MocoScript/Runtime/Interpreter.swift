@@ -99,8 +99,7 @@ public final class Interpreter {
             throw ScriptError(.io, "cannot read \(url.path): \(exists ? "not UTF-8 text" : "no such file")", at: nil)
         }
         baseDirectory = url.deletingLastPathComponent()
-        let program = try prepare(text, name: url.path.hasPrefix(FileManager.default.currentDirectoryPath + "/")
-                                    ? String(url.path.dropFirst(FileManager.default.currentDirectoryPath.count + 1)) : url.path)
+        let program = try prepare(text, name: SourceFiles.displayPath(url))
         let declared = Set(program.compactMap { s -> String? in
             if case .declare(let ref, _, _) = s { return ref.name }
             return nil
@@ -159,9 +158,13 @@ public final class Interpreter {
         resolver.globalNames[name].flatMap { globals.slots.indices.contains($0) ? globals.slots[$0] : nil }
     }
 
+    /// Where names declared from outside a program (`_`) and internal lookups are located;
+    /// registered once.
+    static let sessionLoc = Loc(file: SourceFiles.register(name: "<session>", text: ""), line: 1, column: 1)
+
     /// Sets (declaring if needed) a global variable, e.g. the REPL's `_`.
     public func setGlobal(_ name: String, _ value: Value) {
-        let slot = resolver.declareGlobal(name, at: Loc(file: SourceFiles.register(name: "<session>", text: ""), line: 1, column: 1))
+        let slot = resolver.declareGlobal(name, at: Self.sessionLoc)
         growGlobals()
         globals.slots[slot] = value
     }

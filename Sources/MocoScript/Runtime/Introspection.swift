@@ -5,7 +5,7 @@ extension Interpreter {
     public static var keywords: [String] { TokenKind.keywords.keys.sorted() }
 
     /// Builtin functions and constants.
-    public static var builtinNames: [String] { BuiltinLibrary.globals.keys.sorted() }
+    public static let builtinNames: [String] = BuiltinLibrary.globals.keys.sorted()
 
     /// Members offered after `value.` (properties, then methods).
     public func memberNames(of value: Value) -> [String] { Members.names(of: value) }
@@ -18,8 +18,7 @@ extension Interpreter {
     /// A property of `value` (`run.model`), or nil when it has none of that name.
     public func property(_ value: Value, _ name: String) -> Value? {
         guard !methodNames(of: value).contains(name) else { return nil }
-        let loc = Loc(file: SourceFiles.register(name: "<completion>", text: ""), line: 1, column: 1)
-        return try? Members.get(value, name, interpreter: self, at: loc)
+        return try? Members.get(value, name, interpreter: self, at: Self.sessionLoc)
     }
 
     /// The parameter names of a callable value (builtin, method or user function).

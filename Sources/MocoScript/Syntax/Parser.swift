@@ -525,15 +525,9 @@ public final class IncludeLoader {
         }
         active.append(key)
         defer { active.removeLast() }
-        var parser = Parser(text, file: SourceFiles.register(name: relativeName(url), text: text), includes: self)
+        var parser = Parser(text, file: SourceFiles.register(name: SourceFiles.displayPath(url), text: text), includes: self)
         let statements = parser.parseProgram()
         if !parser.errors.isEmpty { throw ScriptErrors(errors: parser.errors) }
         return statements
-    }
-
-    private func relativeName(_ url: URL) -> String {
-        let cwd = FileManager.default.currentDirectoryPath + "/"
-        let p = url.standardizedFileURL.path
-        return p.hasPrefix(cwd) ? String(p.dropFirst(cwd.count)) : p
     }
 }

@@ -29,6 +29,14 @@ public enum SourceFiles {
         }
     }
 
+    /// `url` as users see it: relative to the working directory when it lies under it, else
+    /// absolute (file names in errors, plot paths, report paths).
+    public static func displayPath(_ url: URL) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
+    }
+
     /// The name a file was registered under.
     public static func name(_ id: Int32) -> String {
         lock.withLock { files.indices.contains(Int(id)) ? files[Int(id)].name : "<unknown>" }
