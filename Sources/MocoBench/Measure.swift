@@ -31,6 +31,12 @@ func interleavedMedians(reps: Int, _ a: () throws -> Void, _ b: () throws -> Voi
     return (ta[reps / 2], tb[reps / 2])
 }
 
+/// The median of `values` (the upper one of an even count).
+func median(_ values: [Double]) -> Double {
+    let s = values.sorted()
+    return s[s.count / 2]
+}
+
 /// One benchmark result: ours beside the reference, in one unit.
 struct BenchRow {
     let workload: String

@@ -20,6 +20,8 @@ struct MocoSuite {
 
     var ids: [String]
     var steps: Int
+    /// Alternations of the reference and ours; medians are reported.
+    var rounds: Int
     var batch: Int
     /// `torchref`, or nil to skip the reference.
     var torchref: String?
@@ -116,16 +118,33 @@ struct MocoSuite {
     func run() throws -> [BenchRow] {
         var rows: [BenchRow] = []
         for w in Self.workloads where ids.contains(w.id) {
-            let theirs = try reference(w)
-            let mine = try ours(w)
-            let rate = Double(batch) / mine
-            guard let theirs else {
+            // Rounds alternate the reference and ours, so that drift of a shared machine
+            // (15-25% over minutes here) reaches both sides alike.
+            var mine: [Double] = [], theirs: [Double] = [], ratios: [Double] = []
+            for _ in 0..<rounds {
+                let reference = try self.reference(w).map { Double(batch) / $0 }
+                let rate = Double(batch) / (try ours(w))
+                mine.append(rate)
+                if let reference {
+                    theirs.append(reference)
+                    ratios.append(rate / reference)
+                }
+            }
+            let rate = median(mine)
+            guard !theirs.isEmpty else {
                 log("\(w.id): ours \(String(format: "%.1f", rate)) images/s (no PyTorch reference); augmentation \(String(format: "%.0f", try augmentationRate(w))) images/s")
                 continue
             }
-            rows.append(BenchRow(workload: w.id, unit: "images/s", ours: rate, reference: Double(batch) / theirs,
-                                 referenceName: "torchref --steps-only", higherIsBetter: true))
+            var row = BenchRow(workload: w.id, unit: "images/s", ours: rate, reference: median(theirs),
+                               referenceName: "torchref --steps-only", higherIsBetter: true)
+            row.extra = ["rounds": Double(rounds), "ratio_min": ratios.min()!, "ratio_max": ratios.max()!]
+            rows.append(row)
             log(rows.last!.line)
+            if rounds > 1 {
+                log("\(w.id) per round (ours / reference = ratio): " + zip(mine, theirs).map {
+                    String(format: "%.0f / %.0f = %.2f", $0, $1, $0 / $1)
+                }.joined(separator: ", "))
+            }
             let aug = try augmentationRate(w)
             log(String(format: "%@ augmentation alone: %.0f images/s (two views each), %.2fx our training step", w.id, aug, aug / rate))
         }

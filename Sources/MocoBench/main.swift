@@ -5,7 +5,7 @@ import MocoTensor
 /// or with `--json` one JSON object per line (the format of shared/bench/README.md).
 let usage = """
     usage: moco-bench engine [--json] [--reps N] [--batch N]
-           moco-bench moco [--json] [--steps N] [--batch N] [--workloads W1,W3] [--torchref PATH]
+           moco-bench moco [--json] [--steps N] [--rounds N] [--batch N] [--workloads W1,W3] [--torchref PATH]
            moco-bench moco-quality [--json] [--seeds N] [--epochs E] [--torchref PATH]
            moco-bench tsne [--json] [--sizes digits,10k] [--python PATH]
            moco-bench repl [--json] [--reps N]
@@ -15,7 +15,8 @@ let usage = """
                    ResNet-18 CIFAR layer shapes (64x32x32, 128x16x16, 256x8x8, 512x4x4) against oneDNN
                    called directly.
       moco         the MoCo v2 step of W1 (digits convnet), W2 (ResNet-18), W3 (ResNet-18 width 16)
-                   against torchref --steps-only (shared/bench/README.md), in one run.
+                   against torchref --steps-only (shared/bench/README.md), in one run: --rounds N
+                   (default 2) alternations of the reference and ours, medians reported.
       moco-quality W1 kNN top-1 (k 200) at epochs 25, 50, 100 for seeds 0..N-1 (default 5), ours and
                    torchref's, both trained in this run.
       tsne         t-SNE on the 1,797 digits and a 10k 10-class Gaussian mixture in 50-D, against
@@ -87,7 +88,7 @@ do {
         : args[0] == "script"
         ? try ScriptSuite(epochs: CommandLine.arguments.contains("--epochs") ? epochs : 3, reps: reps, log: log).run()
         : args[0] == "moco"
-        ? try MocoSuite(ids: workloads, steps: steps, batch: batch, torchref: torchref, log: log).run()
+        ? try MocoSuite(ids: workloads, steps: steps, rounds: rounds, batch: batch, torchref: torchref, log: log).run()
         : try SupervisedSuite(batch: batch, steps: steps, rounds: rounds, widths: width > 0 ? [width] : [16, 64], python: python, sharedBench: shared, log: log).run()
     if json {
         for r in rows { print(r.json) }

@@ -1,5 +1,5 @@
 import CPNG
-import CTurboJPEG
+import CJPEGDecoder
 import Foundation
 import MocoTensor
 
@@ -86,24 +86,17 @@ public enum ImageFolder {
     }
 
     static func decodeJPEG(_ bytes: [UInt8], file: String, channels: Int) throws -> (Int, Int, [UInt8]) {
-        guard let handle = tjInitDecompress() else { throw DataError(file: file, "libjpeg-turbo could not start") }
-        defer { tjDestroy(handle) }
-        func message() -> String { tjGetErrorStr2(handle).map { String(cString: $0) } ?? "unknown error" }
-        var w: Int32 = 0, h: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
-        var data = bytes
-        let header = data.withUnsafeMutableBufferPointer {
-            tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &subsampling, &colorspace)
+        var pixels: UnsafeMutablePointer<UInt8>?
+        var w: Int32 = 0, h: Int32 = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let status = bytes.withUnsafeBufferPointer { src in
+            moco_jpeg_decode(src.baseAddress, src.count, channels == 3 ? 0 : 1, &pixels, &w, &h, &message, message.count)
         }
-        guard header == 0, w > 0, h > 0 else { throw DataError(file: file, "is not a readable JPEG (\(message()))") }
-        var out = [UInt8](repeating: 0, count: Int(w) * Int(h) * channels)
-        let format = channels == 3 ? TJPF_RGB : TJPF_GRAY
-        let status = data.withUnsafeMutableBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                tjDecompress2(handle, src.baseAddress, UInt(src.count), dst.baseAddress, w, 0, h, format.rawValue, 0)
-            }
+        guard status == 0, let pixels else {
+            let reason = String(cString: message)
+            throw DataError(file: file, "is not a readable JPEG, or its data is corrupt or truncated (\(reason.isEmpty ? "unknown error" : reason))")
         }
-        // libjpeg-turbo reports a truncated file as a warning (status -1, error code TJERR_WARNING).
-        guard status == 0 else { throw DataError(file: file, "JPEG data is corrupt or truncated (\(message()))") }
-        return (Int(w), Int(h), out)
+        defer { moco_jpeg_free(pixels) }
+        return (Int(w), Int(h), Array(UnsafeBufferPointer(start: pixels, count: Int(w) * Int(h) * channels)))
     }
 }

@@ -99,8 +99,9 @@ public struct Plotter: Sendable {
         var ancestor = folder
         while ancestor.path != "/" && !FileManager.default.fileExists(atPath: ancestor.path) { ancestor.deleteLastPathComponent() }
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory)
-        if !isDirectory.boolValue { return "\(ancestor.path) is a file, not a folder" }
+        if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            return "\(ancestor.path) is a file, not a folder"
+        }
         if !FileManager.default.isWritableFile(atPath: ancestor.path) { return "\(ancestor.path) is not writable" }
         return error.localizedDescription
     }

@@ -45,6 +45,17 @@ struct ImageFolderTests {
         } catch let e as DataError {
             #expect(e.file == "half.png" && e.description.hasPrefix("half.png: "))
         }
+        // libjpeg only warns about a truncated file (and would fill it with gray); we refuse it
+        // with libjpeg's message, as we do a file whose header is damaged.
+        do {
+            _ = try ImageFolder.decode(jpg.prefix(jpg.count / 2), file: "half.jpg")
+            Issue.record("a truncated JPEG was decoded")
+        } catch let e as DataError {
+            #expect(e.file == "half.jpg" && e.description.contains("Premature end of JPEG file"), "\(e)")
+        }
+        var damaged = jpg
+        damaged.replaceSubrange(4..<40, with: [UInt8](repeating: 0x5A, count: 36))
+        #expect(throws: DataError.self) { try ImageFolder.decode(damaged, file: "damaged.jpg") }
         #expect(throws: DataError(file: "/nonexistent/images", "is not a folder")) {
             try ImageFolder.load(URL(fileURLWithPath: "/nonexistent/images"), size: 8)
         }

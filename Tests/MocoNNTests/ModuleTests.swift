@@ -83,6 +83,25 @@ struct ModuleTests {
         #expect(try split(Tensor.zeros([6, 3, 2, 2])).shape == [6, 3, 2, 2])
     }
 
+    /// `Sequential` runs a norm followed by ReLU as one fused pass: the same output,
+    /// gradients and running statistics as the layers called one by one.
+    @Test func sequentialFusesNormAndReLU() throws {
+        var rng = RandomGenerator(seed: 4)
+        for norm in [try BatchNorm.twoD(6) as any Module, try SplitBatchNorm(6, splits: 2)] {
+            let x = try Tensor.randn([4, 3, 5, 5], using: &rng), r = try Tensor.randn([4, 6, 5, 5], using: &rng)
+            let fused = Sequential([try Conv2d(3, 6, kernel: 3, padding: 1, using: &rng), norm, ReLU()])
+            let separate = fused.copy()
+            let a = try fused(x)
+            var b = x
+            for layer in separate.layers { b = try layer(b) }
+            #expect(a.scalars == b.scalars)
+            try (a * r).sum().backward()
+            try (b * r).sum().backward()
+            #expect(fused.parameters().map { $0.grad?.scalars ?? [] } == separate.parameters().map { $0.grad?.scalars ?? [] })
+            #expect(zip(fused.stateDict(), separate.stateDict()).allSatisfy { $0.tensor == $1.tensor })
+        }
+    }
+
     @Test func headsAndConvNetNames() throws {
         var rng = RandomGenerator(seed: 4)
         let enc = try ConvNet(channels: [32, 64, 128], inputChannels: 1, classes: 64, norm: .splitBatchNorm(splits: 8), using: &rng)

@@ -159,6 +159,31 @@ struct GradientCheckTests {
         }
     }
 
+    /// Batch norm with `relu: true` gives exactly what batch norm then ReLU gives, values
+    /// and gradients, in training and eval mode, on shapes whose channel rows fill whole
+    /// SIMD vectors, partial ones, or both.
+    @Test func batchNormFusedReLU() throws {
+        var d = TestData(seed: 12)
+        for shape in [[6, 5], [8, 5, 6, 6], [4, 3, 2, 2], [3, 40, 4, 4]] {
+            let c = shape[1]
+            let x = d.normal(shape, scale: 2), w = d.normal([c]), b = d.normal([c]), r = d.normal(shape)
+            let stats = BatchNormStatistics(mean: d.normal([c]), variance: d.uniform([c], 0.5, 2))
+            for training in [true, false] {
+                func run(fused: Bool) throws -> [[Float]] {
+                    let leaves = [x, w, b].map { $0.requiringGrad() }
+                    var running = stats
+                    let y = training
+                        ? try Tensor.batchNorm(leaves[0], weight: leaves[1], bias: leaves[2], running: &running, relu: fused)
+                        : try Tensor.batchNorm(leaves[0], weight: leaves[1], bias: leaves[2], running: stats, relu: fused)
+                    let out = fused ? y : y.relu()
+                    try (out * r).sum().backward()
+                    return [out.scalars, running.mean.scalars, running.variance.scalars] + leaves.map { $0.grad?.scalars ?? [] }
+                }
+                #expect(try run(fused: true) == run(fused: false), "shape \(shape), training \(training)")
+            }
+        }
+    }
+
     @Test func pooling() throws {
         var d = TestData(seed: 10)
         let x = d.distinct([2, 2, 5, 6])

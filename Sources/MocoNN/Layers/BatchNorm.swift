@@ -4,7 +4,7 @@ import MocoTensor
 /// normalises with batch statistics and updates `running_mean` / `running_var`
 /// (momentum 0.1, unbiased variance) and `num_batches_tracked`; in eval mode it uses the
 /// running statistics. `affine: false` drops `weight` and `bias`.
-public final class BatchNorm: Module {
+public final class BatchNorm: ReLUFusing {
     /// Input ranks accepted: `[2, 3]` for 1-d, `[4]` for 2-d.
     public let ranks: [Int]
     public let weight: Parameter?
@@ -82,16 +82,18 @@ public final class BatchNorm: Module {
         }
     }
 
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { try callAsFunction(x, relu: false) }
+
+    public func callAsFunction(_ x: Tensor, relu: Bool) throws -> Tensor {
         try checkRank(x)
         if isTraining {
             var stats = statistics
-            let y = try Tensor.batchNorm(x, weight: weight?.value, bias: bias?.value, running: &stats, momentum: momentum, eps: eps)
+            let y = try Tensor.batchNorm(x, weight: weight?.value, bias: bias?.value, running: &stats, momentum: momentum, eps: eps, relu: relu)
             statistics = stats
             countBatch()
             return y
         }
-        return try Tensor.batchNorm(x, weight: weight?.value, bias: bias?.value, running: statistics, eps: eps)
+        return try Tensor.batchNorm(x, weight: weight?.value, bias: bias?.value, running: statistics, eps: eps, relu: relu)
     }
 
     public func copy() -> Self { Self(copying: self) }

@@ -8,6 +8,18 @@ public final class ReLU: Module {
     public func copy() -> Self { Self() }
 }
 
+/// A layer that can apply ReLU to its output in the same pass (batch norm): `Sequential`
+/// and the ResNet blocks use it for norm-then-ReLU, with the same result as the two layers.
+public protocol ReLUFusing: Module {
+    func callAsFunction(_ x: Tensor, relu: Bool) throws -> Tensor
+}
+
+/// `norm(x)` followed by ReLU, fused when `norm` can.
+func normThenReLU(_ norm: any Module, _ x: Tensor) throws -> Tensor {
+    if let fused = norm as? ReLUFusing { return try fused(x, relu: true) }
+    return try norm(x).relu()
+}
+
 /// Passes its input through (`torch.nn.Identity`).
 public final class Identity: Module {
     public var isTraining = true
@@ -65,8 +77,19 @@ public final class Sequential: Module {
         layers.enumerated().map { (String($0.offset), $0.element) }
     }
 
+    /// Runs the layers in order; a norm followed by `ReLU` runs as one fused pass.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try layers.reduce(x) { try $1($0) }
+        var h = x, i = 0
+        while i < layers.count {
+            if let norm = layers[i] as? ReLUFusing, i + 1 < layers.count, layers[i + 1] is ReLU {
+                h = try norm(h, relu: true)
+                i += 2
+            } else {
+                h = try layers[i](h)
+                i += 1
+            }
+        }
+        return h
     }
 
     public func copy() -> Self {

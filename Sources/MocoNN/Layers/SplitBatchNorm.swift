@@ -5,7 +5,7 @@ import MocoTensor
 /// normalised with the statistics of the samples `n' ≡ n (mod splits)`, each split
 /// updates its own copy of the running statistics, and the copies are averaged. Eval
 /// mode is plain batch norm. State-dict keys are those of `BatchNorm2d`.
-public final class SplitBatchNorm: Module {
+public final class SplitBatchNorm: ReLUFusing {
     public let norm: BatchNorm
     public let splits: Int
     public var isTraining: Bool {
@@ -27,8 +27,10 @@ public final class SplitBatchNorm: Module {
     public var ownParameters: [(name: String, parameter: Parameter)] { norm.ownParameters }
     public var ownBuffers: [(name: String, buffer: Buffer)] { norm.ownBuffers }
 
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        guard isTraining, splits > 1 else { return try norm(x) }
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { try callAsFunction(x, relu: false) }
+
+    public func callAsFunction(_ x: Tensor, relu: Bool) throws -> Tensor {
+        guard isTraining, splits > 1 else { return try norm(x, relu: relu) }
         try norm.checkRank(x)
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         guard n % splits == 0 else {
@@ -39,7 +41,7 @@ public final class SplitBatchNorm: Module {
         var split = BatchNormStatistics(mean: try repeated(stats.mean), variance: try repeated(stats.variance))
         let y = try Tensor.batchNorm(x.reshaped([n / splits, c * splits, h, w]),
                                      weight: norm.weight.map { try repeated($0.value) }, bias: norm.bias.map { try repeated($0.value) },
-                                     running: &split, momentum: norm.momentum, eps: norm.eps)
+                                     running: &split, momentum: norm.momentum, eps: norm.eps, relu: relu)
         norm.statistics = BatchNormStatistics(mean: try split.mean.reshaped([splits, c]).mean(axes: [0]),
                                               variance: try split.variance.reshaped([splits, c]).mean(axes: [0]))
         norm.countBatch()

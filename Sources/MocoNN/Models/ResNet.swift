@@ -25,7 +25,7 @@ public final class BasicBlock: Module {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        let out = try bn2(conv2(bn1(conv1(x)).relu()))
+        let out = try bn2(conv2(normThenReLU(bn1, conv1(x))))
         let identity = try downsample?(x) ?? x
         return try (out + identity).relu()
     }
@@ -101,7 +101,7 @@ public final class ResNet: Encoder {
     }
 
     public func features(_ x: Tensor) throws -> Tensor {
-        var h = try bn1(conv1(x)).relu()
+        var h = try normThenReLU(bn1, conv1(x))
         if stem == .imagenet { h = try Tensor.maxPool2d(h, kernel: 3, stride: 2, padding: 1) }
         h = try layer4(layer3(layer2(layer1(h))))
         return try Tensor.globalAvgPool2d(h)

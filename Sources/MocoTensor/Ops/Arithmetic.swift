@@ -3,7 +3,7 @@ import Foundation
 extension Tensor {
     /// Elementwise sum with broadcasting.
     public static func + (a: Tensor, b: Tensor) throws -> Tensor {
-        let y = try broadcastMap(a, b, op: "add", +)
+        let y = try broadcastMap(a, b, op: "add", +, lanes: +)
         return record(y, op: "add", inputs: [a, b]) { g in
             [a.requiresGrad ? try g.sumToShape(a.shape) : nil,
              b.requiresGrad ? try g.sumToShape(b.shape) : nil]
@@ -12,7 +12,7 @@ extension Tensor {
 
     /// Elementwise difference with broadcasting.
     public static func - (a: Tensor, b: Tensor) throws -> Tensor {
-        let y = try broadcastMap(a, b, op: "sub", -)
+        let y = try broadcastMap(a, b, op: "sub", -, lanes: -)
         return record(y, op: "sub", inputs: [a, b]) { g in
             [a.requiresGrad ? try g.sumToShape(a.shape) : nil,
              b.requiresGrad ? try g.map { -$0 }.sumToShape(b.shape) : nil]
@@ -21,16 +21,16 @@ extension Tensor {
 
     /// Elementwise product with broadcasting.
     public static func * (a: Tensor, b: Tensor) throws -> Tensor {
-        let y = try broadcastMap(a, b, op: "mul", *)
+        let y = try broadcastMap(a, b, op: "mul", *, lanes: *)
         return record(y, op: "mul", inputs: [a, b]) { g in
-            [a.requiresGrad ? try broadcastMap(g, b, op: "mul", *).sumToShape(a.shape) : nil,
-             b.requiresGrad ? try broadcastMap(g, a, op: "mul", *).sumToShape(b.shape) : nil]
+            [a.requiresGrad ? try broadcastMap(g, b, op: "mul", *, lanes: *).sumToShape(a.shape) : nil,
+             b.requiresGrad ? try broadcastMap(g, a, op: "mul", *, lanes: *).sumToShape(b.shape) : nil]
         }
     }
 
     /// Elementwise quotient with broadcasting.
     public static func / (a: Tensor, b: Tensor) throws -> Tensor {
-        let y = try broadcastMap(a, b, op: "div", /)
+        let y = try broadcastMap(a, b, op: "div", /, lanes: /)
         return record(y, op: "div", inputs: [a, b]) { g in
             [a.requiresGrad ? try broadcastMap(g, b, op: "div", /).sumToShape(a.shape) : nil,
              b.requiresGrad ? try broadcastMap(broadcastMap(g, y, op: "div", *), b, op: "div") { -$0 / $1 }.sumToShape(b.shape) : nil]

@@ -26,11 +26,13 @@ extension Tensor {
     /// Training-mode batch norm as `torch.nn.functional.batch_norm(training=True)`:
     /// normalises each channel of `x` (`[N, C]`, `[N, C, L]` or `[N, C, H, W]`) with the
     /// batch's statistics, and updates `running` with `momentum` (unbiased variance).
+    /// With `relu`, the result is `max(y, 0)` computed in the same pass (batch norm followed
+    /// by ReLU, fused: one pass less over the activations forward and backward).
     public static func batchNorm(
         _ x: Tensor, weight: Tensor?, bias: Tensor?, running: inout BatchNormStatistics,
-        momentum: Float = 0.1, eps: Float = 1e-5
+        momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false
     ) throws -> Tensor {
-        let (y, mean, variance, m) = try batchNormTraining(x, weight: weight, bias: bias, eps: eps)
+        let (y, mean, variance, m) = try batchNormTraining(x, weight: weight, bias: bias, eps: eps, relu: relu)
         let c = x.shape[1]
         guard running.mean.shape == [c], running.variance.shape == [c] else {
             throw TensorError("batch_norm", "running statistics of shape \(describe(running.mean.shape)) for \(c) channels")
@@ -44,13 +46,13 @@ extension Tensor {
     }
 
     /// Training-mode batch norm that keeps no running statistics.
-    public static func batchNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) throws -> Tensor {
-        try batchNormTraining(x, weight: weight, bias: bias, eps: eps).y
+    public static func batchNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5, relu: Bool = false) throws -> Tensor {
+        try batchNormTraining(x, weight: weight, bias: bias, eps: eps, relu: relu).y
     }
 
-    /// Eval-mode batch norm: normalises with `running` statistics.
+    /// Eval-mode batch norm: normalises with `running` statistics (then ReLU with `relu`).
     public static func batchNorm(
-        _ x: Tensor, weight: Tensor?, bias: Tensor?, running: BatchNormStatistics, eps: Float = 1e-5
+        _ x: Tensor, weight: Tensor?, bias: Tensor?, running: BatchNormStatistics, eps: Float = 1e-5, relu: Bool = false
     ) throws -> Tensor {
         let c = try checkBatchNorm(x, weight: weight, bias: bias)
         guard running.mean.shape == [c], running.variance.shape == [c] else {
@@ -58,14 +60,16 @@ extension Tensor {
         }
         let mean = running.mean.scalars
         let invstd = running.variance.scalars.map { 1 / ($0 + eps).squareRoot() }
-        let y = normalize(x, mean: mean, invstd: invstd, weight: weight, bias: bias)
+        let y = normalize(x, mean: mean, invstd: invstd, weight: weight, bias: bias, relu: relu)
         let inputs = [x] + [weight, bias].compactMap { $0 }
         return record(y, op: "batch_norm", inputs: inputs) { g in
-            let (sumDy, sumDyXhat) = channelSums(x, g, mean: mean, invstd: invstd)
+            let mask = relu ? UnsafePointer(y.storage.pointer) : nil
+            let (sumDy, sumDyXhat) = channelSums(x, g, mask: mask, mean: mean, invstd: invstd)
             var gx: Tensor? = nil
             if x.requiresGrad {
                 let scale = (0..<c).map { invstd[$0] * (weight?.storage.pointer[$0] ?? 1) }
-                gx = scaleShift(g, scale: scale, shift: [Float](repeating: 0, count: c))
+                let zero = [Float](repeating: 0, count: c)
+                gx = inputGradient(x, g, mask: mask, mean: mean, a: scale, b: zero, d: zero)
             }
             return [gx] + affineGrads(weight: weight, bias: bias, sumDy: sumDy, sumDyXhat: sumDyXhat)
         }
@@ -86,7 +90,7 @@ extension Tensor {
     }
 
     private static func batchNormTraining(
-        _ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float
+        _ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float, relu: Bool
     ) throws -> (y: Tensor, mean: [Float], variance: [Float], m: Int) {
         let c = try checkBatchNorm(x, weight: weight, bias: bias)
         let m = x.count / Swift.max(c, 1)
@@ -95,115 +99,71 @@ extension Tensor {
         }
         let (mean, variance) = channelMoments(x)
         let invstd = variance.map { 1 / ($0 + eps).squareRoot() }
-        let y = normalize(x, mean: mean, invstd: invstd, weight: weight, bias: bias)
+        let y = normalize(x, mean: mean, invstd: invstd, weight: weight, bias: bias, relu: relu)
         let inputs = [x] + [weight, bias].compactMap { $0 }
         let result = record(y, op: "batch_norm", inputs: inputs) { g in
-            let (sumDy, sumDyXhat) = channelSums(x, g, mean: mean, invstd: invstd)
+            let mask = relu ? UnsafePointer(y.storage.pointer) : nil
+            let (sumDy, sumDyXhat) = channelSums(x, g, mask: mask, mean: mean, invstd: invstd)
             var gx: Tensor? = nil
             if x.requiresGrad {
-                let px = x.storage.pointer
+                // dx = gamma * invstd / m * (m * g - sum(g) - xhat * sum(g * xhat))
                 let k = Float(m)
-                let out = Tensor(uninitializedShape: x.shape)
-                let inner = x.count / (x.shape[0] * c)
-                let pg = g.storage.pointer, pd = out.storage.pointer
-                Threads.parallelFor(c) { r in
-                    for ch in r {
-                        let gamma = weight?.storage.pointer[ch] ?? 1
-                        let a = gamma * invstd[ch] / k
-                        let sdy = sumDy[ch], sdx = sumDyXhat[ch], mu = mean[ch], s = invstd[ch]
-                        for n in 0..<x.shape[0] {
-                            let base = (n * c + ch) * inner
-                            for j in 0..<inner {
-                                let xhat = (px[base + j] - mu) * s
-                                pd[base + j] = a * (k * pg[base + j] - sdy - xhat * sdx)
-                            }
-                        }
-                    }
+                var a = [Float](repeating: 0, count: c), b = a, d = a
+                for ch in 0..<c {
+                    let scale = (weight?.storage.pointer[ch] ?? 1) * invstd[ch] / k
+                    a[ch] = scale * k
+                    b[ch] = -scale * sumDyXhat[ch] * invstd[ch]
+                    d[ch] = -scale * sumDy[ch]
                 }
-                gx = out
+                gx = inputGradient(x, g, mask: mask, mean: mean, a: a, b: b, d: d)
             }
             return [gx] + affineGrads(weight: weight, bias: bias, sumDy: sumDy, sumDyXhat: sumDyXhat)
         }
         return (result, mean, variance, m)
     }
 
-    /// Per-channel mean and biased variance: each plane summed with 8-wide SIMD
-    /// accumulators (a fixed order, so deterministic), planes added in double precision.
+    /// Per-channel mean and biased variance.
     private static func channelMoments(_ x: Tensor) -> ([Float], [Float]) {
-        let n = x.shape[0], c = x.shape[1], inner = x.count / Swift.max(n * c, 1)
+        let c = x.shape[1]
         var mean = [Float](repeating: 0, count: c), variance = mean
-        let px = x.storage.pointer
         mean.withUnsafeMutableBufferPointer { mp in
             variance.withUnsafeMutableBufferPointer { vp in
-                let mptr = mp.baseAddress!, vptr = vp.baseAddress!
-                Threads.parallelFor(c) { r in
-                    for ch in r {
-                        var s = 0.0
-                        for i in 0..<n { s += Double(simdSum(px + (i * c + ch) * inner, inner)) }
-                        let mu = Float(s / Double(n * inner))
-                        var q = 0.0
-                        for i in 0..<n { q += Double(simdSquaredDeviation(px + (i * c + ch) * inner, inner, mu)) }
-                        mptr[ch] = mu
-                        vptr[ch] = Float(q / Double(n * inner))
-                    }
-                }
+                ChannelKernels(shape: x.shape).moments(x.storage.pointer, mean: mp.baseAddress!, variance: vp.baseAddress!)
             }
         }
         return (mean, variance)
     }
 
-    /// `(x - mean) * invstd * weight + bias`, per channel (no autograd).
-    private static func normalize(_ x: Tensor, mean: [Float], invstd: [Float], weight: Tensor?, bias: Tensor?) -> Tensor {
+    /// `(x - mean) * invstd * weight + bias`, per channel, then ReLU with `relu` (no autograd).
+    private static func normalize(_ x: Tensor, mean: [Float], invstd: [Float], weight: Tensor?, bias: Tensor?, relu: Bool) -> Tensor {
         let c = x.shape[1]
         let scale = (0..<c).map { invstd[$0] * (weight?.storage.pointer[$0] ?? 1) }
         let shift = (0..<c).map { (bias?.storage.pointer[$0] ?? 0) - mean[$0] * scale[$0] }
-        return scaleShift(x, scale: scale, shift: shift)
-    }
-
-    /// `x * scale[c] + shift[c]` for every element of channel `c` of `[N, C, ...]`.
-    private static func scaleShift(_ t: Tensor, scale: [Float], shift: [Float]) -> Tensor {
-        let n = t.shape[0], c = t.shape[1], inner = t.count / Swift.max(n * c, 1)
-        let out = Tensor(uninitializedShape: t.shape)
-        let src = t.storage.pointer, dst = out.storage.pointer
-        scale.withUnsafeBufferPointer { sc in
-            shift.withUnsafeBufferPointer { sh in
-                let scp = sc.baseAddress!, shp = sh.baseAddress!
-                Threads.parallelFor(n * c, minChunk: Swift.max(1, elementwiseGrain / Swift.max(inner, 1))) { r in
-                    for plane in r {
-                        let a = scp[plane % c], b = shp[plane % c]
-                        let x = src + plane * inner, y = dst + plane * inner
-                        for j in 0..<inner { y[j] = x[j] * a + b }
-                    }
-                }
-            }
-        }
+        let out = Tensor(uninitializedShape: x.shape)
+        ChannelKernels(shape: x.shape).scaleShift(x.storage.pointer, scale: scale, shift: shift, relu: relu, into: out.storage.pointer)
         return out
     }
 
-    /// Per-channel `sum(dy)` and `sum(dy * xhat)` (SIMD within planes, double across).
-    private static func channelSums(_ x: Tensor, _ g: Tensor, mean: [Float], invstd: [Float]) -> ([Float], [Float]) {
-        let n = x.shape[0], c = x.shape[1], inner = x.count / Swift.max(n * c, 1)
-        var sumDy = [Float](repeating: 0, count: c), sumDyXhat = sumDy
-        let px = x.storage.pointer, pg = g.storage.pointer
+    /// `a[c] * g' + b[c] * (x - mean[c]) + d[c]` where `g'` is `g` masked by a fused ReLU's output.
+    private static func inputGradient(_ x: Tensor, _ g: Tensor, mask: UnsafePointer<Float>?, mean: [Float],
+                                      a: [Float], b: [Float], d: [Float]) -> Tensor {
+        let out = Tensor(uninitializedShape: x.shape)
+        ChannelKernels(shape: x.shape).inputGradient(x.storage.pointer, g.storage.pointer, mask: mask, mean: mean, a: a, b: b, d: d,
+                                                     into: out.storage.pointer)
+        return out
+    }
+
+    /// Per-channel `sum(dy)` and `sum(dy * xhat)`, `dy` masked by a fused ReLU's output.
+    private static func channelSums(_ x: Tensor, _ g: Tensor, mask: UnsafePointer<Float>?, mean: [Float], invstd: [Float]) -> ([Float], [Float]) {
+        let c = x.shape[1]
+        var sumDy = [Float](repeating: 0, count: c), dot = [Double](repeating: 0, count: c)
         sumDy.withUnsafeMutableBufferPointer { a in
-            sumDyXhat.withUnsafeMutableBufferPointer { b in
-                let pa = a.baseAddress!, pb = b.baseAddress!
-                Threads.parallelFor(c) { r in
-                    for ch in r {
-                        var s1 = 0.0, s2 = 0.0
-                        for i in 0..<n {
-                            let base = (i * c + ch) * inner
-                            let (d, dx) = simdSumAndDot(pg + base, px + base, inner, mean[ch])
-                            s1 += Double(d)
-                            s2 += Double(dx)
-                        }
-                        pa[ch] = Float(s1)
-                        pb[ch] = Float(s2 * Double(invstd[ch]))
-                    }
-                }
+            dot.withUnsafeMutableBufferPointer { b in
+                ChannelKernels(shape: x.shape).gradientSums(x.storage.pointer, g.storage.pointer, mask: mask, mean: mean,
+                                                            sumG: a.baseAddress!, sumGX: b.baseAddress!)
             }
         }
-        return (sumDy, sumDyXhat)
+        return (sumDy, (0..<c).map { Float(dot[$0] * Double(invstd[$0])) })
     }
 
     private static func affineGrads(weight: Tensor?, bias: Tensor?, sumDy: [Float], sumDyXhat: [Float]) -> [Tensor?] {
@@ -212,52 +172,4 @@ extension Tensor {
         if let bias { out.append(bias.requiresGrad ? Tensor(sumDy) : nil) }
         return out
     }
-}
-
-/// Sum of `n` floats with eight SIMD lanes, then the tail.
-@inline(__always)
-func simdSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-    var acc = SIMD8<Float>()
-    var i = 0
-    while i + 8 <= n {
-        acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-        i += 8
-    }
-    var s = acc.sum()
-    while i < n { s += p[i]; i += 1 }
-    return s
-}
-
-/// `sum((p[i] - mu)^2)` with eight SIMD lanes.
-@inline(__always)
-func simdSquaredDeviation(_ p: UnsafePointer<Float>, _ n: Int, _ mu: Float) -> Float {
-    var acc = SIMD8<Float>()
-    let m = SIMD8<Float>(repeating: mu)
-    var i = 0
-    while i + 8 <= n {
-        let d = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) - m
-        acc += d * d
-        i += 8
-    }
-    var s = acc.sum()
-    while i < n { let d = p[i] - mu; s += d * d; i += 1 }
-    return s
-}
-
-/// `(sum(g), sum(g * (x - mu)))` with eight SIMD lanes.
-@inline(__always)
-func simdSumAndDot(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, _ mu: Float) -> (Float, Float) {
-    var a1 = SIMD8<Float>(), a2 = SIMD8<Float>()
-    let m = SIMD8<Float>(repeating: mu)
-    var i = 0
-    while i + 8 <= n {
-        let gv = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
-        let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        a1 += gv
-        a2 += gv * (xv - m)
-        i += 8
-    }
-    var s1 = a1.sum(), s2 = a2.sum()
-    while i < n { s1 += g[i]; s2 += g[i] * (x[i] - mu); i += 1 }
-    return (s1, s2)
 }

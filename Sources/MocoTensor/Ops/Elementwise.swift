@@ -33,7 +33,9 @@ extension Tensor {
 
     /// `e^x`.
     public func exp() -> Tensor {
-        let y = map { Foundation.exp($0) }
+        let y = Tensor(uninitializedShape: shape)
+        let src = storage.pointer, dst = y.storage.pointer
+        Threads.parallelFor(count, minChunk: elementwiseGrain) { r in Lanes.map(src, dst, r) { Lanes.exp($0) } }
         return Tensor.record(y, op: "exp", inputs: [self]) { g in [g.zipMap(y, *)] }
     }
 
@@ -60,18 +62,24 @@ extension Tensor {
     /// `max(x, 0)`; its gradient at 0 is 0. NaN stays NaN, as in PyTorch, so a diverged
     /// value is never hidden.
     public func relu() -> Tensor {
-        // Written out rather than through `map`: a closure called per element inside the
-        // parallel chunk is not inlined, and ReLU is a hot, memory-bound op.
         let y = Tensor(uninitializedShape: shape)
         let src = storage.pointer, dst = y.storage.pointer
         Threads.parallelFor(count, minChunk: elementwiseGrain) { r in
-            for i in r { let v = src[i]; dst[i] = v < 0 ? 0 : v }
+            Lanes.map(src, dst, r) { v in
+                var o = v
+                o.replace(with: 0, where: v .< 0)
+                return o
+            }
         }
         return Tensor.record(y, op: "relu", inputs: [self]) { g in
             let gx = Tensor(uninitializedShape: g.shape)
             let pg = g.storage.pointer, py = y.storage.pointer, out = gx.storage.pointer
             Threads.parallelFor(g.count, minChunk: elementwiseGrain) { r in
-                for i in r { out[i] = py[i] > 0 ? pg[i] : 0 }
+                Lanes.zip(pg, py, out, r) { gv, yv in
+                    var o = gv
+                    o.replace(with: 0, where: .!(yv .> 0))
+                    return o
+                }
             }
             return [gx]
         }
@@ -112,7 +120,15 @@ extension Tensor {
 
     /// `x * s`.
     public static func * (x: Tensor, s: Float) -> Tensor {
-        record(x.map { $0 * s }, op: "mul", inputs: [x]) { g in [g.map { $0 * s }] }
+        record(x.scaled(by: s), op: "mul", inputs: [x]) { g in [g.scaled(by: s)] }
+    }
+
+    /// `x * s` without autograd, vectorised (scaling is hot: logits, means, losses).
+    func scaled(by s: Float) -> Tensor {
+        let out = Tensor(uninitializedShape: shape)
+        let src = storage.pointer, dst = out.storage.pointer
+        Threads.parallelFor(count, minChunk: elementwiseGrain) { r in Lanes.map(src, dst, r) { $0 * s } }
+        return out
     }
 
     /// `s * x`.

@@ -129,6 +129,21 @@ extension Tensor {
         guard x.shape[2] * x.shape[3] > 0 else {
             throw TensorError("global_avg_pool2d", "input \(describe(x.shape)) has no pixels")
         }
-        return try x.reshaped([x.shape[0], x.shape[1], x.shape[2] * x.shape[3]]).mean(axes: [2])
+        let planes = x.shape[0] * x.shape[1], hw = x.shape[2] * x.shape[3]
+        let y = Tensor(uninitializedShape: [x.shape[0], x.shape[1]])
+        let src = x.storage.pointer, dst = y.storage.pointer
+        let scale = 1 / Float(hw)
+        Threads.parallelFor(planes, minChunk: Swift.max(1, elementwiseGrain / hw)) { r in
+            for p in r { dst[p] = Lanes.sum(src + p * hw, hw) * scale }
+        }
+        let inShape = x.shape
+        return record(y, op: "global_avg_pool2d", inputs: [x]) { g in
+            let gx = Tensor(uninitializedShape: inShape)
+            let pg = g.storage.pointer, out = gx.storage.pointer
+            Threads.parallelFor(planes, minChunk: Swift.max(1, elementwiseGrain / hw)) { r in
+                for p in r { (out + p * hw).update(repeating: pg[p] * scale, count: hw) }
+            }
+            return [gx]
+        }
     }
 }

@@ -17,15 +17,10 @@ extension Tensor {
             for o in r {
                 let base = src + o * n * inner, d = dst + o * inner
                 if inner == 1 {
-                    var acc: Float = 0
-                    for k in 0..<n { acc += base[k] }
-                    d[0] = acc
+                    d[0] = Lanes.sum(base, n)
                 } else {
                     for j in 0..<inner { d[j] = 0 }
-                    for k in 0..<n {
-                        let row = base + k * inner
-                        for j in 0..<inner { d[j] += row[j] }
-                    }
+                    for k in 0..<n { Lanes.zip(d, base + k * inner, d, 0..<inner) { $0 + $1 } }
                 }
             }
         }
@@ -92,7 +87,7 @@ extension Tensor {
         let src = storage.pointer, dst = out.storage.pointer
         idx.withUnsafeMutableBufferPointer { ip in
             let ix = ip.baseAddress!
-            Threads.parallelFor(outer * inner, minChunk: 4096) { r in
+            Threads.parallelFor(outer * inner, minChunk: Swift.max(1, elementwiseGrain / Swift.max(n, 1))) { r in
                 for oi in r {
                     let o = oi / inner, j = oi % inner
                     let base = src + o * n * inner + j

@@ -4,6 +4,7 @@ extension Tensor {
     /// Softmax or log-softmax along `axis` (no autograd).
     private func softmaxKernel(axis: Int, log: Bool) -> Tensor {
         let (outer, n, inner) = split(around: axis)
+        if inner == 1 { return softmaxRows(rows: outer, length: n, log: log) }
         let out = Tensor(uninitializedShape: shape)
         let src = storage.pointer, dst = out.storage.pointer
         Threads.parallelFor(outer * inner, minChunk: Swift.max(1, 4096 / Swift.max(n, 1))) { r in
@@ -27,6 +28,34 @@ extension Tensor {
         return out
     }
 
+    /// Softmax or log-softmax of each contiguous row (the last axis), vectorised: the row's
+    /// maximum, `e^(x - max)` written to the output and summed in 16 lanes, then scaled
+    /// (softmax) or replaced by `x - max - log(sum)` (log-softmax).
+    /// With `logNormalizers`, each row's `max + log(sum)` is stored there too.
+    private func softmaxRows(rows: Int, length n: Int, log: Bool, logNormalizers: UnsafeMutablePointer<Float>? = nil) -> Tensor {
+        let out = Tensor(uninitializedShape: shape)
+        let src = storage.pointer, dst = out.storage.pointer
+        Threads.parallelFor(rows, minChunk: Swift.max(1, 4096 / Swift.max(n, 1))) { r in
+            for row in r {
+                let x = src + row * n, y = dst + row * n
+                var m = Lanes.maximum(x, n)
+                if !m.isFinite { m = 0 }
+                let shift = m
+                Lanes.map(x, y, 0..<n) { Lanes.exp($0 - shift) }
+                let s = Lanes.sum(y, n)
+                logNormalizers?[row] = Foundation.log(s) + shift
+                if log {
+                    let ls = Foundation.log(s) + shift
+                    Lanes.map(x, y, 0..<n) { $0 - ls }
+                } else {
+                    let inv = 1 / s
+                    Lanes.map(y, y, 0..<n) { $0 * inv }
+                }
+            }
+        }
+        return out
+    }
+
     /// Softmax along `axis`.
     public func softmax(axis: Int = -1) throws -> Tensor {
         let a = try normalizeAxis(axis, rank: rank, op: "softmax")
@@ -42,7 +71,9 @@ extension Tensor {
         let a = try normalizeAxis(axis, rank: rank, op: "log_softmax")
         let y = softmaxKernel(axis: a, log: true)
         return Tensor.record(y, op: "log_softmax", inputs: [self]) { g in
-            let p = y.map { Foundation.exp($0) }
+            let p = Tensor(uninitializedShape: y.shape)
+            let py = y.storage.pointer, pp = p.storage.pointer
+            Threads.parallelFor(y.count, minChunk: elementwiseGrain) { r in Lanes.map(py, pp, r) { Lanes.exp($0) } }
             let s = g.sumKernel(axis: a)
             return [try Tensor.broadcastMap(p, s, op: "log_softmax", *).zipMap(g) { $1 - $0 }]
         }
@@ -66,14 +97,17 @@ extension Tensor {
         if let bad = labels.first(where: { $0 < 0 || $0 >= c }) {
             throw TensorError("cross_entropy", "label \(bad) is out of range for \(c) classes")
         }
-        let lsm = logits.detached().softmaxKernel(axis: 1, log: true)
-        let lp = lsm.storage.pointer
+        // Softmax rows once; the loss is log-sum-exp minus the label's logit and the gradient is
+        // (p - onehot) / N, so the backward pass needs no second exponential.
+        var lse = [Float](repeating: 0, count: n)
+        let p = lse.withUnsafeMutableBufferPointer { logits.detached().softmaxRows(rows: n, length: c, log: false, logNormalizers: $0.baseAddress) }
+        let x = logits.storage.pointer
         var total: Double = 0
-        for i in 0..<n { total -= Double(lp[i * c + labels[i]]) }
+        for i in 0..<n { total += Double(lse[i] - x[i * c + labels[i]]) }
         let loss = Tensor(Float(total / Double(n)))
         return record(loss, op: "cross_entropy", inputs: [logits]) { g in
             let scale = g.storage.pointer[0] / Float(n)
-            let gx = lsm.map { Foundation.exp($0) * scale }
+            let gx = p.scaled(by: scale)
             for i in 0..<n { gx.storage.pointer[i * c + labels[i]] -= scale }
             return [gx]
         }

@@ -1,0 +1,73 @@
+#include "jpeg_decoder.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+
+/// libjpeg's error manager extended with the jump back into `moco_jpeg_decode` and the
+/// caller's message buffer.
+struct moco_jpeg_error {
+    struct jpeg_error_mgr base;
+    jmp_buf jump;
+    char *message;
+    size_t capacity;
+};
+
+static void moco_jpeg_fail(j_common_ptr cinfo) {
+    struct moco_jpeg_error *err = (struct moco_jpeg_error *)cinfo->err;
+    char text[JMSG_LENGTH_MAX];
+    (*cinfo->err->format_message)(cinfo, text);
+    if (err->capacity > 0) snprintf(err->message, err->capacity, "%s", text);
+    longjmp(err->jump, 1);
+}
+
+/// Level -1 is a warning (premature end of data, corrupt entropy data): refuse the file.
+/// Higher levels are trace messages, ignored.
+static void moco_jpeg_message(j_common_ptr cinfo, int level) {
+    if (level < 0) moco_jpeg_fail(cinfo);
+}
+
+int moco_jpeg_decode(const unsigned char *data, size_t size, int gray, unsigned char **pixels,
+                     int *width, int *height, char *message, size_t message_capacity) {
+    struct jpeg_decompress_struct cinfo;
+    struct moco_jpeg_error err;
+    unsigned char *volatile out = NULL;
+    cinfo.err = jpeg_std_error(&err.base);
+    err.base.error_exit = moco_jpeg_fail;
+    err.base.emit_message = moco_jpeg_message;
+    err.message = message;
+    err.capacity = message_capacity;
+    if (message_capacity > 0) message[0] = 0;
+    if (setjmp(err.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        free(out);
+        return -1;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+    cinfo.out_color_space = gray ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_start_decompress(&cinfo);
+    size_t stride = (size_t)cinfo.output_width * (size_t)cinfo.output_components;
+    out = malloc(stride * cinfo.output_height);
+    if (out == NULL) {
+        if (message_capacity > 0) snprintf(message, message_capacity, "out of memory");
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW row = out + (size_t)cinfo.output_scanline * stride;
+        jpeg_read_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_decompress(&cinfo);
+    *width = (int)cinfo.output_width;
+    *height = (int)cinfo.output_height;
+    *pixels = out;
+    jpeg_destroy_decompress(&cinfo);
+    return 0;
+}
+
+void moco_jpeg_free(unsigned char *pixels) { free(pixels); }

@@ -1,0 +1,172 @@
+/// Per-channel kernels of batch norm over a contiguous `[N, C, inner]` tensor.
+///
+/// Channels are split into blocks whose rows (`block * inner` floats of one sample) fit
+/// in L1. Within a block the N rows are combined element by element in 16 SIMD lanes,
+/// then each channel's `inner` partial results are added in double precision. A channel's
+/// arithmetic never depends on the blocks or the thread count, so results are the same
+/// with any number of threads; and small planes (the 2x2 and 4x4 maps of a small convnet
+/// under split batch norm) vectorise as well as large ones.
+struct ChannelKernels {
+    let n: Int, c: Int, inner: Int
+
+    init(shape: [Int]) {
+        n = shape[0]
+        c = shape[1]
+        inner = shape.dropFirst(2).reduce(1, *)
+    }
+
+    /// Floats per block row: small enough for L1 with the per-element coefficients.
+    private static let blockFloats = 2048
+
+    /// Runs `body` on blocks of channels, in parallel over channel ranges.
+    private func forEachBlock(_ body: (Range<Int>) -> Void) {
+        let perChannel = Swift.max(1, n * inner)
+        Threads.parallelFor(c, minChunk: Swift.max(1, elementwiseGrain / perChannel)) { r in
+            let step = Swift.max(1, Self.blockFloats / Swift.max(inner, 1))
+            var lo = r.lowerBound
+            while lo < r.upperBound {
+                let hi = Swift.min(lo + step, r.upperBound)
+                body(lo..<hi)
+                lo = hi
+            }
+        }
+    }
+
+    /// Scratch rows for one block: `count` rows of `block * inner` floats.
+    private func withRows<R>(_ count: Int, _ block: Range<Int>, _ body: ([UnsafeMutablePointer<Float>]) -> R) -> R {
+        let len = block.count * inner
+        let base = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, count * len))
+        defer { base.deallocate() }
+        return body((0..<count).map { base + $0 * len })
+    }
+
+    /// `row[(ch - lo) * inner + j] = values[ch]` for the channels of `block`.
+    private func expand(_ values: UnsafePointer<Float>, _ block: Range<Int>, into row: UnsafeMutablePointer<Float>) {
+        for ch in block {
+            let v = values[ch], o = row + (ch - block.lowerBound) * inner
+            for j in 0..<inner { o[j] = v }
+        }
+    }
+
+    /// Start of sample `i`'s row of `block` in a tensor of this layout.
+    @inline(__always)
+    private func row(_ p: UnsafePointer<Float>, _ i: Int, _ block: Range<Int>) -> UnsafePointer<Float> {
+        p + (i * c + block.lowerBound) * inner
+    }
+
+    /// The double-precision sum of each channel's `inner` partial sums in `acc`.
+    private func reduce(_ acc: UnsafeMutablePointer<Float>, _ block: Range<Int>, _ out: (Int, Double) -> Void) {
+        for ch in block {
+            let p = acc + (ch - block.lowerBound) * inner
+            var s = 0.0
+            for j in 0..<inner { s += Double(p[j]) }
+            out(ch, s)
+        }
+    }
+
+    /// Per-channel mean and biased variance (two passes).
+    func moments(_ x: UnsafePointer<Float>, mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>) {
+        let count = Double(n * inner)
+        forEachBlock { block in
+            withRows(2, block) { rows in
+                let acc = rows[0], mu = rows[1], len = block.count * inner
+                acc.initialize(repeating: 0, count: len)
+                for i in 0..<n { Lanes.zip(acc, row(x, i, block), acc, 0..<len) { $0 + $1 } }
+                reduce(acc, block) { mean[$0] = Float($1 / count) }
+                expand(mean, block, into: mu)
+                acc.initialize(repeating: 0, count: len)
+                for i in 0..<n {
+                    let xr = row(x, i, block)
+                    Lanes.each(0..<len) { j in
+                        let d = Lanes.load(xr + j) - Lanes.load(mu + j)
+                        Lanes.store(Lanes.load(acc + j) + d * d, acc + j)
+                    } tail: { j in
+                        let d = xr[j] - mu[j]
+                        acc[j] += d * d
+                    }
+                }
+                reduce(acc, block) { variance[$0] = Float($1 / count) }
+            }
+        }
+    }
+
+    /// `y = x * scale[c] + shift[c]`, then `max(y, 0)` when `relu` (NaN stays NaN).
+    func scaleShift(_ x: UnsafePointer<Float>, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool,
+                    into y: UnsafeMutablePointer<Float>) {
+        forEachBlock { block in
+            withRows(2, block) { rows in
+                let a = rows[0], b = rows[1], len = block.count * inner
+                expand(scale, block, into: a)
+                expand(shift, block, into: b)
+                for i in 0..<n {
+                    let xr = row(x, i, block), yr = y + (i * c + block.lowerBound) * inner
+                    Lanes.each(0..<len) { j in
+                        var v = Lanes.load(xr + j) * Lanes.load(a + j) + Lanes.load(b + j)
+                        if relu { v.replace(with: 0, where: v .< 0) }
+                        Lanes.store(v, yr + j)
+                    } tail: { j in
+                        let v = xr[j] * a[j] + b[j]
+                        yr[j] = relu && v < 0 ? 0 : v
+                    }
+                }
+            }
+        }
+    }
+
+    /// Per-channel `sum(g)` and `sum(g * (x - mean))`. With `mask`, `g` is first zeroed
+    /// where `mask` is not positive (the gradient through a fused ReLU whose output is `mask`).
+    func gradientSums(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, mask: UnsafePointer<Float>?, mean: UnsafePointer<Float>,
+                      sumG: UnsafeMutablePointer<Float>, sumGX: UnsafeMutablePointer<Double>) {
+        forEachBlock { block in
+            withRows(3, block) { rows in
+                let a1 = rows[0], a2 = rows[1], mu = rows[2], len = block.count * inner
+                a1.initialize(repeating: 0, count: len)
+                a2.initialize(repeating: 0, count: len)
+                expand(mean, block, into: mu)
+                for i in 0..<n {
+                    let xr = row(x, i, block), gr = row(g, i, block), mr = mask.map { row($0, i, block) }
+                    Lanes.each(0..<len) { j in
+                        var gv = Lanes.load(gr + j)
+                        if let mr { gv.replace(with: 0, where: .!(Lanes.load(mr + j) .> 0)) }
+                        Lanes.store(Lanes.load(a1 + j) + gv, a1 + j)
+                        Lanes.store(Lanes.load(a2 + j) + gv * (Lanes.load(xr + j) - Lanes.load(mu + j)), a2 + j)
+                    } tail: { j in
+                        let gv = mr.map { $0[j] > 0 ? gr[j] : 0 } ?? gr[j]
+                        a1[j] += gv
+                        a2[j] += gv * (xr[j] - mu[j])
+                    }
+                }
+                reduce(a1, block) { sumG[$0] = Float($1) }
+                reduce(a2, block) { sumGX[$0] = $1 }
+            }
+        }
+    }
+
+    /// `dx = a[c] * g + b[c] * (x - mean[c]) + d[c]`: the input gradient of batch norm
+    /// with per-channel coefficients (`g` masked as in `gradientSums`).
+    func inputGradient(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, mask: UnsafePointer<Float>?, mean: UnsafePointer<Float>,
+                       a: UnsafePointer<Float>, b: UnsafePointer<Float>, d: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+        forEachBlock { block in
+            withRows(4, block) { rows in
+                let ea = rows[0], eb = rows[1], ed = rows[2], mu = rows[3], len = block.count * inner
+                expand(a, block, into: ea)
+                expand(b, block, into: eb)
+                expand(d, block, into: ed)
+                expand(mean, block, into: mu)
+                for i in 0..<n {
+                    let xr = row(x, i, block), gr = row(g, i, block), mr = mask.map { row($0, i, block) }
+                    let out = dx + (i * c + block.lowerBound) * inner
+                    Lanes.each(0..<len) { j in
+                        var gv = Lanes.load(gr + j)
+                        if let mr { gv.replace(with: 0, where: .!(Lanes.load(mr + j) .> 0)) }
+                        let v = Lanes.load(ea + j) * gv + Lanes.load(eb + j) * (Lanes.load(xr + j) - Lanes.load(mu + j))
+                        Lanes.store(v + Lanes.load(ed + j), out + j)
+                    } tail: { j in
+                        let gv = mr.map { $0[j] > 0 ? gr[j] : 0 } ?? gr[j]
+                        out[j] = ea[j] * gv + eb[j] * (xr[j] - mu[j]) + ed[j]
+                    }
+                }
+            }
+        }
+    }
+}
