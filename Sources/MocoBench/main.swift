@@ -16,7 +16,7 @@ let usage = """
                    called directly.
       moco         the MoCo v2 step of W1 (digits convnet), W2 (ResNet-18), W3 (ResNet-18 width 16)
                    against torchref --steps-only (shared/bench/README.md), in one run: --rounds N
-                   (default 2) alternations of the reference and ours, medians reported.
+                   (default 3) alternations of the reference and ours, medians reported.
       moco-quality W1 kNN top-1 (k 200) at epochs 25, 50, 100 for seeds 0..N-1 (default 5), ours and
                    torchref's, both trained in this run.
       tsne         t-SNE on the 1,797 digits and a 10k 10-class Gaussian mixture in 50-D, against
@@ -49,7 +49,7 @@ args.removeAll { $0 == "--json" }
 let reps = option("--reps", default: 3)
 let batch = option("--batch", default: 256)
 let steps = option("--steps", default: 3)
-let rounds = option("--rounds", default: 2)
+let rounds = option("--rounds", default: args.first == "moco" ? 3 : 2)
 let width = option("--width", default: 0)
 let seedCount = option("--seeds", default: 5)
 let epochs = option("--epochs", default: 100)

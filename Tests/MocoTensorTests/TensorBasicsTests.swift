@@ -179,6 +179,28 @@ struct DeterminismTests {
         }
     }
 
+    /// Batch norm (with its fused ReLU), softmax and the SIMD loops give the same bits with
+    /// one thread or two: the channel blocks, and so where a partial vector falls, differ
+    /// between the two, but a channel's or a row's arithmetic does not.
+    @Test func kernelsIgnoreTheThreadCount() throws {
+        let saved = Threads.count
+        defer { Threads.count = saved }
+        var d = TestData(seed: 6)
+        let x = d.normal([64, 150, 3, 3], scale: 3), w = d.normal([150]), b = d.normal([150]), r = d.normal([64, 1350])
+        func run() throws -> [[Float]] {
+            let leaf = x.requiringGrad()
+            let y = try Tensor.batchNorm(leaf, weight: w, bias: b, relu: true)
+            let p = try (y.reshaped([64, 1350]) * 0.5).softmax(axis: 1)
+            try (p * r).sum().backward()
+            return [y.scalars, p.scalars, try #require(leaf.grad).scalars]
+        }
+        Threads.count = 1
+        let one = try run()
+        Threads.count = 2
+        let two = try run()
+        #expect(one == two)
+    }
+
     @Test func threadSetting() {
         let saved = Threads.count
         Threads.count = 0

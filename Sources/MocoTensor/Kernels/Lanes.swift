@@ -133,6 +133,12 @@ enum Lanes {
     /// The sum of the `n` floats at `p`: 16 lane sums, added in order, then the tail.
     @inline(__always)
     static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        if n < width {
+            // (the same value the lanes would give: their sum is 0 before the tail)
+            var s: Float = 0
+            for i in 0..<n { s += p[i] }
+            return s
+        }
         var acc = Vector()
         var i = 0
         while i + width <= n {
