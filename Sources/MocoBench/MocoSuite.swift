@@ -10,16 +10,20 @@ import MocoTensor
 struct MocoSuite {
     struct Workload {
         let id: String, dataset: String, arch: String, queue: Int, dim: Int
+        /// Timed steps per side when `--steps` is not given: about a second of ours
+        /// (a W1 step takes ~10 ms, a W2 step seconds).
+        let defaultSteps: Int
     }
 
     static let workloads = [
-        Workload(id: "W1", dataset: "digits", arch: "convnet-small", queue: 1024, dim: 64),
-        Workload(id: "W2", dataset: "synthetic32", arch: "resnet18", queue: 4096, dim: 128),
-        Workload(id: "W3", dataset: "synthetic32", arch: "resnet18-w16", queue: 4096, dim: 128),
+        Workload(id: "W1", dataset: "digits", arch: "convnet-small", queue: 1024, dim: 64, defaultSteps: 30),
+        Workload(id: "W2", dataset: "synthetic32", arch: "resnet18", queue: 4096, dim: 128, defaultSteps: 3),
+        Workload(id: "W3", dataset: "synthetic32", arch: "resnet18-w16", queue: 4096, dim: 128, defaultSteps: 5),
     ]
 
     var ids: [String]
-    var steps: Int
+    /// Timed steps per side; nil: each workload's `defaultSteps`.
+    var steps: Int?
     /// Alternations of the reference and ours; medians are reported.
     var rounds: Int
     var batch: Int
@@ -71,7 +75,7 @@ struct MocoSuite {
         }
         for s in 0..<2 { try step(s) }
         var times: [Double] = []
-        for s in 0..<steps { times.append(try seconds { try step(s) }) }
+        for s in 0..<(steps ?? w.defaultSteps) { times.append(try seconds { try step(s) }) }
         times.sort()
         return times[times.count / 2]
     }
@@ -83,7 +87,7 @@ struct MocoSuite {
         defer { try? FileManager.default.removeItem(at: json) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: torchref)
-        p.arguments = ["--steps-only", String(steps), "--arch", w.arch, "--dataset", w.dataset, "--batch", String(batch),
+        p.arguments = ["--steps-only", String(steps ?? w.defaultSteps), "--arch", w.arch, "--dataset", w.dataset, "--batch", String(batch),
                        "--queue", String(w.queue), "--dim", String(w.dim), "--threads", String(Threads.count), "--json", json.path]
         p.standardOutput = FileHandle.nullDevice
         try p.run()

@@ -16,7 +16,8 @@ let usage = """
                    called directly.
       moco         the MoCo v2 step of W1 (digits convnet), W2 (ResNet-18), W3 (ResNet-18 width 16)
                    against torchref --steps-only (shared/bench/README.md), in one run: --rounds N
-                   (default 3) alternations of the reference and ours, medians reported.
+                   (default 3) alternations of the reference and ours, medians reported;
+                   --steps N timed steps per side (default 30 for W1, 3 for W2, 5 for W3).
       moco-quality W1 kNN top-1 (k 200) at epochs 25, 50, 100 for seeds 0..N-1 (default 5), ours and
                    torchref's, both trained in this run.
       tsne         t-SNE on the 1,797 digits and a 10k 10-class Gaussian mixture in 50-D, against
@@ -48,6 +49,7 @@ let json = args.contains("--json")
 args.removeAll { $0 == "--json" }
 let reps = option("--reps", default: 3)
 let batch = option("--batch", default: 256)
+let stepsGiven = args.contains("--steps")
 let steps = option("--steps", default: 3)
 let rounds = option("--rounds", default: args.first == "moco" ? 3 : 2)
 let width = option("--width", default: 0)
@@ -88,7 +90,7 @@ do {
         : args[0] == "script"
         ? try ScriptSuite(epochs: CommandLine.arguments.contains("--epochs") ? epochs : 3, reps: reps, log: log).run()
         : args[0] == "moco"
-        ? try MocoSuite(ids: workloads, steps: steps, rounds: rounds, batch: batch, torchref: torchref, log: log).run()
+        ? try MocoSuite(ids: workloads, steps: stepsGiven ? steps : nil, rounds: rounds, batch: batch, torchref: torchref, log: log).run()
         : try SupervisedSuite(batch: batch, steps: steps, rounds: rounds, widths: width > 0 ? [width] : [16, 64], python: python, sharedBench: shared, log: log).run()
     if json {
         for r in rows { print(r.json) }
