@@ -33,10 +33,16 @@ extension Tensor {
 
     /// `e^x`.
     public func exp() -> Tensor {
-        let y = Tensor(uninitializedShape: shape)
-        let src = storage.pointer, dst = y.storage.pointer
-        Threads.parallelFor(count, minChunk: elementwiseGrain) { r in Lanes.map(src, dst, r) { Lanes.exp($0) } }
+        let y = exponentiated()
         return Tensor.record(y, op: "exp", inputs: [self]) { g in [g.zipMap(y, *)] }
+    }
+
+    /// `e^x` without autograd, vectorised (`Lanes.exp`).
+    func exponentiated() -> Tensor {
+        let out = Tensor(uninitializedShape: shape)
+        let src = storage.pointer, dst = out.storage.pointer
+        Threads.parallelFor(count, minChunk: elementwiseGrain) { r in Lanes.map(src, dst, r) { Lanes.exp($0) } }
+        return out
     }
 
     /// Natural logarithm.

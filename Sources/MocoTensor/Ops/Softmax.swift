@@ -38,15 +38,14 @@ extension Tensor {
         Threads.parallelFor(rows, minChunk: Swift.max(1, 4096 / Swift.max(n, 1))) { r in
             for row in r {
                 let x = src + row * n, y = dst + row * n
-                var m = Lanes.maximum(x, n)
-                if !m.isFinite { m = 0 }
-                let shift = m
+                let m = Lanes.maximum(x, n)
+                let shift = m.isFinite ? m : 0
                 Lanes.map(x, y, 0..<n) { Lanes.exp($0 - shift) }
                 let s = Lanes.sum(y, n)
-                logNormalizers?[row] = Foundation.log(s) + shift
+                let logNormalizer = Foundation.log(s) + shift
+                logNormalizers?[row] = logNormalizer
                 if log {
-                    let ls = Foundation.log(s) + shift
-                    Lanes.map(x, y, 0..<n) { $0 - ls }
+                    Lanes.map(x, y, 0..<n) { $0 - logNormalizer }
                 } else {
                     let inv = 1 / s
                     Lanes.map(y, y, 0..<n) { $0 * inv }
@@ -71,9 +70,7 @@ extension Tensor {
         let a = try normalizeAxis(axis, rank: rank, op: "log_softmax")
         let y = softmaxKernel(axis: a, log: true)
         return Tensor.record(y, op: "log_softmax", inputs: [self]) { g in
-            let p = Tensor(uninitializedShape: y.shape)
-            let py = y.storage.pointer, pp = p.storage.pointer
-            Threads.parallelFor(y.count, minChunk: elementwiseGrain) { r in Lanes.map(py, pp, r) { Lanes.exp($0) } }
+            let p = y.exponentiated()
             let s = g.sumKernel(axis: a)
             return [try Tensor.broadcastMap(p, s, op: "log_softmax", *).zipMap(g) { $1 - $0 }]
         }
