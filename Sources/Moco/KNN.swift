@@ -22,18 +22,60 @@ public struct KNNClassifier {
             throw TensorError("knn", "queries \(queries.shape), bank \(bank.shape) and \(labels.count) labels do not fit")
         }
         let sim = try queries.matmul(bank.transposed())
-        let n = bank.shape[0], kk = min(k, n)
+        let n = bank.shape[0], kk = min(k, n), m = queries.shape[0]
         let s = sim.scalars
-        var out = [Int](repeating: 0, count: queries.shape[0])
-        for row in 0..<queries.shape[0] {
-            let base = row * n
-            // The kk most similar, most similar first (ties: lower index first).
-            let top = (0..<n).sorted { s[base + $0] != s[base + $1] ? s[base + $0] > s[base + $1] : $0 < $1 }.prefix(kk)
-            var scores = [Float](repeating: 0, count: classes)
-            for j in top { scores[labels[j]] += Foundation.exp(s[base + j] / t) }
-            out[row] = scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) } ?? 0
+        var out = [Int](repeating: 0, count: m)
+        out.withUnsafeMutableBufferPointer { result in
+            let predictions = result.baseAddress!
+            Threads.parallelFor(m, minChunk: 8) { rows in
+                var keys = [UInt64](repeating: 0, count: n)
+                for row in rows {
+                    let base = row * n
+                    for j in 0..<n { keys[j] = Self.rankKey(similarity: s[base + j], index: j) }
+                    Self.moveSmallest(kk, of: &keys)
+                    keys[..<kk].sort()
+                    // The kk most similar, most similar first (ties: lower index first).
+                    var scores = [Float](repeating: 0, count: classes)
+                    for key in keys[..<kk] {
+                        let j = Int(key & 0xFFFF_FFFF)
+                        scores[labels[j]] += Foundation.exp(s[base + j] / t)
+                    }
+                    predictions[row] = scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) } ?? 0
+                }
+            }
         }
         return out
+    }
+
+    /// Reorders `keys` (distinct) so that its first `k` elements are the `k` smallest, in no
+    /// particular order: quickselect with the median of three as pivot, O(n) expected.
+    static func moveSmallest(_ k: Int, of keys: inout [UInt64]) {
+        var lo = 0, hi = keys.count - 1
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            let pivot = Swift.max(Swift.min(keys[lo], keys[mid]), Swift.min(Swift.max(keys[lo], keys[mid]), keys[hi]))
+            var i = lo, j = hi
+            while i <= j {
+                while keys[i] < pivot { i += 1 }
+                while keys[j] > pivot { j -= 1 }
+                if i <= j {
+                    keys.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            // keys[lo...j] <= pivot <= keys[i...hi]; the k-th smallest lies in one side.
+            if k - 1 <= j { hi = j } else if k - 1 >= i { lo = i } else { return }
+        }
+    }
+
+    /// A key whose ascending order is descending similarity, then ascending index: the
+    /// similarity's bits made order-preserving and inverted above, the index below. (So
+    /// the neighbours come from one integer sort, without a comparison closure.)
+    static func rankKey(similarity: Float, index: Int) -> UInt64 {
+        let bits = (similarity == 0 ? 0 : similarity).bitPattern  // -0 ranks as +0
+        let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+        return UInt64(~ordered) << 32 | UInt64(UInt32(truncatingIfNeeded: index))
     }
 
     /// Top-1 accuracy of `test` against the bank `train`, both as normalised features.

@@ -1,3 +1,4 @@
+import Foundation
 import Moco
 import MocoData
 import MocoNN
@@ -13,6 +14,35 @@ struct EvaluationTests {
         let knn = try KNNClassifier(k: 2, t: 0.1)
         #expect(try knn.predict(queries, bank: bank, labels: [0, 0, 1], classes: 2) == [0, 1])
         #expect(throws: TensorError.self) { try KNNClassifier(k: 0) }
+    }
+
+    /// The k most similar bank rows vote, ties going to the lower bank index and negative
+    /// similarities ranked below positive ones; 64 queries (split over threads) give what a
+    /// plain comparison sort of each row gives, for k from 1 to more than the bank.
+    @Test func knnNeighboursAndTies() throws {
+        let twins = try Tensor(shape: [2, 2], scalars: [1, 0, 1, 0]), q = try Tensor(shape: [1, 2], scalars: [1, 0])
+        let nearest = try KNNClassifier(k: 1, t: 0.1)
+        #expect(try nearest.predict(q, bank: twins, labels: [1, 0], classes: 2) == [1])
+        #expect(try nearest.predict(q, bank: twins, labels: [0, 1], classes: 2) == [0])
+        let opposite = try Tensor(shape: [2, 2], scalars: [-1, 0, -0.6, -0.8])
+        #expect(try nearest.predict(q, bank: opposite, labels: [0, 1], classes: 2) == [1])
+
+        var rng = RandomGenerator(seed: 7)
+        let (n, m, classes) = (300, 64, 5)
+        let bank = try Tensor.randn([n, 8], using: &rng).l2Normalized(axis: 1)
+        let queries = try Tensor.randn([m, 8], using: &rng).l2Normalized(axis: 1)
+        let labels = (0..<n).map { $0 % classes }
+        let sim = try queries.matmul(bank.transposed()).scalars
+        for k in [1, 7, 200, 299, 300, 500] {
+            let expected = (0..<m).map { row -> Int in
+                let s = Array(sim[(row * n)..<((row + 1) * n)])
+                let top = (0..<n).sorted { s[$0] != s[$1] ? s[$0] > s[$1] : $0 < $1 }.prefix(k)
+                var scores = [Float](repeating: 0, count: classes)
+                for j in top { scores[labels[j]] += exp(s[j] / 0.1) }
+                return scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) }!
+            }
+            #expect(try KNNClassifier(k: k, t: 0.1).predict(queries, bank: bank, labels: labels, classes: classes) == expected, "k \(k)")
+        }
     }
 
     @Test func knnOnBackboneOrHeadFeatures() throws {
