@@ -75,10 +75,13 @@ struct MocoSuite {
         }
         for s in 0..<2 { try step(s) }
         var times: [Double] = []
-        for s in 0..<(steps ?? w.defaultSteps) { times.append(try seconds { try step(s) }) }
+        for s in 0..<timedSteps(w) { times.append(try seconds { try step(s) }) }
         times.sort()
         return times[times.count / 2]
     }
+
+    /// Timed steps per side for `w`: `--steps`, or the workload's default.
+    func timedSteps(_ w: Workload) -> Int { steps ?? w.defaultSteps }
 
     /// PyTorch's median step time from `torchref --steps-only`.
     func reference(_ w: Workload) throws -> Double? {
@@ -87,7 +90,7 @@ struct MocoSuite {
         defer { try? FileManager.default.removeItem(at: json) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: torchref)
-        p.arguments = ["--steps-only", String(steps ?? w.defaultSteps), "--arch", w.arch, "--dataset", w.dataset, "--batch", String(batch),
+        p.arguments = ["--steps-only", String(timedSteps(w)), "--arch", w.arch, "--dataset", w.dataset, "--batch", String(batch),
                        "--queue", String(w.queue), "--dim", String(w.dim), "--threads", String(Threads.count), "--json", json.path]
         p.standardOutput = FileHandle.nullDevice
         try p.run()

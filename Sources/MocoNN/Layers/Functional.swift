@@ -14,10 +14,10 @@ public protocol ReLUFusing: Module {
     func callAsFunction(_ x: Tensor, relu: Bool) throws -> Tensor
 }
 
-/// `norm(x)` followed by ReLU, fused when `norm` can.
-func normThenReLU(_ norm: any Module, _ x: Tensor) throws -> Tensor {
-    if let fused = norm as? ReLUFusing { return try fused(x, relu: true) }
-    return try norm(x).relu()
+/// `layer(x)` followed by ReLU, fused when the layer can.
+func normThenReLU(_ layer: any Module, _ x: Tensor) throws -> Tensor {
+    if let fused = layer as? ReLUFusing { return try fused(x, relu: true) }
+    return try layer(x).relu()
 }
 
 /// Passes its input through (`torch.nn.Identity`).
@@ -81,8 +81,8 @@ public final class Sequential: Module {
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         var h = x, i = 0
         while i < layers.count {
-            if let norm = layers[i] as? ReLUFusing, i + 1 < layers.count, layers[i + 1] is ReLU {
-                h = try norm(h, relu: true)
+            if i + 1 < layers.count, layers[i + 1] is ReLU {
+                h = try normThenReLU(layers[i], h)
                 i += 2
             } else {
                 h = try layers[i](h)

@@ -54,6 +54,20 @@ struct ChannelKernels {
         p + (i * c + block.lowerBound) * inner
     }
 
+    /// `g[j...j+15]`, zeroed where `mask` (a fused ReLU's output) is not positive.
+    @inline(__always)
+    private func maskedGradient(_ g: UnsafePointer<Float>, _ mask: UnsafePointer<Float>?, _ j: Int) -> Lanes.Vector {
+        var v = Lanes.load(g + j)
+        if let mask { v.replace(with: 0, where: .!(Lanes.load(mask + j) .> 0)) }
+        return v
+    }
+
+    /// `g[j]`, or 0 where `mask` is not positive (the scalar twin of `maskedGradient`).
+    @inline(__always)
+    private func maskedGradient(scalar g: UnsafePointer<Float>, _ mask: UnsafePointer<Float>?, _ j: Int) -> Float {
+        mask.map { $0[j] > 0 ? g[j] : 0 } ?? g[j]
+    }
+
     /// The double-precision sum of each channel's `inner` partial sums in `acc`.
     private func reduce(_ acc: UnsafeMutablePointer<Float>, _ block: Range<Int>, _ out: (Int, Double) -> Void) {
         for ch in block {
@@ -126,12 +140,11 @@ struct ChannelKernels {
                 for i in 0..<n {
                     let xr = row(x, i, block), gr = row(g, i, block), mr = mask.map { row($0, i, block) }
                     Lanes.each(0..<len) { j in
-                        var gv = Lanes.load(gr + j)
-                        if let mr { gv.replace(with: 0, where: .!(Lanes.load(mr + j) .> 0)) }
+                        let gv = maskedGradient(gr, mr, j)
                         Lanes.store(Lanes.load(a1 + j) + gv, a1 + j)
                         Lanes.store(Lanes.load(a2 + j) + gv * (Lanes.load(xr + j) - Lanes.load(mu + j)), a2 + j)
                     } tail: { j in
-                        let gv = mr.map { $0[j] > 0 ? gr[j] : 0 } ?? gr[j]
+                        let gv = maskedGradient(scalar: gr, mr, j)
                         a1[j] += gv
                         a2[j] += gv * (xr[j] - mu[j])
                     }
@@ -157,12 +170,11 @@ struct ChannelKernels {
                     let xr = row(x, i, block), gr = row(g, i, block), mr = mask.map { row($0, i, block) }
                     let out = dx + (i * c + block.lowerBound) * inner
                     Lanes.each(0..<len) { j in
-                        var gv = Lanes.load(gr + j)
-                        if let mr { gv.replace(with: 0, where: .!(Lanes.load(mr + j) .> 0)) }
+                        let gv = maskedGradient(gr, mr, j)
                         let v = Lanes.load(ea + j) * gv + Lanes.load(eb + j) * (Lanes.load(xr + j) - Lanes.load(mu + j))
                         Lanes.store(v + Lanes.load(ed + j), out + j)
                     } tail: { j in
-                        let gv = mr.map { $0[j] > 0 ? gr[j] : 0 } ?? gr[j]
+                        let gv = maskedGradient(scalar: gr, mr, j)
                         out[j] = ea[j] * gv + eb[j] * (xr[j] - mu[j]) + ed[j]
                     }
                 }

@@ -1,9 +1,10 @@
 /// 16-lane SIMD loops over raw float buffers, for the elementwise kernels that a
 /// benchmark shows to be hot (ReLU, scaling, softmax, cross-entropy, batch norm).
 ///
-/// A closure called once per element from inside a parallel chunk is not inlined; these
-/// helpers take the per-vector operation as a closure literal written inside the chunk,
-/// so the whole loop is inlined and vectorised. The last partial vector goes through the
+/// A closure called once per element from inside a parallel chunk is not inlined, and
+/// the loop around it does not vectorise; these helpers call their operation once per 16
+/// elements, on SIMD vectors (inlined when it is a literal written inside the chunk, a
+/// cheap call otherwise: `Tensor.mapLanes`). The last partial vector goes through the
 /// same vector operation (padded with zeros), so every element is computed the same way
 /// whatever the chunking, and results do not depend on the thread count.
 enum Lanes {

@@ -33,11 +33,7 @@ extension Tensor {
     @inline(__always)
     static func broadcastMap(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float,
                              lanes: (Lanes.Vector, Lanes.Vector) -> Lanes.Vector) throws -> Tensor {
-        guard a.shape == b.shape else { return try broadcastMap(a, b, op: op, f) }
-        let out = Tensor(uninitializedShape: a.shape)
-        let pa = a.storage.pointer, pb = b.storage.pointer, dst = out.storage.pointer
-        Threads.parallelFor(out.count, minChunk: elementwiseGrain) { r in Lanes.zip(pa, pb, dst, r, lanes) }
-        return out
+        a.shape == b.shape ? a.zipLanes(b, lanes) : try broadcastMap(a, b, op: op, f)
     }
 
     /// Applies `f` to the broadcast pair `(a, b)` (no autograd).

@@ -26,6 +26,25 @@ extension Tensor {
         return out
     }
 
+    /// `map` with a vector operation (`Lanes`): 16 elements per call, vectorised; for the
+    /// hot elementwise ops.
+    @inline(__always)
+    func mapLanes(_ f: (Lanes.Vector) -> Lanes.Vector) -> Tensor {
+        let out = Tensor(uninitializedShape: shape)
+        let src = storage.pointer, dst = out.storage.pointer
+        Threads.parallelFor(count, minChunk: elementwiseGrain) { r in Lanes.map(src, dst, r, f) }
+        return out
+    }
+
+    /// `zipMap` with a vector operation (`Lanes`).
+    @inline(__always)
+    func zipLanes(_ other: Tensor, _ f: (Lanes.Vector, Lanes.Vector) -> Lanes.Vector) -> Tensor {
+        let out = Tensor(uninitializedShape: shape)
+        let a = storage.pointer, b = other.storage.pointer, dst = out.storage.pointer
+        Threads.parallelFor(count, minChunk: elementwiseGrain) { r in Lanes.zip(a, b, dst, r, f) }
+        return out
+    }
+
     /// Negation.
     public static prefix func - (x: Tensor) -> Tensor {
         record(x.map { -$0 }, op: "neg", inputs: [x]) { g in [g.map { -$0 }] }
@@ -38,12 +57,7 @@ extension Tensor {
     }
 
     /// `e^x` without autograd, vectorised (`Lanes.exp`).
-    func exponentiated() -> Tensor {
-        let out = Tensor(uninitializedShape: shape)
-        let src = storage.pointer, dst = out.storage.pointer
-        Threads.parallelFor(count, minChunk: elementwiseGrain) { r in Lanes.map(src, dst, r) { Lanes.exp($0) } }
-        return out
-    }
+    func exponentiated() -> Tensor { mapLanes { Lanes.exp($0) } }
 
     /// Natural logarithm.
     public func log() -> Tensor {
@@ -68,26 +82,17 @@ extension Tensor {
     /// `max(x, 0)`; its gradient at 0 is 0. NaN stays NaN, as in PyTorch, so a diverged
     /// value is never hidden.
     public func relu() -> Tensor {
-        let y = Tensor(uninitializedShape: shape)
-        let src = storage.pointer, dst = y.storage.pointer
-        Threads.parallelFor(count, minChunk: elementwiseGrain) { r in
-            Lanes.map(src, dst, r) { v in
-                var o = v
-                o.replace(with: 0, where: v .< 0)
-                return o
-            }
+        let y = mapLanes { v in
+            var o = v
+            o.replace(with: 0, where: v .< 0)
+            return o
         }
         return Tensor.record(y, op: "relu", inputs: [self]) { g in
-            let gx = Tensor(uninitializedShape: g.shape)
-            let pg = g.storage.pointer, py = y.storage.pointer, out = gx.storage.pointer
-            Threads.parallelFor(g.count, minChunk: elementwiseGrain) { r in
-                Lanes.zip(pg, py, out, r) { gv, yv in
-                    var o = gv
-                    o.replace(with: 0, where: .!(yv .> 0))
-                    return o
-                }
-            }
-            return [gx]
+            [g.zipLanes(y) { gv, yv in
+                var o = gv
+                o.replace(with: 0, where: .!(yv .> 0))
+                return o
+            }]
         }
     }
 
@@ -130,12 +135,7 @@ extension Tensor {
     }
 
     /// `x * s` without autograd, vectorised (scaling is hot: logits, means, losses).
-    func scaled(by s: Float) -> Tensor {
-        let out = Tensor(uninitializedShape: shape)
-        let src = storage.pointer, dst = out.storage.pointer
-        Threads.parallelFor(count, minChunk: elementwiseGrain) { r in Lanes.map(src, dst, r) { $0 * s } }
-        return out
-    }
+    func scaled(by s: Float) -> Tensor { mapLanes { $0 * s } }
 
     /// `s * x`.
     public static func * (s: Float, x: Tensor) -> Tensor { x * s }
