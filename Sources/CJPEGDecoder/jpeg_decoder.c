@@ -49,6 +49,12 @@ int moco_jpeg_decode(const unsigned char *data, size_t size, int gray, unsigned 
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
+    if ((unsigned long long)cinfo.image_width * cinfo.image_height > 100000000ULL) {
+        snprintf(message, message_capacity, "the header claims %ux%u pixels, more than the limit of 100 megapixels",
+                 (unsigned)cinfo.image_width, (unsigned)cinfo.image_height);
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
     cinfo.out_color_space = gray ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_start_decompress(&cinfo);
     size_t stride = (size_t)cinfo.output_width * (size_t)cinfo.output_components;

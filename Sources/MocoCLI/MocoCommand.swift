@@ -19,8 +19,33 @@ struct MocoCommand: ParsableCommand {
         subcommands: [Run.self, Check.self, Render.self]
     )
 
+    @Option(name: .customLong("allow-write"), help: ArgumentHelp("Let the REPL write files under this folder too (the working folder is allowed).", valueName: "DIR"))
+    var allowWrite: [String] = []
+
     func run() throws {
-        Foundation.exit(REPL.main())
+        Foundation.exit(REPL.main(allowWrite: try folders(allowWrite, flag: "--allow-write")))
+    }
+}
+
+/// The folders named by `--allow-write` or `--allow-read`, which must exist.
+func folders(_ paths: [String], flag: String) throws -> [URL] {
+    try paths.map { path in
+        let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("\(flag) \(path): no such folder")
+        }
+        return url
+    }
+}
+
+/// The working folder.
+var workingFolder: URL { URL(fileURLWithPath: FileManager.default.currentDirectoryPath) }
+
+/// Applies `--threads`, refusing counts outside 1...Limits.maxThreads.
+func validateThreads(_ threads: Int?) throws {
+    if let threads, !(1...Limits.maxThreads).contains(threads) {
+        throw ValidationError("--threads must be from 1 to \(Limits.maxThreads), got \(threads)")
     }
 }
 
@@ -40,22 +65,37 @@ struct Run: ParsableCommand {
     @Option(help: "Threads for the engine (default: MOCO_THREADS or all cores).")
     var threads: Int?
 
+    @Option(name: .customLong("allow-write"), help: ArgumentHelp("Let the script write files under this folder too (the working folder is allowed).", valueName: "DIR"))
+    var allowWrite: [String] = []
+
     func validate() throws {
         for a in assignments where !a.contains("=") || a.hasPrefix("=") {
             throw ValidationError("--set expects NAME=VALUE, got '\(a)'")
         }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        try validateThreads(threads)
     }
 
     func run() throws {
         if let threads { Threads.count = threads }
         let interpreter = Interpreter(seed: seed ?? 0)
         interpreter.seedOverride = seed
+        interpreter.fileAccess = FileAccess(write: [workingFolder] + (try folders(allowWrite, flag: "--allow-write")), read: nil)
         for a in assignments {
             let name = String(a.prefix { $0 != "=" }), text = String(a.drop { $0 != "=" }.dropFirst())
-            interpreter.overrides[name] = Interpreter.constant(text) ?? .string(text)
+            do {
+                interpreter.overrides[name] = try Interpreter.constant(text) ?? .string(text)
+            } catch {
+                throw ValidationError("--set \(name): \(ScriptError.report(error).text)")
+            }
         }
+        // Ctrl-C stops training at the next step; the rest of the script still runs (its saves), then exit 130.
+        Interrupts.install()
+        interpreter.interruptSource = { Interrupts.requested }
         try runReporting { try interpreter.run(file: URL(fileURLWithPath: file)) }
+        if Interrupts.requested {
+            FileHandle.standardError.write(Data("moco: interrupted\n".utf8))
+            throw ExitCode(130)
+        }
     }
 }
 
@@ -87,16 +127,24 @@ struct Render: ParsableCommand {
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the cell cache (.moco-cache/ in the output folder).")
     var noCache = false
 
+    @Option(name: .customLong("allow-write"), help: ArgumentHelp("Let the notebook write files under this folder too (the output folder is allowed).", valueName: "DIR"))
+    var allowWrite: [String] = []
+
+    @Option(name: .customLong("allow-read"), help: ArgumentHelp("Let the notebook read files under this folder too (its own folder is allowed).", valueName: "DIR"))
+    var allowRead: [String] = []
+
     func validate() throws {
         for f in formats.split(separator: ",") where Renderer.Format(rawValue: String(f)) == nil {
             throw ValidationError("--to: unknown format '\(f)' (html, md, ipynb)")
         }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        try validateThreads(threads)
     }
 
     func run() throws {
         if let threads { Threads.count = threads }
         var renderer = Renderer()
+        renderer.allowWrite = try folders(allowWrite, flag: "--allow-write")
+        renderer.allowRead = try folders(allowRead, flag: "--allow-read")
         renderer.formats = formats.split(separator: ",").compactMap { Renderer.Format(rawValue: String($0)) }
         renderer.outputDirectory = output.map { URL(fileURLWithPath: $0) }
         renderer.refresh = refresh

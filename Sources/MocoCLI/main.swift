@@ -2,8 +2,23 @@ import ArgumentParser
 import Foundation
 import MocoScript
 
+// Settings from the environment are checked before anything runs.
+let environment = ProcessInfo.processInfo.environment
+if let text = environment["MOCO_THREADS"], case .failure(let why) = Limits.threads(text) {
+    FileHandle.standardError.write(Data("moco: MOCO_THREADS: \(why)\n".utf8))
+    exit(64)
+}
+if let text = environment["MOCO_POOL_MB"], (Int(text).map { $0 < 0 || $0 > 1 << 30 } ?? true) {
+    FileHandle.standardError.write(Data("moco: MOCO_POOL_MB must be a whole number of megabytes from 0 to \(1 << 30), got '\(text)'\n".utf8))
+    exit(64)
+}
+
 // `moco help TOPIC` shows a builtin's documentation; everything else goes to the parser.
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments == ["help", "builtins"] {
+    print(BuiltinLibrary.overview)
+    exit(0)
+}
 if arguments.first == "help", arguments.count >= 2 {
     if arguments[1] == "--markdown" {
         print(BuiltinLibrary.markdown, terminator: "")
@@ -17,9 +32,5 @@ if arguments.first == "help", arguments.count >= 2 {
         FileHandle.standardError.write("moco: no builtin or command named '\(arguments[1])'; 'moco help' lists the commands and 'moco help builtins' the builtins\n".data(using: .utf8)!)
         exit(64)
     }
-}
-if arguments == ["help", "builtins"] {
-    print(BuiltinLibrary.overview)
-    exit(0)
 }
 MocoCommand.main()

@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import MocoTensor
 
 /// gzip decompression through zlib.
 public enum Gzip {
@@ -8,8 +9,16 @@ public enum Gzip {
         data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B
     }
 
-    /// The decompressed bytes of a complete gzip stream, or a `DataError` naming `file`.
+    /// The decompressed bytes of a complete gzip stream, or a `DataError` naming `file`. A stream
+    /// inflates to at most the size its trailer announces (ISIZE), which must fit in memory: a
+    /// gzip bomb is refused, not inflated.
     public static func decompress(_ data: Data, file: String) throws -> Data {
+        guard data.count >= 18 else { throw DataError(file: file, "gzip data is truncated") }
+        let trailer = data.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
+        do { try MemoryBudget.check(bytes: trailer, for: "gzip", "inflating it") } catch {
+            throw DataError(file: file, "gzip data announces \(trailer) bytes, more than the memory available")
+        }
+        let limit = trailer
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw DataError(file: file, "zlib could not start decompressing")
@@ -32,6 +41,9 @@ public enum Gzip {
                     throw DataError(file: file, status == Z_BUF_ERROR ? "gzip data is truncated" : "gzip data is corrupt (zlib status \(status))")
                 }
                 output.append(contentsOf: buffer[0..<(chunk - Int(stream.avail_out))])
+                if output.count > limit {
+                    throw DataError(file: file, "gzip data inflates to more than the \(limit) bytes its trailer announces")
+                }
             } while status != Z_STREAM_END
         }
         return output

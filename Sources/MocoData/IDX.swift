@@ -40,7 +40,14 @@ public enum IDX {
         }
         guard bytes.count >= header else { throw DataError(file: name, "file of \(bytes.count) bytes is shorter than its IDX header") }
         let dims = (0..<rank).map { Int(word(4 + 4 * $0)) }
-        let count = dims.reduce(1, *)
+        var count = 1
+        for d in dims {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else {
+                throw DataError(file: name, "header promises \(dims.map(String.init).joined(separator: "x")) bytes, more than can be addressed")
+            }
+            count = p
+        }
         guard bytes.count - header == count else {
             throw DataError(file: name, "header promises \(dims.map(String.init).joined(separator: "x")) = \(count) bytes of data, file holds \(bytes.count - header)")
         }

@@ -9,6 +9,8 @@ import MocoTensor
 /// `ImageFolder`; without, the images are unlabeled (all label 0, class `unlabeled`).
 public enum ImageFolder {
     static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+    /// The most pixels an image may claim (its header is read before any pixel is decoded).
+    public static let maxPixels = 100_000_000
 
     /// Every image under `root`, resized to `size x size` (antialiased bilinear, as
     /// `transforms.Resize((size, size))`), with `channels` 3 (RGB) or 1 (luma), in `[0, 1]`.
@@ -79,6 +81,9 @@ public enum ImageFolder {
         guard begun != 0 else { throw DataError(file: file, "is not a readable PNG (\(message()))") }
         image.format = channels == 3 ? moco_png_format_rgb : moco_png_format_gray
         let (w, h) = (Int(image.width), Int(image.height))
+        guard w * h <= maxPixels else {
+            throw DataError(file: file, "PNG header claims \(w)x\(h) pixels, more than the limit of \(maxPixels / 1_000_000) megapixels")
+        }
         var out = [UInt8](repeating: 0, count: w * h * channels)
         let finished = out.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
         guard finished != 0 else { throw DataError(file: file, "PNG data is corrupt or truncated (\(message()))") }

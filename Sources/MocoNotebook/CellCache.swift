@@ -16,6 +16,37 @@ final class CellCache {
         (self.directory, self.warn) = (directory, warn)
     }
 
+    /// The cache of `notebook` in the output folder `out`, or nil (with a warning) when its folder
+    /// is not a plain folder inside `out` (a link planted to lead writes elsewhere).
+    static func open(in out: URL, notebook: String, warn: @escaping (String) -> Void) -> CellCache? {
+        let root = out.appendingPathComponent(".moco-cache"), dir = root.appendingPathComponent(notebook)
+        for folder in [root, dir] {
+            var info = stat()
+            if lstat(folder.path, &info) == 0, info.st_mode & S_IFMT != S_IFDIR {
+                warn("cache: \(folder.path) is not a folder; the cell cache is not used")
+                return nil
+            }
+        }
+        return CellCache(directory: dir, warn: warn)
+    }
+
+    /// Whether `name` may name a file of an entry: a plain name inside the entry's folder.
+    static func isEntryFileName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 200, name.first != ".", name != ".." else { return false }
+        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
+    }
+
+    /// Reads a file of an entry: a regular file (not a link) with a plain name.
+    private func entryFile(_ name: String, in dir: URL) throws -> Data {
+        guard Self.isEntryFileName(name) else { throw Damaged(description: "the file name \(VisibleText.escape(name, keepLines: false)) is not a plain name") }
+        let url = dir.appendingPathComponent(name)
+        var info = stat()
+        guard lstat(url.path, &info) == 0 else { throw Damaged(description: "\(name) is missing") }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw Damaged(description: "\(name) is not a regular file") }
+        guard let data = try? Data(contentsOf: url) else { throw Damaged(description: "\(name) cannot be read") }
+        return data
+    }
+
     /// Keys of the code cells, chained (`nil` for Markdown cells, which no key depends on).
     static func keys(_ cells: [Cell], seed: UInt64, threads: Int) -> [String?] {
         var previous = "moco \(MocoVersion.string) seed \(seed) threads \(threads)"
@@ -42,9 +73,11 @@ final class CellCache {
     func load(_ key: String) -> Entry? {
         let dir = entryDirectory(key)
         let index = dir.appendingPathComponent("entry.json")
-        guard FileManager.default.fileExists(atPath: index.path) else { return nil }
+        var info = stat()
+        guard lstat(dir.path, &info) == 0 else { return nil }
         do {
-            return try parse(Data(contentsOf: index), in: dir)
+            guard info.st_mode & S_IFMT == S_IFDIR else { throw Damaged(description: "the entry is not a folder") }
+            return try parse(try entryFile("entry.json", in: dir), in: dir)
         } catch {
             warn("cache: discarding the damaged entry \(dir.lastPathComponent.prefix(12)) (\(error)); the cell runs again")
             try? FileManager.default.removeItem(at: dir)
@@ -59,18 +92,24 @@ final class CellCache {
               let outputs = json["outputs"] as? [[String: Any]], let memo = json["memo"] as? [[String: Any]],
               let files = json["files"] as? [String: String] else { throw Damaged(description: "entry.json is not an entry") }
         for (name, digest) in files {
-            guard let bytes = try? Data(contentsOf: dir.appendingPathComponent(name)) else { throw Damaged(description: "\(name) is missing") }
+            let bytes = try entryFile(name, in: dir)
             guard SHA256.hex(bytes) == digest else { throw Damaged(description: "\(name) does not match its checksum") }
         }
         func file(_ name: Any?) throws -> URL {
-            guard let name = name as? String, files[name] != nil else { throw Damaged(description: "a file is not listed") }
+            guard let name = name as? String, files[name] != nil, Self.isEntryFileName(name) else { throw Damaged(description: "a file is not listed") }
             return dir.appendingPathComponent(name)
         }
         let parsedOutputs: [CellOutput] = try outputs.map { o in
             switch o["type"] as? String {
             case "text": return .text(o["text"] as? String ?? "")
             case "value": return .value(o["text"] as? String ?? "")
-            case "image": return .image(file: o["name"] as? String ?? "plot.png", png: try Data(contentsOf: try file(o["file"])), title: o["title"] as? String ?? "")
+            case "image":
+                // The name is written into the assets folder: a plain name, a PNG.
+                let name = o["name"] as? String ?? "plot.png"
+                guard Self.isEntryFileName(name), name.hasSuffix(".png") else {
+                    throw Damaged(description: "an image name \(VisibleText.escape(name, keepLines: false)) is not a plain .png name")
+                }
+                return .image(file: name, png: try Data(contentsOf: try file(o["file"])), title: o["title"] as? String ?? "")
             default: throw Damaged(description: "unknown output")
             }
         }

@@ -1,11 +1,13 @@
 import Foundation
 import MocoScript
+import MocoTensor
 
 /// Small HTML helpers for the report: escaping, `.moco` highlighting and a Markdown subset.
 enum HTML {
+    /// `s` as HTML text or attribute value, with control and bidirectional characters spelled out.
     static func escape(_ s: String) -> String {
         var out = ""
-        for c in s {
+        for c in VisibleText.escape(s) {
             switch c {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
@@ -139,7 +141,9 @@ enum HTML {
                 i = end + 1
             } else if chars[i] == "[", let close = find("](", from: i + 1), let end = find(")", from: close + 2) {
                 let url = String(chars[(close + 2)..<end])
-                out += "<a href=\"\(escape(url))\">" + inline(String(chars[(i + 1)..<close])) + "</a>"
+                let text = inline(String(chars[(i + 1)..<close]))
+                // javascript:, vbscript:, data: and other schemes are not made clickable.
+                out += SafeMarkdown.isSafeURL(url) ? "<a href=\"\(escape(url))\">" + text + "</a>" : text
                 i = end + 1
             } else {
                 out += escape(String(chars[i]))

@@ -2,7 +2,8 @@
 /// plots as image links into the assets folder.
 enum MarkdownReport {
     static func render(_ r: Report) -> String {
-        var out = ["<!-- Rendered by moco from \(r.source); re-render with: moco render \(r.source) -->", ""]
+        let source = SafeMarkdown.label(r.source).replacingOccurrences(of: "--", with: "- -")
+        var out = ["<!-- Rendered by moco from \(source); re-render with: moco render \(source) -->", ""]
         out.append("*\(r.facts)*" + (r.dataFiles.isEmpty ? "" : "  "))
         for f in r.dataFiles { out.append("*data: \(f.name) (sha256 \(f.sha256.prefix(16))…)*  ") }
         if !r.dataFiles.isEmpty { out[out.count - 1] = String(out[out.count - 1].dropLast(2)) }
@@ -10,16 +11,19 @@ enum MarkdownReport {
             let cell = result.cell
             out.append("")
             if cell.kind == .markdown {
-                out.append(cell.source)
+                out.append(SafeMarkdown.prose(cell.source))
                 continue
             }
-            if let title = cell.title { out += ["### \(title)", ""] }
-            if cell.echo { out += ["```moco", cell.source, "```"] }
+            if let title = cell.title { out += ["### \(SafeMarkdown.label(title))", ""] }
+            if cell.echo { out += SafeMarkdown.fenced(cell.source, info: "moco") }
             for o in result.outputs {
                 switch o {
-                case .text(let t), .value(let t): out += ["", "```text", t, "```"]
-                case .image(let file, _, let title): out += ["", "![\(title)](\(r.assetsFolder)/\(file))"]
-                case .error(let t): out += ["", "**Error:**", "", "```text", t, "```"]
+                case .text(let t), .value(let t): out += [""] + SafeMarkdown.fenced(t)
+                case .image(let file, _, let title):
+                    let path = "\(r.assetsFolder)/\(file)"
+                    let destination = path.contains(where: { " ()<>".contains($0) }) ? "<\(path)>" : path
+                    out += ["", "![\(SafeMarkdown.label(title))](\(destination))"]
+                case .error(let t): out += ["", "**Error:**", ""] + SafeMarkdown.fenced(t)
                 }
             }
         }

@@ -17,7 +17,7 @@ enum NotebookJSON {
             let id = cell.label.flatMap { ids.contains($0) ? nil : $0 } ?? "cell-\(i + 1)"
             ids.insert(id)
             if cell.kind == .markdown {
-                cells.append(["cell_type": "markdown", "id": id, "metadata": [String: Any](), "source": lines(cell.source)])
+                cells.append(["cell_type": "markdown", "id": id, "metadata": [String: Any](), "source": lines(SafeMarkdown.prose(cell.source))])
                 continue
             }
             count += 1

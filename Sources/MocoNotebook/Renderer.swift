@@ -17,6 +17,10 @@ public struct Renderer {
     public var useCache = true
     /// Ignore what the cache holds (and replace it).
     public var refresh = false
+    /// Folders the notebook may write under besides the output folder (`--allow-write`).
+    public var allowWrite: [URL] = []
+    /// Folders the notebook may read under besides its own folder and the output folder (`--allow-read`).
+    public var allowRead: [URL] = []
     /// Where cell-by-cell progress and training lines go.
     public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -49,8 +53,10 @@ public struct Renderer {
         }
         let cells = Cell.parse(text)
         let runner = NotebookRunner(source: file, assets: assets, progress: progress)
+        runner.interpreter.fileAccess = FileAccess(write: [out] + allowWrite, read: [file.deletingLastPathComponent(), out] + allowWrite + allowRead)
+        runner.interpreter.warn = { [progress] in progress($0.hasPrefix("cache:") ? $0 : "warning: " + $0) }
         let name = file.lastPathComponent
-        let cache = useCache ? CellCache(directory: out.appendingPathComponent(".moco-cache/\(stem)"), warn: progress) : nil
+        let cache = useCache ? CellCache.open(in: out, notebook: stem, warn: progress) : nil
         let keys = CellCache.keys(cells, seed: runner.interpreter.seed, threads: Threads.count)
         var entries: [Int: CellCache.Entry] = [:]
         if let cache, !refresh {
@@ -78,10 +84,17 @@ public struct Renderer {
             if let entry = entries[k] {
                 if firstMiss != nil {
                     progress("[\(counts.cached + counts.ran + 1)/\(codeCount)] \(label) (replayed from the cache)")
-                    _ = runner.run(cell, name: name, memo: CellMemo(replaying: entry.memo, recordingInto: nil))
+                    let (_, replayStatus) = runner.run(cell, name: name, memo: CellMemo(replaying: entry.memo, recordingInto: nil))
+                    if replayStatus != 0 {
+                        // A damaged or hostile entry (a checkpoint that is refused): the cell's output cannot be trusted.
+                        status = replayStatus
+                        progress("cache: the entry of this cell could not be replayed; render again with --refresh")
+                        results.append(CellResult(cell: cell, outputs: [.error("the cell cache entry could not be replayed; run moco render --refresh")]))
+                        continue
+                    }
                     counts.replayed += 1
                 }
-                for case .image(let file, let png, _) in entry.outputs { try? png.write(to: assets.appendingPathComponent(file)) }
+                for case .image(let file, let png, _) in entry.outputs { try? AtomicFile.write(png, to: assets.appendingPathComponent(file)) }
                 session = firstMiss == nil ? (entry.seed, entry.dataFiles) : (runner.interpreter.seed, runner.interpreter.dataFiles)
                 results.append(CellResult(cell: cell, outputs: entry.outputs))
                 counts.cached += 1

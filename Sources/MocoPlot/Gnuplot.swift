@@ -1,4 +1,5 @@
 import Foundation
+import MocoTensor
 
 /// Why a plot could not be drawn.
 public enum PlotError: Error, CustomStringConvertible, Equatable {
@@ -41,15 +42,22 @@ public enum Gnuplot {
     }
 
     /// Runs `script` (a file in `directory`) with `outfile` set; throws gnuplot's message.
-    public static func draw(script: URL, outfile: String, executable exe: URL) throws {
-        let result = try run(exe, ["-e", "outfile=" + GnuplotScript.quote(outfile), script.lastPathComponent],
+    /// Returns gnuplot's warnings (it drew the plot all the same).
+    @discardableResult
+    public static func draw(script: URL, outfile: String, executable exe: URL) throws -> [String] {
+        // "./NAME.gp": a script name can never be read as one of gnuplot's options.
+        let result = try run(exe, ["-e", "outfile=" + GnuplotScript.quote(outfile), "./" + script.lastPathComponent],
                              in: script.deletingLastPathComponent(), stdin: nil)
         let problems = result.stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("^") }
-        if result.status != 0 || problems.contains(where: { $0.contains("error") || $0.contains("line ") }) {
-            let message = problems.isEmpty ? "exit status \(result.status)" : problems.joined(separator: "; ")
-            throw PlotError.gnuplotFailed(script: script.path, message: message)
+        var seen = Set<String>()
+        let warnings = problems.filter { $0.contains("warning:") && seen.insert($0).inserted }
+        let errors = problems.filter { !$0.contains("warning:") && ($0.contains("error") || $0.contains("line ")) }
+        if result.status != 0 || !errors.isEmpty {
+            let message = errors.isEmpty ? (problems.isEmpty ? "exit status \(result.status)" : problems.joined(separator: "; ")) : errors.joined(separator: "; ")
+            throw PlotError.gnuplotFailed(script: script.path, message: VisibleText.escape(message, keepLines: false))
         }
+        return warnings.map { VisibleText.escape($0, keepLines: false) }
     }
 
     /// Runs a script given as text and returns what it prints (the text terminal's drawing).

@@ -1,3 +1,5 @@
+import MocoTensor
+
 /// Output formats gnuplot draws for us.
 public enum PlotFormat: String, Sendable, CaseIterable {
     /// `pngcairo`, the default.
@@ -27,8 +29,10 @@ public enum GnuplotScript {
                           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
     public static func render(_ figure: Figure, format: PlotFormat, output: String) -> String {
-        var lines = ["# \(figure.title.isEmpty ? "moco plot" : figure.title)",
-                     "# Written by moco; re-draw with: gnuplot \(basename(output).dropLastExtension).gp",
+        // User text never stands bare in a comment: quoted, a comment line cannot end in a backslash
+        // (gnuplot would continue the comment onto the next line).
+        var lines = ["# \(figure.title.isEmpty ? "moco plot" : quote(figure.title))",
+                     "# Written by moco; re-draw with: gnuplot \(quote(basename(output).dropLastExtension + ".gp"))",
                      "if (!exists(\"outfile\")) outfile = \(quote(basename(output)))"]
         switch format {
         case .png: lines.append("set terminal pngcairo size \(figure.width),\(figure.height) enhanced font \"sans,10\"")
@@ -78,8 +82,18 @@ public enum GnuplotScript {
     static func binning(_ samples: [Sample], bins: Int) -> (low: Double, width: Double) {
         let finite = samples.flatMap(\.values).filter(\.isFinite)
         let low = finite.min() ?? 0, high = finite.max() ?? 1
-        let width = high > low ? (high - low) / Double(bins) : 1
+        // high / n - low / n: (high - low) / n overflows for values near the largest doubles.
+        var width = high > low ? (high - low) / Double(bins) : 1
+        if !width.isFinite { width = high / Double(bins) - low / Double(bins) }
         return (low, width)
+    }
+
+    /// The bin of `v` among `bins` bins from `low`, each `width` wide (the last bin is closed).
+    static func bin(_ v: Double, low: Double, width: Double, bins: Int) -> Int {
+        var position = (v - low) / width
+        if !position.isFinite { position = v / width - low / width }
+        guard position.isFinite else { return position > 0 ? bins - 1 : 0 }
+        return Swift.min(bins - 1, Swift.max(0, Int(Swift.min(position, Double(bins)))))
     }
 
     private static func histogram(_ samples: [Sample], bins: Int, logY: Bool) -> [String] {
@@ -90,7 +104,7 @@ public enum GnuplotScript {
         var plots: [String] = []
         for (k, s) in samples.enumerated() {
             var counts = [Int](repeating: 0, count: bins)
-            for v in s.values where v.isFinite { counts[min(bins - 1, max(0, Int((v - low) / width)))] += 1 }
+            for v in s.values where v.isFinite { counts[bin(v, low: low, width: width, bins: bins)] += 1 }
             lines.append("$h\(k + 1) << EOD")
             for (b, c) in counts.enumerated() { lines.append("\(number(low + (Double(b) + 0.5) * width)) \(c)") }
             lines.append("EOD")
@@ -146,9 +160,13 @@ public enum GnuplotScript {
         return "\(x)"
     }
 
-    /// A gnuplot single-quoted string (no escapes; a quote is doubled).
-    static func quote(_ s: String) -> String {
-        "'" + s.replacingOccurrences(of: "'", with: "''").replacingOccurrences(of: "\n", with: " ") + "'"
+    /// `s` as a gnuplot single-quoted string, which gnuplot reads as data only: no backquote
+    /// command substitution, no `@` macros, no escapes inside; a quote is doubled. Newlines
+    /// become spaces and every other control, separator or bidirectional character is spelled
+    /// out (`\x1b`), so the string cannot end its line and start a command.
+    public static func quote(_ s: String) -> String {
+        let flat = s.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+        return "'" + VisibleText.escape(flat, keepLines: false).replacingOccurrences(of: "'", with: "''") + "'"
     }
 
     static func basename(_ path: String) -> String {

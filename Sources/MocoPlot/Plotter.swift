@@ -13,11 +13,25 @@ public struct Plotter: Sendable {
         (self.directory, self.searchPath) = (directory, searchPath)
     }
 
-    /// The files of one plot.
+    /// The files of one plot, and what gnuplot warned about while drawing it.
     public struct Output: Sendable, Equatable {
         public let image: URL
         public let script: URL
         public let data: URL
+        public var warnings: [String] = []
+    }
+
+    /// Refuses a file name that is not a plain name: empty, a folder, hidden, too long, or
+    /// holding a control, separator or bidirectional character.
+    public static func validate(name: String) throws {
+        guard !name.isEmpty else { throw PlotError.badFigure("the file name is empty") }
+        guard !name.contains("/"), name != ".", name != "..", !name.hasPrefix(".") else {
+            throw PlotError.badFigure("the file name \(GnuplotScript.quote(name)) is not a plain file name")
+        }
+        guard name.utf8.count <= 200 else { throw PlotError.badFigure("the file name is longer than 200 bytes") }
+        guard !name.unicodeScalars.contains(where: { VisibleText.needsEscape($0, keepLines: false) }) else {
+            throw PlotError.badFigure("the file name \(GnuplotScript.quote(name)) holds control characters")
+        }
     }
 
     /// Draws `figure` to `DIRECTORY/NAME.png` (or `.svg`, `.txt`), `NAME` being `name` or the
@@ -25,6 +39,30 @@ public struct Plotter: Sendable {
     @discardableResult
     public func plot(_ figure: Figure, name: String? = nil, format: PlotFormat? = nil) throws -> Output {
         try validate(figure)
+        let (files, chosen) = try outputs(for: figure, name: name, format: format)
+        let (image, script, data) = (files.image, files.script, files.data)
+        let base = image.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        } catch {
+            throw PlotError.cannotWrite("cannot create the folder \(base.path): \(Self.why(base, error))")
+        }
+        try write(DataTable.tsv(figure), to: data)
+        try write(GnuplotScript.render(figure, format: chosen, output: image.lastPathComponent), to: script)
+        guard let exe = Gnuplot.executable(path: searchPath) else { throw PlotError.gnuplotMissing(data: data.path) }
+        let temp = ".\(image.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp"
+        let tempURL = base.appendingPathComponent(temp)
+        defer { try? FileManager.default.removeItem(at: tempURL) }
+        let warnings = try Gnuplot.draw(script: script, outfile: temp, executable: exe)
+        guard rename(tempURL.path, image.path) == 0 else {
+            throw PlotError.cannotWrite("cannot write \(image.path): \(String(cString: strerror(errno)))")
+        }
+        return Output(image: image, script: script, data: data, warnings: warnings)
+    }
+
+    /// The files `plot(figure, name:, format:)` writes, and the format it draws, without drawing.
+    public func outputs(for figure: Figure, name: String? = nil, format: PlotFormat? = nil) throws -> (Output, PlotFormat) {
+        if let name { try Self.validate(name: name) }
         var stem = name ?? Self.slug(figure.title)
         var chosen = format ?? .png
         if let ext = stem.split(separator: ".").last.map(String.init), stem.contains("."),
@@ -34,24 +72,9 @@ public struct Plotter: Sendable {
         }
         let image = directory.appendingPathComponent("\(stem).\(chosen.fileExtension)")
         let base = image.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
-        } catch {
-            throw PlotError.cannotWrite("cannot create the folder \(base.path): \(Self.why(base, error))")
-        }
         let stemName = image.deletingPathExtension().lastPathComponent
-        let script = base.appendingPathComponent("\(stemName).gp"), data = base.appendingPathComponent("\(stemName).tsv")
-        try write(DataTable.tsv(figure), to: data)
-        try write(GnuplotScript.render(figure, format: chosen, output: image.lastPathComponent), to: script)
-        guard let exe = Gnuplot.executable(path: searchPath) else { throw PlotError.gnuplotMissing(data: data.path) }
-        let temp = ".\(image.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp"
-        let tempURL = base.appendingPathComponent(temp)
-        defer { try? FileManager.default.removeItem(at: tempURL) }
-        try Gnuplot.draw(script: script, outfile: temp, executable: exe)
-        guard rename(tempURL.path, image.path) == 0 else {
-            throw PlotError.cannotWrite("cannot write \(image.path): \(String(cString: strerror(errno)))")
-        }
-        return Output(image: image, script: script, data: data)
+        return (Output(image: image, script: base.appendingPathComponent("\(stemName).gp"), data: base.appendingPathComponent("\(stemName).tsv")),
+                chosen)
     }
 
     /// A text drawing of `figure` by gnuplot's `dumb` terminal, `columns x rows` characters.

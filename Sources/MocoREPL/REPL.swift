@@ -1,23 +1,34 @@
 import CLineEditor
 import Foundation
 import MocoScript
+import MocoTensor
 
 /// `moco` with no arguments. On a terminal: GNU readline with history, completion,
 /// continuation lines, Ctrl-C handling and a redrawn progress line. From a pipe: plain
 /// lines, no prompts and no escape codes; the exit status is that of the last error.
 public enum REPL {
-    public static func main() -> Int32 {
-        isatty(STDIN_FILENO) != 0 ? interactive() : piped()
+    /// Runs the REPL; `allowWrite` folders may be written besides the working folder.
+    public static func main(allowWrite: [URL] = []) -> Int32 {
+        self.allowWrite = allowWrite
+        return isatty(STDIN_FILENO) != 0 ? interactive() : piped()
+    }
+
+    nonisolated(unsafe) private static var allowWrite: [URL] = []
+
+    private static func confine(_ session: Session) {
+        for folder in allowWrite { session.fileAccess.allowWrite(folder) }
     }
 
     static func stderr(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+    /// Output lines, with control characters and bidirectional overrides spelled out.
     static func stdout(_ s: String) {
-        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+        FileHandle.standardOutput.write(Data((VisibleText.escape(s) + "\n").utf8))
     }
 
     /// Reads standard input line by line and runs each complete input.
     static func piped() -> Int32 {
         let session = Session(previews: false, out: stdout, err: { stderr($0 + "\n") })
+        confine(session)
         var buffer: [String] = [], start = 1, line = 0
         while let text = readLine(strippingNewline: true) {
             line += 1
@@ -51,6 +62,7 @@ public enum REPL {
                 interp.progress = { status.print($0) }
             }
         })
+        confine(session)
         completionSession = session
         moco_le_setup { line, start, end in
             guard let line, let session = REPL.completionSession else { return }

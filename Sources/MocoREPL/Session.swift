@@ -19,6 +19,12 @@ public final class Session {
     let err: (String) -> Void
     private var lastLoaded: URL?
     private let configure: (Interpreter) -> Void
+    /// Where the session may write (the working folder unless widened with `:allow-write DIR`
+    /// or `moco --allow-write DIR`) and read (anywhere unless confined).
+    public var fileAccess = FileAccess(write: [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)], read: nil,
+                                       writeHint: ":allow-write DIR") {
+        didSet { interpreter.fileAccess = fileAccess }
+    }
 
     /// - Parameters:
     ///   - configure: applied to every interpreter of the session (after `:reset` too).
@@ -30,6 +36,7 @@ public final class Session {
     }
 
     private func setUp() {
+        interpreter.fileAccess = fileAccess
         interpreter.output = { [out] in out($0) }
         interpreter.onPlot = { [weak self] record in
             guard let self, self.previews else { return }
@@ -82,6 +89,7 @@ public final class Session {
         :load FILE       run a script into the session; :reload runs it again
         :reset           a fresh session (every variable dropped, seed 0)
         :save FILE.moco  write the session's successful inputs as a notebook that reproduces it
+        :allow-write DIR let the session write files under DIR too (the working folder is allowed)
         :plots           the plots written so far
         :preview on|off  text previews of plots in the terminal
         :quit            leave (also Ctrl-D)
@@ -127,6 +135,15 @@ public final class Session {
             out("a fresh session")
         case ":save":
             save(argument)
+        case ":allow-write":
+            guard !argument.isEmpty else { return report("error: :allow-write needs a folder (:allow-write ~/runs)", code: 64) }
+            let folder = interpreter.resolvePath(argument)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                return report("error: :allow-write: \(folder.path) is not a folder", code: 74)
+            }
+            fileAccess.allowWrite(folder)
+            out("files may be written under \(folder.standardizedFileURL.path)")
         case ":plots":
             let plots = interpreter.plots
             if plots.isEmpty { out("no plots yet") }
@@ -163,12 +180,13 @@ public final class Session {
         guard path.hasSuffix(".moco") else { return report("error: :save needs a file name ending in .moco", code: 64) }
         var text = "# %% [markdown]\n# A moco session saved by `:save`; `moco run` or `moco render` reproduces it.\n"
         for (i, input) in transcript.enumerated() { text += "\n# %% input \(i + 1)\n\(input)\n" }
-        let url = interpreter.resolvePath(path)
         do {
+            let url = try interpreter.fileAccess.checkWrite(interpreter.resolvePath(path))
+            try FileKind.notebook.checkReplaceable(url)
             try AtomicFile.write(text, to: url)
             out("saved \(transcript.count) input\(transcript.count == 1 ? "" : "s") to \(path)")
         } catch {
-            report("error: \(error.description)", code: 74)
+            report("error: :save: \(error)", code: 74)
         }
     }
 

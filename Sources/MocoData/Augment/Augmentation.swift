@@ -27,6 +27,12 @@ public protocol Augmentation: Sendable {
     func apply(_ image: inout Image, using rng: inout RandomGenerator)
     /// A short description (`random_resized_crop(8, scale: 0.5..1)`).
     var description: String { get }
+    /// The channel count the transform is written for (`normalize` with three means), if any.
+    var requiredChannels: Int? { get }
+}
+
+extension Augmentation {
+    public var requiredChannels: Int? { nil }
 }
 
 /// Augmentations applied in order (`transforms.Compose`).
@@ -40,6 +46,8 @@ public struct Pipeline: Augmentation {
     }
 
     public var description: String { steps.map(\.description).joined(separator: " -> ") }
+
+    public var requiredChannels: Int? { steps.lazy.compactMap(\.requiredChannels).first }
 }
 
 /// Applies `inner` with probability `p` (`transforms.RandomApply`).
@@ -57,4 +65,6 @@ public struct RandomApply: Augmentation {
     }
 
     public var description: String { "random_apply(\(inner.description), p: \(p))" }
+
+    public var requiredChannels: Int? { inner.requiredChannels }
 }

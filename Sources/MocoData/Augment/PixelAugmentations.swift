@@ -59,6 +59,9 @@ public struct Normalize: Augmentation {
     }
 
     public var description: String { "normalize(mean: \(mean), std: \(std))" }
+
+    /// One mean per channel; a single mean applies to any number of channels.
+    public var requiredChannels: Int? { mean.count > 1 ? mean.count : nil }
 }
 
 /// Named augmentation recipes (sizes and blur kernels scale with `size`).

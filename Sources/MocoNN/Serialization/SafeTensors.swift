@@ -95,8 +95,9 @@ public enum SafeTensors {
                 let (p, o) = acc.0.multipliedReportingOverflow(by: d)
                 return (p, acc.1 || o)
             }
-            guard !overflow, count * size == offsets[1] - offsets[0] else {
-                throw fail("tensor \(key): shape \(shape) of \(dtype) needs \(overflow ? "too many" : String(count * size)) bytes, data_offsets give \(offsets[1] - offsets[0])")
+            let (bytes, tooMany) = count.multipliedReportingOverflow(by: size)
+            guard !overflow, !tooMany, bytes == offsets[1] - offsets[0] else {
+                throw fail("tensor \(key): shape \(shape) of \(dtype) needs \(overflow || tooMany ? "more than 2^63" : String(bytes)) bytes, data_offsets give \(offsets[1] - offsets[0])")
             }
             guard offsets[1] <= dataSize else {
                 throw fail("tensor \(key): data_offsets [\(offsets[0]), \(offsets[1])] run past the data (\(dataSize) bytes)")

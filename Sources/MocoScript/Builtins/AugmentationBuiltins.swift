@@ -27,7 +27,7 @@ enum AugmentationBuiltins {
                                         .optional("ratio", .range(0.75, 4.0 / 3, inclusive: true))], doc: Doc(
             "Crops a random area (a `scale` fraction of the image, aspect ratio in `ratio`) and resizes it to `size` x `size` with antialiased bilinear interpolation (torchvision's RandomResizedCrop).",
             example: "random_resized_crop(32, scale: 0.2..1)")) { args in
-            one(try RandomResizedCrop(try args.int("size", min: 1), scale: try args.interval("scale"), ratio: try args.interval("ratio")))
+            one(try RandomResizedCrop(try args.size("size", max: Limits.maxImageSide), scale: try args.interval("scale"), ratio: try args.interval("ratio")))
         },
         Builtin("horizontal_flip", [.optional("p", .number(0.5))], doc: Doc(
             "Mirrors the image left-right with probability `p`.", example: "horizontal_flip()")) { args in
@@ -47,7 +47,7 @@ enum AugmentationBuiltins {
         Builtin("gaussian_blur", [.optional("kernel", .number(3)), .optional("sigma", .range(0.1, 2, inclusive: true)), .optional("p", .number(1))], doc: Doc(
             "Blurs with an odd `kernel` size and a sigma drawn from the `sigma` range, with probability `p`.",
             example: "gaussian_blur(3, sigma: 0.1..2, p: 0.5)")) { args in
-            try maybe(try GaussianBlur(kernel: try args.int("kernel", min: 1), sigma: floats(try args.interval("sigma"))), args)
+            try maybe(try GaussianBlur(kernel: try args.size("kernel", max: Limits.maxBlurKernel), sigma: floats(try args.interval("sigma"))), args)
         },
         Builtin("solarize", [.optional("threshold", .number(0.5)), .optional("p", .number(1))], doc: Doc(
             "Inverts every pixel above `threshold` (pixels in [0, 1]), with probability `p`.", example: "solarize(0.5, p: 0.2)")) { args in
@@ -74,7 +74,7 @@ enum AugmentationBuiltins {
             """,
             example: #"let views = preset("cifar")"#)) { args in
             let name = try args.string("name")
-            let size = args.isNil("size") ? nil : try args.int("size", min: 1)
+            let size = args.isNil("size") ? nil : try args.size("size", max: Limits.maxImageSide)
             switch name {
             case "digits": return .pipeline(PipelineValue(steps: try Presets.digits().steps))
             case "v1": return .pipeline(PipelineValue(steps: try Presets.v1(size: size ?? 224).steps))

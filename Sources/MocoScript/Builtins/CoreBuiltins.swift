@@ -19,7 +19,7 @@ enum CoreBuiltins {
             case .series(let s): return .number(Double(s.y.count))
             case .data(let d): return .number(Double(d.count))
             case .tensor(let t): return .number(Double(t.shape.first ?? 1))
-            case .range: return .number(Double(try Operators.list(args["value"], at: args.loc).count))
+            case .range(let a, let b, let inclusive): return .number(Double(try Operators.rangeCount(a, b, inclusive: inclusive, at: args.loc)))
             default: throw args.typeError("value", expected: "a list, record, string, series, dataset, range or tensor", got: args["value"])
             }
         },
@@ -52,9 +52,12 @@ enum CoreBuiltins {
             if stop == nil { (start, stop) = (0, start) }
             let step = try args.number("step")
             guard step != 0, step.isFinite else { throw args.error("'step' must be a finite non-zero number") }
-            let count = Int(((stop! - start) / step).rounded(.up))
-            guard count <= 10_000_000 else { throw args.error("that range has \(count) items; the limit is 10,000,000") }
-            return .list((0..<max(count, 0)).map { .number(start + Double($0) * step) })
+            let steps = ((stop! - start) / step).rounded(.up)
+            guard start.isFinite, stop!.isFinite, !steps.isNaN else { throw args.error("'start' and 'stop' must be finite numbers") }
+            guard steps <= Double(Limits.maxListItems) else {
+                throw args.error("that range has \(Value.format(steps)) items; the limit is \(Limits.maxListItems)")
+            }
+            return .list((0..<max(Int(steps), 0)).map { .number(start + Double($0) * step) })
         },
         Builtin("keys", [.required("record")], doc: Doc(
             "The field names of a record, in order.", example: "keys({lr: 0.1, m: 0.99})   # [\"lr\", \"m\"]")) { args in
@@ -62,14 +65,17 @@ enum CoreBuiltins {
             return .list(r.keys.map { .string($0) })
         },
         Builtin("sorted", [.required("list"), .optional("reverse", .bool(false))], doc: Doc(
-            "The list sorted ascending (numbers or strings), or descending with `reverse: true`.",
+            "The list sorted ascending (numbers or strings), or descending with `reverse: true`; NaN comes last either way.",
             example: "sorted([3, 1, 2])   # [1, 2, 3]")) { args in
             let items = try Operators.list(args["list"], at: args.loc)
-            let sorted = try items.sorted { a, b in
+            // NaN sorts last (both ways), so the order is a total one.
+            func isNaN(_ v: Value) -> Bool { if case .number(let x) = v { return x.isNaN } else { return false } }
+            let numbers = items.filter { !isNaN($0) }, nans = items.filter(isNaN)
+            let sorted = try numbers.sorted { a, b in
                 guard case .bool(let less) = try Operators.binary(.less, a, b, at: args.loc) else { return false }
                 return less
             }
-            return .list(try args.bool("reverse") ? sorted.reversed() : sorted)
+            return .list((try args.bool("reverse") ? sorted.reversed() : sorted) + nans)
         },
         Builtin("join", [.required("list"), .optional("separator", .string(", "))], doc: Doc(
             "The items as one string with `separator` between them.", example: #"join([1, 2, 3], "-")   # "1-2-3""#)) { args in
@@ -125,7 +131,7 @@ enum MathBuiltins {
         unary("ceil", "Smallest whole number not below x.", "ceil(2.1)   # 3") { $0.rounded(.up) },
         Builtin("round", [.required("x"), .optional("digits", .number(0))], doc: Doc(
             "x rounded to `digits` decimal places (halves away from zero).", example: "round(0.96, digits: 1)   # 1")) { args in
-            let p = Foundation.pow(10, Double(try args.int("digits")))
+            let p = Foundation.pow(10, Double(try args.int("digits", min: -300, max: 300)))
             return .number((try args.number("x") * p).rounded() / p)
         },
         Builtin("min", [], variadic: true, doc: Doc("The smallest of its arguments, or of one list or series.", example: "min(3, 1, 2)   # 1")) { args in

@@ -1,5 +1,6 @@
 import Foundation
 import MocoData
+import MocoTensor
 
 /// Datasets: the bundled digits, Fashion-MNIST, MNIST-format IDX files, CIFAR-10 binaries and
 /// image folders.
@@ -7,20 +8,23 @@ enum DataBuiltins {
     static let names = ["digits", "fashion-mnist", "mnist", "cifar10", "folder"]
 
     static let all: [Builtin] = [
-        Builtin("dataset", [.required("name"), .optional("path"), .optional("size", .number(32)), .optional("channels", .number(3))], doc: Doc(
+        Builtin("dataset", [.required("name"), .optional("path"), .optional("size"), .optional("channels")], doc: Doc(
             """
             Loads a dataset. `"digits"`: the bundled 1,797 8x8 digits with the fixed 1,347/450 split. \
             `"fashion-mnist"`: from Debian's dataset-fashion-mnist package (or `path`). `"mnist"`: the four \
             MNIST-format IDX files (gzipped or not) in `path`. `"cifar10"`: the binary batches in `path`. \
             `"folder"`: PNG/JPEG images under `path` (one sub-folder per class, or unlabeled), resized to \
-            `size` with `channels` 1 or 3; split it with `.split(test: 0.2)`.
+            `size` (default 32) with `channels` 1 or 3 (default 3); split it with `.split(test: 0.2)`.
             """,
             example: #"let data = dataset("digits")"#)) { args in
             let name = try args.string("name")
-            let path = try args.optionalString("path").map { args.interpreter.resolvePath($0) }
+            let path = try args.optionalString("path").map { try args.interpreter.readableURL($0, builtin: "dataset", at: args.loc) }
             func need(_ what: String) throws -> URL {
                 guard let path else { throw args.error("dataset \(Value.quote(name)) needs path: the \(what)") }
                 return path
+            }
+            if name != "folder", !args.isNil("size") || !args.isNil("channels") {
+                throw args.error("'size' and 'channels' apply to dataset(\"folder\") only; \(Value.quote(name)) has a fixed image size")
             }
             let d: DataValue
             switch name {
@@ -44,7 +48,10 @@ enum DataBuiltins {
                 d = DataValue(name: "cifar10", train: train, test: test, files: [dir.path])
             case "folder":
                 let dir = try need("folder of images")
-                let images = try ImageFolder.load(dir, size: try args.int("size", min: 1), channels: try args.int("channels", min: 1))
+                let size = args.isNil("size") ? 32 : try args.size("size", max: Limits.maxImageSide)
+                let channels = args.isNil("channels") ? 3 : try args.int("channels")
+                guard channels == 1 || channels == 3 else { throw args.error("'channels' must be 1 or 3, got \(channels)") }
+                let images = try ImageFolder.load(dir, size: size, channels: channels)
                 d = DataValue(name: dir.lastPathComponent, images: images, files: [dir.path])
             default:
                 let hint = Resolver.closest(to: name, in: names).map { "did you mean \(Value.quote($0))?" } ?? "known: \(names.joined(separator: ", "))"
@@ -61,5 +68,30 @@ extension Interpreter {
     public func resolvePath(_ path: String) -> URL {
         let expanded = (path as NSString).expandingTildeInPath
         return expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded) : baseDirectory.appendingPathComponent(expanded)
+    }
+
+    /// A user path that `builtin` may write a file of `kind` to: inside the write confinement,
+    /// not empty, and not an existing file of another kind.
+    func writableURL(_ path: String, kind: FileKind, builtin: String, at loc: Loc) throws -> URL {
+        guard !path.isEmpty else { throw ScriptError(.io, "\(builtin): the file name is empty", at: loc) }
+        guard !path.unicodeScalars.contains(where: { VisibleText.needsEscape($0, keepLines: false) }) else {
+            throw ScriptError(.io, "\(builtin): the file name \(Value.quote(VisibleText.escape(path))) holds control characters", at: loc)
+        }
+        do {
+            let url = try fileAccess.checkWrite(resolvePath(path))
+            try kind.checkReplaceable(url)
+            return url
+        } catch let e as FileAccessError {
+            throw ScriptError(.io, "\(builtin): \(e)", at: loc)
+        } catch let e as FileKindError {
+            throw ScriptError(.io, "\(builtin): \(e)", at: loc)
+        }
+    }
+
+    /// A user path that `builtin` may read: inside the read confinement.
+    func readableURL(_ path: String, builtin: String, at loc: Loc) throws -> URL {
+        do { return try fileAccess.checkRead(resolvePath(path)) } catch {
+            throw ScriptError(.io, "\(builtin): \(error)", at: loc)
+        }
     }
 }

@@ -27,8 +27,11 @@ extension Members {
             example: #"let data = dataset("folder", path: "shapes").split(test: 0.2)"#)) { args in
             guard case .data(let d)? = args.receiver else { throw args.error("needs images") }
             let t = try args.number("test")
+            guard t >= 0, t.isFinite, t < 1 || Value.whole(t) != nil, t <= Double(d.count) else {
+                throw args.error("'test' must be a fraction or a count up to \(d.count), got \(Value.format(t))")
+            }
             let count = t < 1 ? Int((t * Double(d.count)).rounded()) : Int(t)
-            guard t >= 0, count <= d.count else { throw args.error("'test' must be a fraction or a count up to \(d.count), got \(Value.format(t))") }
+            guard count <= d.count else { throw args.error("'test' must be a fraction or a count up to \(d.count), got \(Value.format(t))") }
             var rng = args.interpreter.nextGenerator("split")
             let (train, test) = try d.labeled.split(testCount: count, seed: rng.next())
             return .data(DataValue(name: d.name, train: train, test: test, files: d.files))
@@ -37,7 +40,7 @@ extension Members {
             "The schedule sampled at `steps` + 1 evenly spaced points of progress t from 0 to 1, as a series.",
             example: "cosine(0.99, 1).values(steps: 10).last   # 1")) { args in
             guard case .schedule(let s)? = args.receiver else { throw args.error("needs a schedule") }
-            let n = try args.int("steps", min: 1)
+            let n = try args.size("steps", max: Limits.maxPlotSteps)
             let t = (0...n).map { Double($0) / Double(n) }
             return .series(Series(name: s.name, xLabel: "t", x: t, y: try t.map(s.function)))
         },
@@ -52,7 +55,7 @@ extension Members {
             "Writes the query encoder's backbone (no head) as safetensors with torchvision names, for fine-tuning elsewhere (`load_state_dict(strict=False)`).",
             example: #"model.save("encoder.safetensors")"#)) { args in
             guard case .model(let m)? = args.receiver else { throw args.error("needs a model") }
-            let url = args.interpreter.resolvePath(try args.string("path"))
+            let url = try args.interpreter.writableURL(try args.string("path"), kind: .safetensors, builtin: "model.save", at: args.loc)
             try Checkpoint.exportEncoder(m.moco.query, to: url)
             args.interpreter.writtenFiles.append(url.path)
             return .string(url.path)
@@ -73,7 +76,7 @@ extension Members {
             "Writes a checkpoint of the whole run (both encoders, queue, optimizer, generators, histories) atomically; `run.load` restores it exactly.",
             example: #"run.save("digits.ckpt.safetensors")"#)) { args in
             guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
-            let url = args.interpreter.resolvePath(try args.string("path"))
+            let url = try args.interpreter.writableURL(try args.string("path"), kind: .safetensors, builtin: "run.save", at: args.loc)
             try Checkpoint.save(r.trainer, recipe: ["planned_epochs": String(r.plannedEpochs), "version": String(r.model.version)], to: url)
             args.interpreter.writtenFiles.append(url.path)
             return .string(url.path)
@@ -82,7 +85,7 @@ extension Members {
             "Restores a checkpoint written by `run.save` into this run (built with the same model and data settings); training then continues exactly as the saved run would have.",
             example: #"run.load("digits.ckpt.safetensors")"#)) { args in
             guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
-            let recipe = try Checkpoint.load(into: r.trainer, from: args.interpreter.resolvePath(try args.string("path")))
+            let recipe = try Checkpoint.load(into: r.trainer, from: try args.interpreter.readableURL(try args.string("path"), builtin: "run.load", at: args.loc))
             if let planned = recipe["planned_epochs"].flatMap(Int.init) { r.plannedEpochs = planned }
             return .run(r)
         },

@@ -8,9 +8,9 @@ enum ModelBuiltins {
         Builtin("convnet", [.optional("channels", .list([32, 64, 128].map { .number($0) })), .optional("in_channels", .number(1))], doc: Doc(
             "A small conv net: per width a 3x3 conv (stride 1 first, then 2), batch norm and ReLU, then global average pooling.",
             example: "convnet([32, 64, 128])")) { args in
-            let channels = try args.ints("channels")
-            guard !channels.isEmpty, channels.allSatisfy({ $0 > 0 }) else { throw args.error("'channels' must be a non-empty list of positive widths") }
-            return .encoder(EncoderSpec(architecture: .convnet(channels: channels), inputChannels: try args.int("in_channels", min: 1)))
+            let channels = try args.ints("channels", min: 1, max: Limits.maxSize)
+            guard !channels.isEmpty else { throw args.error("'channels' must be a non-empty list of positive widths") }
+            return .encoder(EncoderSpec(architecture: .convnet(channels: channels), inputChannels: try args.size("in_channels")))
         },
         Builtin("resnet", [.optional("depth", .number(18)), .optional("width", .number(64)), .optional("stem", .string("cifar")),
                            .optional("in_channels", .number(3))], doc: Doc(
@@ -24,8 +24,8 @@ enum ModelBuiltins {
             case "imagenet": stem = .imagenet
             case let s: throw args.error("'stem' must be \"cifar\" or \"imagenet\", got \(Value.quote(s))")
             }
-            return .encoder(EncoderSpec(architecture: .resnet(depth: depth, width: try args.int("width", min: 1), stem: stem),
-                                        inputChannels: try args.int("in_channels", min: 1)))
+            return .encoder(EncoderSpec(architecture: .resnet(depth: depth, width: try args.size("width"), stem: stem),
+                                        inputChannels: try args.size("in_channels")))
         },
         Builtin("moco", [.optional("version", .number(2)), .optional("encoder"), .optional("dim", .number(128)), .optional("hidden"),
                          .optional("queue", .number(4096)), .optional("momentum"), .optional("temperature"), .optional("symmetric", .bool(false)),
@@ -46,18 +46,21 @@ enum ModelBuiltins {
             case .encoder(let e): spec = e
             default: throw args.typeError("encoder", expected: "an encoder such as convnet() or resnet()", got: args["encoder"])
             }
-            let dim = try args.int("dim", min: 1)
+            let dim = try args.size("dim")
             let shuffle = try args.bool("shuffle_bn")
-            let splits = version < 3 && shuffle ? try args.int("splits", min: 1) : 1
+            let splits = version < 3 && shuffle ? try args.size("splits", max: 4096) : 1
             let interp = args.interpreter
             var initRNG = interp.nextGenerator("moco-init")
             let encoder = try spec.build(norm: splits > 1 ? .splitBatchNorm(splits: splits) : .batchNorm, using: &initRNG)
             let features = encoder.featureDimension
-            let hidden = args.isNil("hidden") ? nil : try args.int("hidden", min: 1)
+            let hidden = args.isNil("hidden") ? nil : try args.size("hidden")
             let temperature = try args.optionalNumber("temperature") ?? [0.07, 0.2, 1.0][version - 1]
-            guard temperature > 0 else { throw args.error("'temperature' must be positive, got \(Value.format(temperature))") }
+            guard temperature > 0, temperature.isFinite else {
+                throw args.error("'temperature' must be a positive finite number, got \(Value.format(temperature))")
+            }
             let momentum = args.isNil("momentum")
-                ? (version == 3 ? ScheduleBuiltins.cosine(0.99, 1) : .constant(0.999)) : try args.schedule("momentum")
+                ? (version == 3 ? ScheduleBuiltins.cosine(0.99, 1) : .constant(0.999))
+                : try args.schedule("momentum").limited(to: 0...1, what: "moco: 'momentum'", at: args.loc)
             var mocoRNG = interp.nextGenerator("moco")
             let model: MoCo
             let head: String
@@ -77,7 +80,7 @@ enum ModelBuiltins {
                 return .model(ModelValue(version: 3, moco: model, spec: spec, dim: dim, headDescription: head,
                                          predictorDescription: "mlp \(dim)-\(h)-\(dim)", momentum: momentum, splits: 1))
             }
-            model = try MoCo(encoder: encoder, queueSize: try args.int("queue", min: 1), temperature: Float(temperature),
+            model = try MoCo(encoder: encoder, queueSize: try args.size("queue"), temperature: Float(temperature),
                              symmetric: try args.bool("symmetric"), shuffleKeys: splits > 1, using: &mocoRNG)
             return .model(ModelValue(version: version, moco: model, spec: spec, dim: dim, headDescription: head, momentum: momentum, splits: splits))
         },

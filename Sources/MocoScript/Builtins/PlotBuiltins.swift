@@ -44,7 +44,7 @@ enum PlotBuiltins {
             }
             guard !samples.isEmpty else { throw args.error("give at least one series, tensor or list") }
             let title = try args.optionalString("title") ?? (samples.count == 1 ? samples[0].name : "histogram")
-            return try draw(args, figure: try figure(args, title: title, yLabel: "count", content: .histogram(samples, bins: try args.int("bins", min: 1))))
+            return try draw(args, figure: try figure(args, title: title, yLabel: "count", content: .histogram(samples, bins: try args.size("bins", max: Limits.maxBins))))
         },
         Builtin("gallery", [.required("data"), .required("views"), .optional("samples", .number(8)), .optional("count", .number(6))] + common, doc: Doc(
             "The augmentation gallery: `samples` images of `data` (the first ones), each as it is and in `count` augmented views drawn by `views` (one pipeline, or a list whose pipelines take turns), as one image grid.",
@@ -60,7 +60,8 @@ enum PlotBuiltins {
                 }
             default: throw args.typeError("views", expected: "an augmentation or a list of them", got: args["views"])
             }
-            let samples = min(try args.int("samples", min: 1), data.count), count = try args.int("count", min: 1)
+            let samples = min(try args.size("samples", max: Limits.maxGalleryCells), data.count)
+            let count = try args.size("count", max: Limits.maxGalleryCells)
             var rng = args.interpreter.nextGenerator("gallery")
             var cells: [[Float]] = []
             var shape = (channels: 1, height: 1, width: 1)
@@ -111,14 +112,14 @@ enum PlotBuiltins {
 
     static func figure(_ args: Arguments, title: String, yLabel: String, xLabel: String = "", content: Figure.Content) throws -> Figure {
         Figure(title: title, xLabel: try args.optionalString("xlabel") ?? xLabel, yLabel: try args.optionalString("ylabel") ?? yLabel,
-               logY: try args.bool("log_y"), content: content, width: args.isNil("width") ? args.interpreter.plotSize.width : try args.int("width", min: 10),
-               height: args.isNil("height") ? args.interpreter.plotSize.height : try args.int("height", min: 5))
+               logY: try args.bool("log_y"), content: content, width: args.isNil("width") ? args.interpreter.plotSize.width : try args.size("width", min: 10, max: 20_000),
+               height: args.isNil("height") ? args.interpreter.plotSize.height : try args.size("height", min: 5, max: 20_000))
     }
 
     /// The curves (or the scatter of an embedding) of `plot(...)`.
     static func lineFigure(_ args: Arguments) throws -> Figure {
         let names = try nameList(args)
-        let steps = try args.int("steps", min: 1)
+        let steps = try args.size("steps", max: Limits.maxPlotSteps)
         var curves: [(Curve, xLabel: String)] = []
         var embeddings: [EmbeddingValue] = []
         func add(_ v: Value) throws {
@@ -221,7 +222,13 @@ enum PlotBuiltins {
             name = candidate + ext
         }
         do {
-            let out = try Plotter(directory: directory).plot(figure, name: name, format: format)
+            let plotter = Plotter(directory: directory)
+            let (files, _) = try plotter.outputs(for: figure, name: name, format: format)
+            for url in [files.image, files.script, files.data] {
+                _ = try interp.writableURL(url.path, kind: .plot(url), builtin: args.builtin.name, at: args.loc)
+            }
+            let out = try plotter.plot(figure, name: name, format: format)
+            for w in out.warnings { interp.warn("\(args.builtin.name): gnuplot: \(w)") }
             let record = PlotRecord(figure: figure, files: out)
             interp.plots.append(record)
             interp.writtenFiles.append(out.image.path)
@@ -259,8 +266,8 @@ enum PlotBuiltins {
             throw args.typeError("x", expected: "a model (with data), images, or a tensor [N, D]", got: args["x"])
         }
         if !args.isNil("labels") {
-            let given = try args.ints("labels")
-            guard given.count == n, given.allSatisfy({ $0 >= 0 }) else {
+            let given = try args.ints("labels", min: 0, max: Limits.maxSize)
+            guard given.count == n else {
                 throw args.error("'labels' must hold \(n) whole numbers >= 0, got \(given.count)")
             }
             labels = given
@@ -268,7 +275,7 @@ enum PlotBuiltins {
         }
         var settings = TSNE()
         settings.perplexity = try args.number("perplexity")
-        settings.iterations = try args.int("iterations", min: 1)
+        settings.iterations = try args.size("iterations", max: 1_000_000)
         settings.exaggerationIterations = min(250, settings.iterations / 4)
         settings.theta = try args.number("theta")
         let quiet = try args.bool("quiet")

@@ -19,9 +19,10 @@ enum TensorBuiltins {
     }
 
     static func shape(_ args: Arguments) throws -> [Int] {
-        if case .number = args["shape"] { return [try args.int("shape", min: 0)] }
-        let s = try args.ints("shape")
-        guard s.allSatisfy({ $0 >= 0 }), s.reduce(1, *) <= 100_000_000 else { throw args.error("'shape' must be non-negative sizes of at most 100M elements") }
+        if case .number = args["shape"] { return [try args.size("shape", min: 0)] }
+        let s = try args.ints("shape", min: 0, max: Limits.maxSize)
+        try Limits.checkMemory(elements: try Limits.product(s, for: "\(args.builtin.name) \(s)", at: args.loc),
+                               for: "\(args.builtin.name) \(s)", at: args.loc)
         return s
     }
 
@@ -43,11 +44,14 @@ enum TensorBuiltins {
             "Writes atomically: a run as a full checkpoint, a model's encoder for export, or a tensor or record of tensors as safetensors.",
             example: #"save({features: model.features(data.test)}, "features.safetensors")"#)) { args in
             let interp = args.interpreter
-            let url = interp.resolvePath(try args.string("path"))
             switch args["value"] {
             case .run, .model:
                 guard let m = BuiltinLibrary.methods[args["value"].typeName]?.first(where: { $0.name == "save" }) else { return .nil }
                 return try interp.call(.method(args["value"], m), [args["path"]], at: args.loc)
+            default: break
+            }
+            let url = try interp.writableURL(try args.string("path"), kind: .safetensors, builtin: "save", at: args.loc)
+            switch args["value"] {
             case .tensor(let t): try SafeTensors.write([("tensor", .float(t))], to: url)
             case .record(let r):
                 let state: StateDict = try r.fields.map {
@@ -62,7 +66,7 @@ enum TensorBuiltins {
         },
         Builtin("load", [.required("path")], doc: Doc(
             "Reads a safetensors file (ours or PyTorch's) as a record of tensors, by name.", example: #"let weights = load("encoder.safetensors")"#)) { args in
-            let (state, _) = try SafeTensors.read(args.interpreter.resolvePath(try args.string("path")))
+            let (state, _) = try SafeTensors.read(try args.interpreter.readableURL(try args.string("path"), builtin: "load", at: args.loc))
             return .record(Record(state.map { entry in
                 switch entry.tensor {
                 case .float(let t): return (entry.name, .tensor(t))

@@ -27,6 +27,24 @@ enum TrainingBuiltins {
         }
     }
 
+    /// Refuses views written for another channel count than the data's, and batches of views
+    /// that cannot fit in memory (the size of a view is learnt by transforming the first image).
+    static func checkViews(_ views: [any Augmentation], data: DataValue, batch: Int, _ args: Arguments) throws {
+        let images = data.labeled.images
+        let channels = images.shape[1]
+        for (k, v) in views.enumerated() {
+            if let c = v.requiredChannels, c != channels {
+                throw args.error("view \(k + 1) is written for \(c) channels (\(v.description)), but the images of \(data.name) have \(channels)")
+            }
+            guard images.shape[0] > 0 else { continue }
+            var probe = Image(images, index: 0)
+            var rng = RandomGenerator(seed: 0)
+            v.apply(&probe, using: &rng)
+            let elements = try Limits.product([batch, 2 * probe.pixels.count], for: "a batch of views", at: args.loc)
+            try Limits.checkMemory(elements: elements, for: "a batch of \(batch) views of \(probe.height)x\(probe.width)", at: args.loc)
+        }
+    }
+
     /// The labelled images to train on: a part, or the train part of a split dataset.
     static func trainingImages(_ args: Arguments, _ name: String) throws -> DataValue {
         let d = try args.data(name)
@@ -50,8 +68,9 @@ enum TrainingBuiltins {
             let model = try args.model("model")
             let data = try trainingImages(args, "data")
             let views = try views(args)
-            let epochs = try args.int("epochs", min: 0), batch = try args.int("batch", min: 1)
+            let epochs = try args.int("epochs", min: 0), batch = try args.size("batch")
             guard batch <= data.count else { throw args.error("batch \(batch) is larger than the \(data.count) images of \(data.name)") }
+            try checkViews(views, data: data, batch: batch, args)
             let spec: OptimizerSpec
             switch args["optimizer"] {
             case .nil: spec = OptimizerSpec(kind: .sgd, lr: ScheduleBuiltins.cosine(0.06, 0), momentum: 0.9, weightDecay: 5e-4, nesterov: false, betas: (0.9, 0.999), trust: 0)
@@ -83,14 +102,14 @@ enum TrainingBuiltins {
         Builtin("knn", [.required("test"), .optional("k", .number(200)), .optional("t", .number(0.1)), .optional("source", .string("backbone"))], doc: Doc(
             "A kNN monitor for `train`: after each epoch, weighted kNN (InstDisc voting, cosine similarity, `k` neighbours, temperature `t`) classifies `test` with the unaugmented training images as the memory bank.",
             example: "monitor: knn(data.test, k: 200, t: 0.1)")) { args in
-            .monitor(MonitorSpec(test: try args.images("test"), k: try args.int("k", min: 1), t: try args.number("t"), source: try source(args)))
+            .monitor(MonitorSpec(test: try args.images("test"), k: try args.size("k"), t: try args.number("t"), source: try source(args)))
         },
         Builtin("knn_accuracy", [.required("model"), .required("train"), .required("test"), .optional("k", .number(200)), .optional("t", .number(0.1)),
                                  .optional("source", .string("backbone"))], doc: Doc(
             "Weighted kNN top-1 accuracy (a fraction) of the model's features: `train` is the memory bank, `test` the queries.",
             example: "let acc = knn_accuracy(model, data.train, data.test, k: 200)")) { args in
             let model = try args.model("model")
-            let classifier = try KNNClassifier(k: try args.int("k", min: 1), t: Float(try args.number("t")))
+            let classifier = try KNNClassifier(k: try args.size("k"), t: Float(try args.number("t")))
             let (train, test, source) = (try args.images("train").labeled, try args.images("test").labeled, try source(args))
             return .number(try args.interpreter.memoized("knn_accuracy") {
                 try knnAccuracy(model.moco.query, train: train, test: test, classifier: classifier, source: source)
@@ -175,9 +194,14 @@ enum Training {
     /// run left (see `CallMemo`).
     static func train(_ run: RunValue, epochs: Int, quiet: Bool, interpreter interp: Interpreter, at loc: Loc) throws {
         if case .checkpoint(let url, let interrupted)? = interp.memo?.recall("train") {
-            _ = try Checkpoint.load(into: run.trainer, from: url)
-            run.interrupted = interrupted
-            return
+            do {
+                _ = try Checkpoint.load(into: run.trainer, from: url)
+                run.interrupted = interrupted
+                return
+            } catch {
+                // Refused before anything changed: the run trains as if the cell were not cached.
+                interp.warn("cache: the saved training state is refused (\(error)); training again")
+            }
         }
         try trainLive(run, epochs: epochs, quiet: quiet, interpreter: interp, at: loc)
         if let memo = interp.memo, let url = memo.newFile("train", extension: "safetensors") {

@@ -11,6 +11,22 @@ public struct ScheduleValue {
 
     static func constant(_ x: Double) -> ScheduleValue { ScheduleValue(name: "constant(\(Value.format(x)))") { _ in x } }
 
+    /// This schedule, refusing any value outside `range` with a located error naming `what`
+    /// (checked at t = 0 now, and at every later evaluation).
+    func limited(to range: ClosedRange<Double>, what: String, at loc: Loc) throws -> ScheduleValue {
+        let f = function
+        let checked = ScheduleValue(name: name) { t in
+            let v = try f(t)
+            guard range.contains(v) else {
+                throw ScriptError(.runtime, "\(what) must stay in [\(Value.format(range.lowerBound)), \(Value.format(range.upperBound))], "
+                                  + "got \(Value.format(v)) at t = \(Value.format(t))", at: loc)
+            }
+            return v
+        }
+        _ = try checked.function(0)
+        return checked
+    }
+
     /// The engine's schedule over `epochs` epochs. A script function that fails stores its
     /// error in `failure` and yields NaN; the caller rethrows it after the step.
     func engine(epochs: Int, failure: FailureBox) -> Schedule {

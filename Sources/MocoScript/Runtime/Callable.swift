@@ -101,11 +101,19 @@ public struct Arguments {
         return x
     }
 
-    public func int(_ name: String, min: Int? = nil) throws -> Int {
-        let x = try number(name)
-        guard x == x.rounded(), abs(x) < 1e15 else { throw typeError(name, expected: "a whole number", got: self[name]) }
-        if let min, Int(x) < min { throw error("'\(name)' must be at least \(min), got \(Int(x))") }
-        return Int(x)
+    /// A whole number, through the one checked conversion (`Value.whole`): NaN, infinities,
+    /// fractions and magnitudes beyond 2^53 are refused with the builtin's name.
+    public func int(_ name: String, min: Int? = nil, max: Int? = nil) throws -> Int {
+        guard let n = Value.whole(try number(name)) else { throw typeError(name, expected: "a whole number", got: self[name]) }
+        if let min, n < min { throw error("'\(name)' must be at least \(min), got \(n)") }
+        if let max, n > max { throw error("'\(name)' must be at most \(max), got \(n)") }
+        return n
+    }
+
+    /// A size (a count of things, a width, a dimension): a whole number from `min` (default 1)
+    /// up to `max` (default `Limits.maxSize`).
+    public func size(_ name: String, min: Int = 1, max: Int = Limits.maxSize) throws -> Int {
+        try int(name, min: min, max: max)
     }
 
     public func string(_ name: String) throws -> String {
@@ -120,11 +128,17 @@ public struct Arguments {
         return b
     }
 
-    public func ints(_ name: String) throws -> [Int] {
+    /// A list of whole numbers, each in `min...max`.
+    public func ints(_ name: String, min: Int = Int.min, max: Int = Int.max) throws -> [Int] {
         guard case .list(let items) = self[name] else { throw typeError(name, expected: "a list of whole numbers", got: self[name]) }
         return try items.map {
-            guard case .number(let x) = $0, x == x.rounded() else { throw typeError(name, expected: "a list of whole numbers", got: self[name]) }
-            return Int(x)
+            guard case .number(let x) = $0, let n = Value.whole(x) else {
+                throw typeError(name, expected: "a list of whole numbers", got: self[name])
+            }
+            guard n >= min, n <= max else {
+                throw error("'\(name)' must hold whole numbers from \(min) to \(max), got \(n)")
+            }
+            return n
         }
     }
 
@@ -146,6 +160,9 @@ public struct Arguments {
             bounds = (a, b)
         case .number(let x): bounds = (x, x)
         default: throw typeError(name, expected: "a range like 0.2..1", got: self[name])
+        }
+        guard bounds.0.isFinite, bounds.1.isFinite else {
+            throw error("'\(name)' must have finite bounds, got \(Value.format(bounds.0))..\(Value.format(bounds.1))")
         }
         guard bounds.0 <= bounds.1 else { throw error("'\(name)' is an empty range \(Value.format(bounds.0))..\(Value.format(bounds.1))") }
         return bounds.0...bounds.1

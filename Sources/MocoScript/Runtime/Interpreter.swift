@@ -8,15 +8,19 @@ import MocoTensor
 /// and notebooks feed it piece by piece).
 public final class Interpreter {
     /// Where `print` and friends write (one call per line, without the newline).
-    public var output: (String) -> Void = { print($0) }
+    public var output: (String) -> Void = { print(VisibleText.escape($0)) }
     /// Where training progress goes (a line per epoch); stderr by default, like tqdm.
-    public var progress: (String) -> Void = { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
+    public var progress: (String) -> Void = { FileHandle.standardError.write(Data((VisibleText.escape($0) + "\n").utf8)) }
     /// Values that replace the initial value of top-level `let`s (`moco run --set NAME=VALUE`).
     public var overrides: [String: Value] = [:]
     /// When set, `seed` statements use this instead of their own value (`moco run --seed N`).
     public var seedOverride: UInt64?
     /// Directory that `include` and relative data paths start from for non-file input.
     public var baseDirectory: URL
+    /// Where the session may write and read files (each front end confines it).
+    public var fileAccess = FileAccess.unrestricted
+    /// Where warnings go (gnuplot's, a discarded cache entry); stderr by default.
+    public var warn: (String) -> Void = { FileHandle.standardError.write(Data(("warning: " + VisibleText.escape($0) + "\n").utf8)) }
 
     let globals: Frame
     var frame: Frame
@@ -112,17 +116,17 @@ public final class Interpreter {
     }
 
     /// Evaluates one expression in a fresh session (for `--set NAME=VALUE`); nil when `text` is
-    /// not a valid expression.
-    public static func constant(_ text: String) -> Value? {
+    /// not a valid expression (it is then taken as a string); throws when evaluating it fails (`1/0`).
+    public static func constant(_ text: String) throws -> Value? {
         let probe = Interpreter()
         probe.output = { _ in }
         guard let program = try? probe.prepare(text, name: "--set"), program.count == 1, case .expression = program[0] else { return nil }
-        return try? probe.execute(program)
+        return try probe.execute(program)
     }
 
     func prepare(_ text: String, name: String, firstLine: Int = 1) throws -> [Stmt] {
         let file = SourceFiles.register(name: name, text: text, firstLine: firstLine)
-        var parser = Parser(text, file: file, firstLine: firstLine, includes: IncludeLoader(baseDirectory: baseDirectory))
+        var parser = Parser(text, file: file, firstLine: firstLine, includes: IncludeLoader(baseDirectory: baseDirectory, access: fileAccess))
         let program = parser.parseProgram()
         if !parser.errors.isEmpty { throw ScriptErrors(errors: parser.errors) }
         let errors = resolver.resolve(program)

@@ -185,8 +185,11 @@ enum Members {
             try m.moco.resizeQueue(to: Int(x), using: &rng)
         case ("momentum", _):
             m.momentum = try interpreter.schedule(from: value, what: "model.momentum", at: loc)
+                .limited(to: 0...1, what: "model.momentum", at: loc)
         case ("temperature", .number(let x)):
-            guard x > 0 else { throw ScriptError(.runtime, "model.temperature must be positive, got \(Value.format(x))", at: loc) }
+            guard x > 0, x.isFinite else {
+                throw ScriptError(.runtime, "model.temperature must be a positive finite number, got \(Value.format(x))", at: loc)
+            }
             m.moco.temperature = Float(x)
         case ("symmetric", .bool(let b)):
             guard m.version < 3 else { throw ScriptError(.runtime, "MoCo v3's loss is always symmetric", at: loc) }

@@ -39,11 +39,14 @@ enum Operators {
             default: break
             }
         case (.string(let s), .number(let n)) where op == .multiply:
-            guard n >= 0, n == n.rounded(), n < 1e6 else { throw ScriptError(.runtime, "a string repeats a whole number of times, got \(Value.format(n))", at: loc) }
+            guard n >= 0, n == n.rounded(), n < 1e9 else { throw ScriptError(.runtime, "a string repeats a whole number of times, got \(Value.format(n))", at: loc) }
+            guard Double(s.utf8.count) * n <= Double(Limits.maxStringLength) else {
+                throw ScriptError(.runtime, "that string would have more than \(Limits.maxStringLength) characters", at: loc)
+            }
             return .string(String(repeating: s, count: Int(n)))
         case (.list(let x), .list(let y)) where op == .add: return .list(x + y)
         case (.list(let x), .number(let n)) where op == .multiply:
-            guard n >= 0, n == n.rounded(), Double(x.count) * n < 1e7 else { throw ScriptError(.runtime, "a list repeats a whole number of times, got \(Value.format(n))", at: loc) }
+            guard n >= 0, n == n.rounded(), Double(x.count) * n <= Double(Limits.maxListItems) else { throw ScriptError(.runtime, "a list repeats a whole number of times, got \(Value.format(n))", at: loc) }
             return .list(Array([[Value]](repeating: x, count: Int(n)).joined()))
         case (.record(let x), .record(let y)) where op == .add:
             var r = x
@@ -109,9 +112,9 @@ enum Operators {
             let row = try t.indexSelect(axis: 0, [i])
             if t.rank == 1 { return .number(Double(row.scalars[0])) }
             return .tensor(try row.reshaped(Array(t.shape.dropFirst())))
-        case .range:
-            let items = try list(base, at: loc)
-            return items[try position(index, count: items.count, of: "a range", at: loc)]
+        case .range(let a, let b, let inclusive):
+            let count = try rangeCount(a, b, inclusive: inclusive, at: loc, limit: 1 << 53)
+            return .number(a + Double(try position(index, count: count, of: "a range", at: loc)))
         default:
             throw ScriptError(.runtime, "\(base.typeName) cannot be indexed", at: loc)
         }
@@ -133,8 +136,22 @@ enum Operators {
         }
     }
 
+    /// The number of items of the range `a..b` or `a..<b` (step 1), refused beyond `limit`.
+    static func rangeCount(_ a: Double, _ b: Double, inclusive: Bool, at loc: Loc?, limit: Int = Limits.maxListItems) throws -> Int {
+        guard a.isFinite, b.isFinite else { throw ScriptError(.runtime, "the range \(Value.format(a))..\(Value.format(b)) is infinite", at: loc) }
+        guard b >= a else { return 0 }
+        let span = b - a
+        var count = span.rounded(.down) + 1
+        if !inclusive && span == span.rounded(.down) { count -= 1 }
+        guard count <= Double(limit), count < 9e15 else {
+            throw ScriptError(.runtime, "the range \(Value.format(a))..\(Value.format(b)) has \(Value.format(count)) items; the limit is \(limit)", at: loc)
+        }
+        return Int(count)
+    }
+
     /// The items of a list, a range (step 1), a string (characters), a record (keys), a series (values).
     static func list(_ sequence: Value, at loc: Loc?) throws -> [Value] {
+        if case .range(let a, let b, let inclusive) = sequence { _ = try rangeCount(a, b, inclusive: inclusive, at: loc) }
         var out: [Value] = []
         try iterate(sequence, at: loc) { out.append($0); return true }
         return out
@@ -146,11 +163,9 @@ enum Operators {
         case .list(let items): for v in items { if try !body(v) { return } }
         case .range(let a, let b, let inclusive):
             guard a.isFinite, b.isFinite else { throw ScriptError(.runtime, "cannot iterate over an infinite range", at: loc) }
-            var x = a
-            while inclusive ? x <= b : x < b {
-                if try !body(.number(x)) { return }
-                x += 1
-            }
+            // By index, so that a range beyond 2^53 (where x + 1 == x) still ends.
+            let count = try rangeCount(a, b, inclusive: inclusive, at: loc, limit: Int.max)
+            for k in 0..<count { if try !body(.number(a + Double(k))) { return } }
         case .string(let s): for c in s { if try !body(.string(String(c))) { return } }
         case .record(let r): for k in r.keys { if try !body(.string(k)) { return } }
         case .series(let s): for y in s.y { if try !body(.number(y)) { return } }

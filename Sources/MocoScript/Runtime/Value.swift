@@ -195,17 +195,30 @@ extension Value {
         return (mean, std, v.min()!, v.max()!)
     }
 
-    /// Applies a format spec from string interpolation: `.3f`, `.1e`, `.2%`, `d`, with an optional width.
+    /// Applies a format spec from string interpolation: `.3f`, `.1e`, `.2%`, `d`, with an optional width
+    /// (width and precision at most `Limits.maxFormatWidth`).
     static func format(_ value: Value, spec: String) throws -> String {
         guard case .number(let x) = value else {
             throw ScriptError(.runtime, "format '\(spec)' needs a number, got \(value.typeName)", at: nil)
         }
-        let kind = spec.last!
+        guard let kind = spec.last, "fe%d".contains(kind) else {
+            throw ScriptError(.runtime, "unknown format '\(spec)'; use .3f, .1e, .2% or d, with an optional width", at: nil)
+        }
+        let parts = spec.dropLast().split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let numbers = parts.map { $0.isEmpty ? 0 : Int($0).flatMap { (0...Limits.maxFormatWidth).contains($0) ? $0 : nil } }
+        guard parts.count <= 2, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              !numbers.contains(where: { $0 == nil }) else {
+            throw ScriptError(.runtime, "format '\(spec)': width and precision must be whole numbers up to \(Limits.maxFormatWidth)", at: nil)
+        }
         let body = spec.dropLast()
         switch kind {
         case "f", "e": return String(format: "%\(body)\(kind)", x)
         case "%": return String(format: "%\(body)f%%", x * 100)
-        default: return String(format: "%\(body.split(separator: ".").first ?? "")lld", Int64(x.rounded()))
+        default:
+            guard x.isFinite, Swift.abs(x.rounded()) < 9.2e18 else {
+                throw ScriptError(.runtime, "format 'd' needs a finite number within ±9.2e18, got \(Value.format(x))", at: nil)
+            }
+            return String(format: "%\(parts[0])lld", Int64(x.rounded()))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MocoTensor
 
 /// Whether a piece of input is a whole program yet (for the REPL's continuation prompt).
 public enum InputStatus: Equatable, Sendable {
@@ -22,6 +23,9 @@ public struct Parser {
     /// True when the first error was running out of input (see `InputStatus`).
     public private(set) var ranOutOfInput = false
     private var nesting = 0
+    /// Depth of the expression tree being parsed: nesting plus operators chained in a row (`1 + 1 + ...`
+    /// is as deep as it is long for the resolver and the interpreter).
+    private var depth = 0
     /// Brackets the current statement has opened and not yet closed. After an error it still
     /// counts those open at the error, which recovery skips past.
     private var openBrackets = 0
@@ -216,20 +220,34 @@ public struct Parser {
     /// would exhaust the stack of the parser and the interpreter).
     private mutating func nested<T>(_ body: (inout Parser) throws -> T) throws -> T {
         nesting += 1
-        defer { nesting -= 1 }
+        depth += 1
+        defer { nesting -= 1; depth -= 1 }
         if nesting > 100 { throw fail("nested too deeply (more than 100 levels)") }
+        if depth > Self.maxDepth { throw fail("expression too deep (more than \(Self.maxDepth) operators and levels); split it with let") }
         return try body(&self)
     }
 
+    /// The deepest expression tree accepted.
+    static let maxDepth = 1_000
+
+    /// One more operator in a chain: the tree grows one level deeper.
+    private mutating func chained(_ extra: inout Int) throws {
+        depth += 1
+        extra += 1
+        if depth > Self.maxDepth { throw fail("expression too deep (more than \(Self.maxDepth) operators and levels); split it with let") }
+    }
+
     private mutating func orExpr() throws -> Expr {
-        var e = try andExpr()
-        while check(.kOr) { advance(); skipNewlines(); e = .or(e, try andExpr()) }
+        var e = try andExpr(), extra = 0
+        defer { depth -= extra }
+        while check(.kOr) { try chained(&extra); advance(); skipNewlines(); e = .or(e, try andExpr()) }
         return e
     }
 
     private mutating func andExpr() throws -> Expr {
-        var e = try notExpr()
-        while check(.kAnd) { advance(); skipNewlines(); e = .and(e, try notExpr()) }
+        var e = try notExpr(), extra = 0
+        defer { depth -= extra }
+        while check(.kAnd) { try chained(&extra); advance(); skipNewlines(); e = .and(e, try notExpr()) }
         return e
     }
 
@@ -268,8 +286,10 @@ public struct Parser {
     }
 
     private mutating func additive() throws -> Expr {
-        var e = try multiplicative()
+        var e = try multiplicative(), extra = 0
+        defer { depth -= extra }
         while check(.plus) || check(.minus) {
+            try chained(&extra)
             let t = advance()
             skipNewlines()
             e = .binary(t.kind == .plus ? .add : .subtract, e, try multiplicative(), t.loc)
@@ -278,8 +298,10 @@ public struct Parser {
     }
 
     private mutating func multiplicative() throws -> Expr {
-        var e = try unary()
+        var e = try unary(), extra = 0
+        defer { depth -= extra }
         while check(.star) || check(.slash) || check(.percent) {
+            try chained(&extra)
             let t = advance()
             skipNewlines()
             e = .binary(t.kind == .star ? .multiply : t.kind == .slash ? .divide : .remainder, e, try unary(), t.loc)
@@ -308,8 +330,10 @@ public struct Parser {
     }
 
     private mutating func postfix() throws -> Expr {
-        var e = try primary()
+        var e = try primary(), extra = 0
+        defer { depth -= extra }
         while true {
+            try chained(&extra)
             if check(.lparen) {
                 let open = advance()
                 e = .call(e, try arguments(open), open.loc)
@@ -505,10 +529,12 @@ public struct Parser {
 public final class IncludeLoader {
     private var active: [String] = []
     private let baseDirectory: URL
+    private let access: FileAccess
 
-    /// `baseDirectory` resolves includes from sources that are not files (REPL input).
-    public init(baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
-        self.baseDirectory = baseDirectory
+    /// `baseDirectory` resolves includes from sources that are not files (REPL input); `access`
+    /// confines what may be read.
+    public init(baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath), access: FileAccess = .unrestricted) {
+        (self.baseDirectory, self.access) = (baseDirectory, access)
     }
 
     func load(_ path: String, at loc: Loc, from file: Int32) throws -> [Stmt] {
@@ -516,6 +542,11 @@ public final class IncludeLoader {
         let dir = including.hasPrefix("<") ? baseDirectory : URL(fileURLWithPath: including).deletingLastPathComponent()
         let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : dir.appendingPathComponent(path)
         let key = url.standardizedFileURL.path
+        // Only moco source is included: an error in any other file would quote its lines.
+        guard url.pathExtension == "moco" else {
+            throw ScriptError(.io, "cannot include \(VisibleText.escape(path)): only .moco files can be included", at: loc)
+        }
+        do { _ = try access.checkRead(url) } catch { throw ScriptError(.io, "cannot include \(path): \(error)", at: loc) }
         guard !active.contains(key) else {
             throw ScriptError(.syntax, "include cycle: \(path) is already being included", at: loc)
         }

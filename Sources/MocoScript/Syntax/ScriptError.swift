@@ -1,3 +1,5 @@
+import MocoTensor
+
 /// What went wrong, which decides the exit code of `moco run` (sysexits.h).
 public enum ErrorKind: Sendable {
     /// Lexer, parser or resolver: the script is malformed (exit 65).
@@ -44,15 +46,17 @@ public struct ScriptError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         var out = ""
         if let loc {
-            out = "\(loc.description): error: \(message)"
+            out = "\(VisibleText.escape(loc.description)): error: \(VisibleText.escape(message))"
             if let text = SourceFiles.line(loc.file, loc.line) {
-                let prefix = text.prefix(max(0, Int(loc.column) - 1)).map { $0 == "\t" ? "\t" : " " as Character }
-                out += "\n    \(text)\n    \(String(prefix))^"
+                // Controls and bidirectional overrides in the echoed line are spelled out; the caret follows.
+                let before = VisibleText.escape(String(text.prefix(max(0, Int(loc.column) - 1))))
+                let prefix = before.map { $0 == "\t" ? "\t" : " " as Character }
+                out += "\n    \(VisibleText.escape(text))\n    \(String(prefix))^"
             }
         } else {
-            out = "error: \(message)"
+            out = "error: \(VisibleText.escape(message))"
         }
-        for note in notes { out += "\n  note: \(note)" }
+        for note in notes { out += "\n  note: \(VisibleText.escape(note))" }
         for frame in trace { out += "\n  in \(frame.function)(), called at \(frame.loc.description)" }
         return out
     }

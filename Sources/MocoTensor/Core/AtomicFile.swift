@@ -2,24 +2,54 @@ import Foundation
 
 /// Writes whole files atomically: the bytes go to a temporary file in the same folder,
 /// which is then renamed over the destination, so readers never see a partial file.
+///
+/// The temporary file (`.NAME.PID.tmp`) is created exclusively and never through a link; the
+/// leftovers of writes that a killed process never finished are removed by the next write
+/// to the same name.
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws(FileWriteError) {
         let dir = url.deletingLastPathComponent()
-        let temp = dir.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            try data.write(to: temp)
-            if rename(temp.path, url.path) != 0 {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let temp = dir.appendingPathComponent(".\(url.lastPathComponent).\(pid).tmp")
+        removeStale(of: url)
+        unlink(temp.path)
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileWriteError(path: url.path, reason: String(cString: strerror(errno))) }
+        var failure: String?
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                offset += n
             }
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw FileWriteError(path: url.path, reason: error.localizedDescription)
+        }
+        if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
+        if failure == nil, rename(temp.path, url.path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temp.path)
+            throw FileWriteError(path: url.path, reason: failure)
         }
     }
 
     /// Writes `text` as UTF-8, atomically.
     public static func write(_ text: String, to url: URL) throws(FileWriteError) {
         try write(Data(text.utf8), to: url)
+    }
+
+    /// Removes `.NAME.PID.tmp` files beside `url` whose process no longer runs.
+    public static func removeStale(of url: URL) {
+        let dir = url.deletingLastPathComponent(), prefix = ".\(url.lastPathComponent)."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let middle = name.dropFirst(prefix.count).dropLast(4)
+            guard let pid = Int32(middle), pid > 0, pid != ProcessInfo.processInfo.processIdentifier else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(dir.appendingPathComponent(name).path) }
+        }
     }
 }
 

@@ -86,9 +86,7 @@ public struct Tensor {
 
 /// Throws unless every dimension is non-negative.
 func checkShape(_ shape: [Int], op: String) throws {
-    if let bad = shape.first(where: { $0 < 0 }) {
-        throw TensorError(op, "shape \(describe(shape)) has a negative dimension \(bad)")
-    }
+    _ = try checkedCount(shape, op: op)
 }
 
 extension Tensor: CustomStringConvertible {

@@ -21,7 +21,12 @@ extension Tensor {
         guard step != 0, step.isFinite, start.isFinite, end.isFinite else {
             throw TensorError("arange", "needs finite bounds and a non-zero step, got \(start), \(end), step \(step)")
         }
-        let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+        let steps = ((Double(end) - Double(start)) / Double(step)).rounded(.up)
+        guard steps < Double(Int.max >> 8) else {
+            throw TensorError("arange", "\(start) to \(end) by \(step) has too many elements")
+        }
+        let n = Swift.max(0, Int(steps))
+        try checkShape([n], op: "arange")
         var t = Tensor(uninitializedShape: [n])
         t.withUnsafeMutableBufferPointer { p in
             for i in 0..<n { p[i] = start + Float(i) * step }
