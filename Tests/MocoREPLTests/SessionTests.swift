@@ -20,6 +20,7 @@ struct SessionTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let (s, lines) = Self.session()
         s.interpreter.baseDirectory = dir
+        s.fileAccess.allowWrite(dir)  // outside the working folder: allowed as :allow-write does
         for input in ["let xs = [1, 2, 3]", "let bad = undefined", "print(sum(xs))", ":save session.moco"] { s.handle(input, name: "<input>") }
         #expect(lines.out == ["6", "saved 2 inputs to session.moco"])
         #expect(lines.err.count == 1 && lines.err[0].contains("unknown name 'undefined'"))

@@ -125,6 +125,8 @@ public final class Interpreter {
     }
 
     func prepare(_ text: String, name: String, firstLine: Int = 1) throws -> [Stmt] {
+        // Scripts written on Windows (CRLF line ends) read as they do elsewhere.
+        let text = text.contains("\r\n") ? text.replacingOccurrences(of: "\r\n", with: "\n") : text
         let file = SourceFiles.register(name: name, text: text, firstLine: firstLine)
         var parser = Parser(text, file: file, firstLine: firstLine, includes: IncludeLoader(baseDirectory: baseDirectory, access: fileAccess))
         let program = parser.parseProgram()

@@ -1,5 +1,5 @@
-# colour
-# Written by moco; re-draw with: gnuplot colour.gp
+# 'colour'
+# Written by moco; re-draw with: gnuplot 'colour.gp'
 if (!exists("outfile")) outfile = 'colour.png'
 set terminal pngcairo size 300,200 enhanced font "sans,10"
 set output outfile

@@ -1,5 +1,5 @@
-# augmentations
-# Written by moco; re-draw with: gnuplot gallery.gp
+# 'augmentations'
+# Written by moco; re-draw with: gnuplot 'gallery.gp'
 if (!exists("outfile")) outfile = 'gallery.png'
 set terminal pngcairo size 480,360 enhanced font "sans,10"
 set output outfile

@@ -1,5 +1,5 @@
-# logits
-# Written by moco; re-draw with: gnuplot histogram.gp
+# 'logits'
+# Written by moco; re-draw with: gnuplot 'histogram.gp'
 if (!exists("outfile")) outfile = 'histogram.png'
 set terminal pngcairo size 800,500 enhanced font "sans,10"
 set output outfile

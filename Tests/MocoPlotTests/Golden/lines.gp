@@ -1,5 +1,5 @@
-# InfoNCE loss
-# Written by moco; re-draw with: gnuplot lines.gp
+# 'InfoNCE loss'
+# Written by moco; re-draw with: gnuplot 'lines.gp'
 if (!exists("outfile")) outfile = 'lines.png'
 set terminal pngcairo size 800,500 enhanced font "sans,10"
 set output outfile

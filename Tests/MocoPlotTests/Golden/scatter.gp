@@ -1,5 +1,5 @@
-# t-SNE of digits' features
-# Written by moco; re-draw with: gnuplot scatter.gp
+# 't-SNE of digits'' features'
+# Written by moco; re-draw with: gnuplot 'scatter.gp'
 if (!exists("outfile")) outfile = 'scatter.png'
 set terminal pngcairo size 600,600 enhanced font "sans,10"
 set output outfile
