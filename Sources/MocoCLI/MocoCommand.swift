@@ -31,8 +31,7 @@ struct MocoCommand: ParsableCommand {
 func folders(_ paths: [String], flag: String) throws -> [URL] {
     try paths.map { path in
         let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileAccess.isFolder(url) else {
             throw ValidationError("\(flag) \(path): no such folder")
         }
         return url

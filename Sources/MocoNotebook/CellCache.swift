@@ -72,7 +72,6 @@ final class CellCache {
     /// The entry under `key`, nil when there is none or it is damaged (then it is removed).
     func load(_ key: String) -> Entry? {
         let dir = entryDirectory(key)
-        let index = dir.appendingPathComponent("entry.json")
         var info = stat()
         guard lstat(dir.path, &info) == 0 else { return nil }
         do {
@@ -91,14 +90,18 @@ final class CellCache {
         guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
               let outputs = json["outputs"] as? [[String: Any]], let memo = json["memo"] as? [[String: Any]],
               let files = json["files"] as? [String: String] else { throw Damaged(description: "entry.json is not an entry") }
+        // Each listed file is read once: the bytes checked against their digest are the bytes used.
+        var verified: [String: Data] = [:]
         for (name, digest) in files {
             let bytes = try entryFile(name, in: dir)
             guard SHA256.hex(bytes) == digest else { throw Damaged(description: "\(name) does not match its checksum") }
+            verified[name] = bytes
         }
-        func file(_ name: Any?) throws -> URL {
-            guard let name = name as? String, files[name] != nil, Self.isEntryFileName(name) else { throw Damaged(description: "a file is not listed") }
-            return dir.appendingPathComponent(name)
+        func listed(_ name: Any?) throws -> String {
+            guard let name = name as? String, verified[name] != nil else { throw Damaged(description: "a file is not listed") }
+            return name
         }
+        func bytes(_ name: Any?) throws -> Data { verified[try listed(name)]! }
         let parsedOutputs: [CellOutput] = try outputs.map { o in
             switch o["type"] as? String {
             case "text": return .text(o["text"] as? String ?? "")
@@ -109,7 +112,7 @@ final class CellCache {
                 guard Self.isEntryFileName(name), name.hasSuffix(".png") else {
                     throw Damaged(description: "an image name \(VisibleText.escape(name, keepLines: false)) is not a plain .png name")
                 }
-                return .image(file: name, png: try Data(contentsOf: try file(o["file"])), title: o["title"] as? String ?? "")
+                return .image(file: name, png: try bytes(o["file"]), title: o["title"] as? String ?? "")
             default: throw Damaged(description: "unknown output")
             }
         }
@@ -120,11 +123,11 @@ final class CellCache {
                 guard let x = m["value"] as? Double else { throw Damaged(description: "a number is missing") }
                 return (kind, .number(x))
             case "embedding":
-                let raw = try Data(contentsOf: try file(m["file"]))
+                let raw = try bytes(m["file"])
                 guard let divergence = m["divergence"] as? Double, raw.count % 8 == 0 else { throw Damaged(description: "a bad embedding") }
                 return (kind, .embedding(points: raw.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }, divergence: divergence))
             case "checkpoint":
-                return (kind, .checkpoint(try file(m["file"]), interrupted: m["interrupted"] as? Bool ?? false))
+                return (kind, .checkpoint(dir.appendingPathComponent(try listed(m["file"])), interrupted: m["interrupted"] as? Bool ?? false))
             default: throw Damaged(description: "unknown memo record")
             }
         }

@@ -9,14 +9,7 @@ import MocoTensor
 public enum REPL {
     /// Runs the REPL; `allowWrite` folders may be written besides the working folder.
     public static func main(allowWrite: [URL] = []) -> Int32 {
-        self.allowWrite = allowWrite
-        return isatty(STDIN_FILENO) != 0 ? interactive() : piped()
-    }
-
-    nonisolated(unsafe) private static var allowWrite: [URL] = []
-
-    private static func confine(_ session: Session) {
-        for folder in allowWrite { session.fileAccess.allowWrite(folder) }
+        isatty(STDIN_FILENO) != 0 ? interactive(allowWrite: allowWrite) : piped(allowWrite: allowWrite)
     }
 
     static func stderr(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
@@ -26,9 +19,9 @@ public enum REPL {
     }
 
     /// Reads standard input line by line and runs each complete input.
-    static func piped() -> Int32 {
+    static func piped(allowWrite: [URL]) -> Int32 {
         let session = Session(previews: false, out: stdout, err: { stderr($0 + "\n") })
-        confine(session)
+        for folder in allowWrite { session.fileAccess.allowWrite(folder) }
         var buffer: [String] = [], start = 1, line = 0
         while let text = readLine(strippingNewline: true) {
             line += 1
@@ -46,7 +39,7 @@ public enum REPL {
     }
 
     /// The line editor session.
-    static func interactive() -> Int32 {
+    static func interactive(allowWrite: [URL]) -> Int32 {
         let environment = ProcessInfo.processInfo.environment
         let dumb = environment["TERM"] == "dumb" || isatty(STDERR_FILENO) == 0
         let colour = !dumb && environment["NO_COLOR"] == nil
@@ -62,7 +55,7 @@ public enum REPL {
                 interp.progress = { status.print($0) }
             }
         })
-        confine(session)
+        for folder in allowWrite { session.fileAccess.allowWrite(folder) }
         completionSession = session
         moco_le_setup { line, start, end in
             guard let line, let session = REPL.completionSession else { return }

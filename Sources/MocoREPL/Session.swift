@@ -138,8 +138,7 @@ public final class Session {
         case ":allow-write":
             guard !argument.isEmpty else { return report("error: :allow-write needs a folder (:allow-write ~/runs)", code: 64) }
             let folder = interpreter.resolvePath(argument)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            guard FileAccess.isFolder(folder) else {
                 return report("error: :allow-write: \(folder.path) is not a folder", code: 74)
             }
             fileAccess.allowWrite(folder)

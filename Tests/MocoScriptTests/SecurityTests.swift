@@ -20,22 +20,6 @@ struct SecurityTests {
                 "x\u{0B}\(cmd)", "x\u{0C}\(cmd)", "x\u{1B}[31m", "\u{202E}evil", "'; \(cmd); '", "x\n!touch \(canary)"]
     }
 
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "{": out += "\\{"
-            case "}": out += "\\}"
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
-
     @Test("hostile titles, labels, names and file names never run a command, in the script or when the .gp is re-run")
     func gnuplotInjection() throws {
         let dir = try Self.scratch()
@@ -48,7 +32,7 @@ struct SecurityTests {
         interpreter.warn = { _ in }
         var refusedNames = 0
         for (k, p) in Self.payloads(canary: canary).enumerated() {
-            let q = Self.quoted(p)
+            let q = Value.string(p).repr
             // gnuplot may refuse a payload as a bad string; what matters is that no command runs.
             _ = try? interpreter.run("""
                 plot([3, 2, 1], title: \(q), xlabel: \(q), ylabel: \(q), names: [\(q)], file: "t\(k).png")

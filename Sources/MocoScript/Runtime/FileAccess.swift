@@ -27,6 +27,13 @@ public struct FileAccess: Sendable {
         (self.writeHint, self.readHint) = (writeHint, readHint)
     }
 
+    /// Whether `url` names an existing folder (what `--allow-write`, `--allow-read` and
+    /// `:allow-write` accept).
+    public static func isFolder(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
     /// Allows writing (and reading) under `folder` too.
     public mutating func allowWrite(_ folder: URL) {
         if let p = Self.realPath(folder) { writeRoots.append(p) }

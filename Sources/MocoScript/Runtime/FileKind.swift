@@ -41,7 +41,6 @@ public enum FileKind: String, Sendable {
 
     private func matches(_ head: Data) -> Bool {
         let bytes = [UInt8](head)
-        let text = !bytes.contains(0) && String(data: head.prefix(508), encoding: .utf8) != nil || head.isEmpty
         switch self {
         case .safetensors:
             return head.isEmpty || (bytes.count > 8 && bytes[8] == UInt8(ascii: "{"))
@@ -54,7 +53,8 @@ public enum FileKind: String, Sendable {
         case .tsv:
             let s = String(decoding: head, as: UTF8.self)
             return head.isEmpty || s.hasPrefix("series\t") || s.hasPrefix("row\t")
-        case .text, .notebook: return text
+        case .text, .notebook:
+            return head.isEmpty || (!bytes.contains(0) && String(data: head.prefix(508), encoding: .utf8) != nil)
         }
     }
 }

@@ -179,10 +179,12 @@ enum Members {
         }
         switch (name, value) {
         case ("queue", .number(let x)):
-            guard x >= 1, x == x.rounded(), x < 1e9 else { throw ScriptError(.runtime, "model.queue must be a whole number >= 1, got \(Value.format(x))", at: loc) }
+            guard let size = Value.whole(x), size >= 1, x < 1e9 else {
+                throw ScriptError(.runtime, "model.queue must be a whole number >= 1, got \(Value.format(x))", at: loc)
+            }
             guard m.moco.queue != nil else { throw ScriptError(.runtime, "MoCo v3 has no queue", at: loc) }
             var rng = interpreter.nextGenerator("queue-resize")
-            try m.moco.resizeQueue(to: Int(x), using: &rng)
+            try m.moco.resizeQueue(to: size, using: &rng)
         case ("momentum", _):
             m.momentum = try interpreter.schedule(from: value, what: "model.momentum", at: loc)
                 .limited(to: 0...1, what: "model.momentum", at: loc)

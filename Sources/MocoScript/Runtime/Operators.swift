@@ -83,12 +83,12 @@ enum Operators {
 
     /// A whole-number index into a collection of `count`, negative counting from the end.
     static func position(_ index: Value, count: Int, of what: String, at loc: Loc) throws -> Int {
-        guard case .number(let x) = index, x == x.rounded(), abs(x) < 1e15 else {
+        guard case .number(let x) = index, let n = Value.whole(x) else {
             throw ScriptError(.runtime, "\(what) index must be a whole number, got \(index.typeName) \(index.repr)", at: loc)
         }
-        let i = Int(x) < 0 ? Int(x) + count : Int(x)
+        let i = n < 0 ? n + count : n
         guard (0..<count).contains(i) else {
-            throw ScriptError(.runtime, "index \(Int(x)) is out of range for \(what) of \(count) item\(count == 1 ? "" : "s")", at: loc)
+            throw ScriptError(.runtime, "index \(n) is out of range for \(what) of \(count) item\(count == 1 ? "" : "s")", at: loc)
         }
         return i
     }
