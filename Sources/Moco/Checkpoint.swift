@@ -9,8 +9,15 @@ import MocoTensor
 /// metadata. The data order depends only on the epoch, so restoring these continues the
 /// run exactly: 2 epochs, save, load into a freshly built trainer, 2 more epochs gives the
 /// same bits as 4 epochs straight.
+///
+/// The file carries a SHA-256 of its tensors (`SafeTensors`' checksum), and every field is
+/// checked on load (epochs against the plan, generator states, queue width and size, finite
+/// running statistics, kNN history) before anything in the trainer changes.
 public enum Checkpoint {
     static let format = "moco-checkpoint-1"
+    /// The recipe key of the planned number of epochs, checked on load (whole, at least the
+    /// epochs done, at most `MoCoTrainer.maxEpochs`).
+    public static let plannedEpochsKey = "planned_epochs"
 
     /// Saves `trainer`'s state with `recipe` (free-form settings to rebuild it) to `url`.
     public static func save(_ trainer: MoCoTrainer, recipe: [String: String] = [:], to url: URL) throws {
@@ -40,7 +47,7 @@ public enum Checkpoint {
                                                  shape: [trainer.knnHistory.count])))
         var metadata = recipe
         metadata["format"] = format
-        try SafeTensors.write(state, metadata: metadata, to: url)
+        try SafeTensors.write(state, metadata: metadata, checksum: true, to: url)
     }
 
     /// Restores a checkpoint into `trainer`, which must be built with the same recipe
@@ -50,70 +57,100 @@ public enum Checkpoint {
     public static func load(into trainer: MoCoTrainer, from url: URL) throws -> [String: String] {
         let file = url.lastPathComponent
         let (state, metadata) = try SafeTensors.read(url)
+        func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(file: file, reason: reason) }
         guard metadata["format"] == format else {
-            throw SafeTensorsError(file: file, reason: "not a moco checkpoint (format \(metadata["format"] ?? "missing"))")
+            throw fail("not a moco checkpoint (format \(metadata["format"] ?? "missing"))")
         }
+        // SafeTensors.read verified the checksum; a checkpoint must have one.
+        guard metadata[SafeTensors.checksumKey] != nil else { throw fail("has no checksum of its data") }
         let byName = Dictionary(state.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
         func float(_ n: String) throws -> Tensor {
-            guard case .float(let t)? = byName[n] else { throw SafeTensorsError(file: file, reason: "missing float tensor \(n)") }
+            guard case .float(let t)? = byName[n] else { throw fail("missing float tensor \(n)") }
             return t
         }
         func ints(_ n: String) throws -> [Int64] {
-            guard case .int64(let v, _)? = byName[n] else { throw SafeTensorsError(file: file, reason: "missing integer tensor \(n)") }
+            guard case .int64(let v, _)? = byName[n] else { throw fail("missing integer tensor \(n)") }
             return v
         }
         func section(_ prefix: String) -> StateDict {
             state.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
         }
         // Validate everything before changing anything.
-        let epoch = try ints("trainer.epoch")
-        guard epoch.count == 1, epoch[0] >= 0,
-              let rng = RandomGenerator(state: try ints("rng.shuffle_bn").map { UInt64(bitPattern: $0) }),
-              let dataRNG = RandomGenerator(state: try ints("rng.data").map { UInt64(bitPattern: $0) }) else {
-            throw SafeTensorsError(file: file, reason: "queue position, epoch or generator state is malformed")
+        let epochs = try ints("trainer.epoch")
+        guard epochs.count == 1 else { throw fail("trainer.epoch holds \(epochs.count) values, not one") }
+        let epoch = epochs[0]
+        guard (0...Int64(MoCoTrainer.maxEpochs)).contains(epoch) else {
+            throw fail("trainer.epoch \(epoch) is outside 0...\(MoCoTrainer.maxEpochs)")
+        }
+        if let text = metadata[plannedEpochsKey] {
+            guard let planned = Int64(text), (0...Int64(MoCoTrainer.maxEpochs)).contains(planned) else {
+                throw fail("\(plannedEpochsKey) \"\(text)\" is not a whole number in 0...\(MoCoTrainer.maxEpochs)")
+            }
+            guard epoch <= planned else { throw fail("trainer.epoch \(epoch) is past the \(planned) planned epochs") }
+        }
+        guard let rng = RandomGenerator(state: try ints("rng.shuffle_bn").map { UInt64(bitPattern: $0) }) else {
+            throw fail("rng.shuffle_bn is not a generator state")
+        }
+        guard let dataRNG = RandomGenerator(state: try ints("rng.data").map { UInt64(bitPattern: $0) }) else {
+            throw fail("rng.data is not a generator state")
         }
         var queue: KeyQueue? = nil
         if let current = trainer.model.queue {
             let position = try ints("queue.position")
-            guard position.count == 2 else { throw SafeTensorsError(file: file, reason: "queue position is malformed") }
-            let saved = try KeyQueue(keys: try float("queue.keys"), pointer: Int(position[0]), filled: Int(position[1]))
-            guard saved.dim == current.dim else {
-                throw SafeTensorsError(file: file, reason: "queue keys of width \(saved.dim), the model makes \(current.dim)")
+            let keys = try float("queue.keys")
+            guard keys.rank == 2 else { throw fail("queue.keys of shape \(keys.shape) is not [width, size]") }
+            guard keys.shape[0] == current.dim else {
+                throw fail("queue.keys of width \(keys.shape[0]), the model makes keys of width \(current.dim)")
             }
-            queue = saved
+            guard keys.shape[1] == current.capacity else {
+                throw fail("queue.keys hold \(keys.shape[1]) keys, the model's queue holds \(current.capacity)")
+            }
+            guard keys.scalars.allSatisfy(\.isFinite) else { throw fail("queue.keys hold NaN or infinite values") }
+            guard position.count == 2, (0..<Int64(current.capacity)).contains(position[0]),
+                  (0...Int64(current.capacity)).contains(position[1]) else {
+                throw fail("queue.position \(position) is not a pointer and fill within the queue of \(current.capacity)")
+            }
+            do {
+                queue = try KeyQueue(keys: keys, pointer: Int(position[0]), filled: Int(position[1]))
+            } catch { throw fail("queue: \(error)") }
         } else if byName["queue.keys"] != nil {
-            throw SafeTensorsError(file: file, reason: "a MoCo v1/v2 checkpoint (with a queue) for a v3 model")
+            throw fail("a MoCo v1/v2 checkpoint (with a queue) for a v3 model")
         }
         let names = ["loss", "top1", "positive", "negative", "lr", "momentum", "queue_fill"]
         let columns = try names.map { try float("history." + $0).scalars }
-        guard Set(columns.map(\.count)).count == 1 else { throw SafeTensorsError(file: file, reason: "history columns differ in length") }
+        guard Set(columns.map(\.count)).count == 1 else { throw fail("history columns differ in length") }
         let knnEpochs = try ints("knn.epoch")
         let knnAccuracy = byName["knn.accuracy_f64"] != nil
             ? try ints("knn.accuracy_f64").map { Double(bitPattern: UInt64(bitPattern: $0)) }
             : try float("knn.accuracy").scalars.map(Double.init)
-        guard knnEpochs.count == knnAccuracy.count else { throw SafeTensorsError(file: file, reason: "kNN history columns differ in length") }
+        guard knnEpochs.count == knnAccuracy.count else { throw fail("kNN history columns differ in length") }
+        guard knnEpochs.allSatisfy({ (0...epoch).contains($0) }) else { throw fail("knn.epoch names epochs past \(epoch)") }
+        guard knnAccuracy.allSatisfy({ (0...1).contains($0) }) else { throw fail("knn.accuracy holds values outside 0...1") }
         // Trial loads into copies, so a mismatch leaves the trainer untouched; the optimizer
         // checks its state before taking it.
-        try trainer.model.query.copy().loadStateDict(section("query."))
-        try trainer.model.key.copy().loadStateDict(section("key."))
-        try trainer.model.predictor?.copy().loadStateDict(section("predictor."))
         let optimizerState = Dictionary(section("optimizer.").compactMap { n, t -> (String, Tensor)? in
             if case .float(let x) = t { return (n, x) } else { return nil }
         }, uniquingKeysWith: { a, _ in a })
-        try trainer.optimizer.load(state: optimizerState)
+        for (prefix, module) in [("query.", trainer.model.query as any Module), ("key.", trainer.model.key)]
+            + (trainer.model.predictor.map { [("predictor.", $0 as any Module)] } ?? []) {
+            do { try module.copy().loadStateDict(section(prefix)) } catch let e as StateDictError {
+                throw fail("\(prefix)*: \(e.message)")
+            }
+        }
+        do { try trainer.optimizer.load(state: optimizerState) } catch let e as TensorError { throw fail(e.description) }
         try trainer.model.query.loadStateDict(section("query."))
         try trainer.model.key.loadStateDict(section("key."))
         try trainer.model.predictor?.loadStateDict(section("predictor."))
         trainer.model.queue = queue
         trainer.model.shuffleRNG = rng
         trainer.loader = trainer.loader.withSeed(dataRNG)
-        trainer.epoch = Int(epoch[0])
+        trainer.epoch = Int(epoch)
         trainer.history = (0..<columns[0].count).map { i in
             StepMetrics(loss: columns[0][i], top1: columns[1][i], positive: columns[2][i], negative: columns[3][i],
                         lr: columns[4][i], momentum: columns[5][i], queueFill: columns[6][i])
         }
         trainer.knnHistory = zip(knnEpochs, knnAccuracy).map { (Int($0), $1) }
-        return metadata.filter { $0.key != "format" }
+        return metadata.filter { $0.key != "format" && $0.key != SafeTensors.checksumKey }
     }
 
     /// The shuffle-BN generator's state of `model` (as saved in checkpoints).

@@ -35,6 +35,9 @@ public struct Progress: Sendable {
 /// optimizer steps; the keys are then enqueued. A non-finite loss stops training with the
 /// step and the last good metrics, leaving the model as before that step.
 public final class MoCoTrainer {
+    /// The most epochs a run may plan (a checkpoint claiming more is refused).
+    public static let maxEpochs = 1_000_000
+
     public let model: MoCo
     public let optimizer: any Optimizer
     public var lr: Schedule

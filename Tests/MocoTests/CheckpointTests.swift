@@ -64,7 +64,93 @@ struct CheckpointTests {
         }(), queueSize: 1024, using: &rng)
         let otherTrainer = try MoCoTrainer(model: other, optimizer: try SGD(other.query.parameters(), lr: 0.1), loader: t.loader,
                                            lr: .constant(0.1), momentum: .constant(0.99))
-        #expect(throws: StateDictError.self) { try Checkpoint.load(into: otherTrainer, from: url) }
+        #expect(throws: SafeTensorsError.self) { try Checkpoint.load(into: otherTrainer, from: url) }
+    }
+
+    /// Every one of 80 single-byte flips spread over the data is caught by the checksum, and so
+    /// is an edited header (two tensors of the same shape swapped by name).
+    @Test func checksumCatchesFlippedBytes() throws {
+        let t = try TrainingTests().trainer(epochs: 1).0
+        let url = temporaryURL("flip.safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint.save(t, to: url)
+        let data = try Data(contentsOf: url)
+        let headerLength = Int(data.prefix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        let dataStart = 8 + headerLength
+        var refused = 0
+        for i in 0..<80 {
+            var flipped = data
+            flipped[dataStart + i * (data.count - dataStart - 1) / 79] ^= 0x10
+            try flipped.write(to: url)
+            do { try Checkpoint.load(into: t, from: url) } catch let e as SafeTensorsError {
+                if e.reason.contains("SHA-256") { refused += 1 }
+            }
+        }
+        #expect(refused == 80)
+        var header = String(decoding: data[8..<dataStart], as: UTF8.self)
+        header = header.replacingOccurrences(of: "\"query.", with: "\"swap.")
+            .replacingOccurrences(of: "\"key.", with: "\"query.").replacingOccurrences(of: "\"swap.", with: "\"key.")
+        try (data.prefix(8) + Data(header.utf8) + data[dataStart...]).write(to: url)
+        #expect(throws: SafeTensorsError(file: url.lastPathComponent,
+                                         reason: "the tensors do not match the file's SHA-256 checksum (the file is damaged or was changed)")) {
+            try Checkpoint.load(into: t, from: url)
+        }
+    }
+
+    /// A forged checkpoint (fields out of range, checksum recomputed) is refused with the file
+    /// and the field, and leaves the trainer as it was.
+    @Test(arguments: [
+        ("epoch 2**62", "trainer.epoch 4611686018427387904 is outside 0...1000000"),
+        ("epoch 10 of 2", "trainer.epoch 10 is past the 2 planned epochs"),
+        ("planned -1", "planned_epochs \"-1\" is not a whole number in 0...1000000"),
+        ("planned abc", "planned_epochs \"abc\" is not a whole number in 0...1000000"),
+        ("NaN running variance", "{bn} holds NaN, infinite or negative values"),
+        ("negative running variance", "{bn} holds NaN, infinite or negative values"),
+        ("queue of the wrong width", "queue.keys of width 65, the model makes keys of width 64"),
+        ("queue of another size", "queue.keys hold 512 keys, the model's queue holds 1024"),
+        ("queue pointer outside", "queue.position [9999, 1024] is not a pointer and fill within the queue of 1024"),
+        ("no checksum", "has no checksum of its data"),
+    ])
+    func refusesForgedFields(forgery: String, reason: String) throws {
+        let t = try TrainingTests().trainer(epochs: 1).0
+        try t.train(epochs: 1)
+        let url = temporaryURL("forged.safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint.save(t, recipe: [Checkpoint.plannedEpochsKey: "2"], to: url)
+        var (state, metadata) = try SafeTensors.read(url)
+        func replace(_ name: String, _ tensor: StateTensor) {
+            state = state.map { $0.name == name ? (name, tensor) : $0 }
+        }
+        let queue = try #require(t.model.queue)
+        var checksum = true
+        var bn = ""
+        switch forgery {
+        case "epoch 2**62": replace("trainer.epoch", .int64([1 << 62], shape: []))
+        case "epoch 10 of 2": replace("trainer.epoch", .int64([10], shape: []))
+        case "planned -1": metadata[Checkpoint.plannedEpochsKey] = "-1"
+        case "planned abc": metadata[Checkpoint.plannedEpochsKey] = "abc"
+        case "NaN running variance", "negative running variance":
+            let v = try #require(state.first { $0.name.hasPrefix("query.") && $0.name.hasSuffix("running_var") })
+            var scalars = [Float](repeating: 1, count: v.tensor.shape.reduce(1, *))
+            scalars[3] = forgery.hasPrefix("NaN") ? .nan : -1
+            replace(v.name, .float(try Tensor(shape: v.tensor.shape, scalars: scalars)))
+            bn = String(v.name.dropFirst("query.".count))
+        case "queue of the wrong width":
+            replace("queue.keys", .float(try Tensor.zeros([queue.dim + 1, queue.capacity])))
+        case "queue of another size":
+            replace("queue.keys", .float(try Tensor.zeros([queue.dim, 512])))
+        case "queue pointer outside": replace("queue.position", .int64([9999, 1024], shape: [2]))
+        default: checksum = false
+        }
+        metadata.removeValue(forKey: SafeTensors.checksumKey)
+        try SafeTensors.write(state, metadata: metadata, checksum: checksum, to: url)
+        let fresh = try TrainingTests().trainer(epochs: 1, seed: 5).0
+        let before = fresh.model.query.stateDict()
+        let expected = reason.replacingOccurrences(of: "{bn}", with: "query.*: " + bn)
+        #expect(throws: SafeTensorsError(file: url.lastPathComponent, reason: expected)) {
+            try Checkpoint.load(into: fresh, from: url)
+        }
+        #expect(fresh.epoch == 0 && zip(fresh.model.query.stateDict(), before).allSatisfy { $0.tensor == $1.tensor })
     }
 
     /// The exported W1 backbone is committed and loaded into moco_ref's ConvNetSmall by

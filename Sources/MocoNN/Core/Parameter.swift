@@ -47,9 +47,34 @@ public final class Buffer {
         }
     }
 
+    /// What a loaded value must satisfy (a running variance is finite and never negative).
+    public enum Constraint: Sendable {
+        case none, finite, finiteNonNegative, nonNegative
+
+        /// Why `value` breaks the constraint, or nil.
+        func violation(in value: Value) -> String? {
+            switch (self, value) {
+            case (.none, _): return nil
+            case (.finite, .float(let t)):
+                return t.scalars.allSatisfy(\.isFinite) ? nil : "holds NaN or infinite values"
+            case (.finiteNonNegative, .float(let t)):
+                return t.scalars.allSatisfy { $0.isFinite && $0 >= 0 } ? nil : "holds NaN, infinite or negative values"
+            case (.nonNegative, .int64(let v, _)), (.finiteNonNegative, .int64(let v, _)):
+                return v.allSatisfy { $0 >= 0 } ? nil : "holds negative values"
+            case (.nonNegative, .float(let t)):
+                return t.scalars.allSatisfy { $0 >= 0 } ? nil : "holds NaN or negative values"
+            case (.finite, .int64): return nil
+            }
+        }
+    }
+
     public var value: Value
+    public let constraint: Constraint
 
-    public init(_ value: Value) { self.value = value }
+    public init(_ value: Value, constraint: Constraint = .none) {
+        self.value = value
+        self.constraint = constraint
+    }
 
-    func copy() -> Buffer { Buffer(value) }
+    func copy() -> Buffer { Buffer(value, constraint: constraint) }
 }

@@ -75,11 +75,13 @@ extension Module {
         }
         for (name, b) in buffers {
             guard let t = given[name] else { continue }
+            let value: Buffer.Value
             switch (b.value, t) {
-            case let (.float(old), .float(new)) where old.shape == new.shape: continue
-            case let (.int64(_, s), .int64(_, s2)) where s == s2: continue
+            case let (.float(old), .float(new)) where old.shape == new.shape: value = .float(new)
+            case let (.int64(_, s), .int64(v, s2)) where s == s2: value = .int64(v, shape: s2)
             default: throw StateDictError(message: "\(name): buffer kind or shape does not match \(t.shape)")
             }
+            if let violation = b.constraint.violation(in: value) { throw StateDictError(message: "\(name) \(violation)") }
         }
         for (name, p) in params {
             if case .float(let v)? = given[name] { try p.update(v) }

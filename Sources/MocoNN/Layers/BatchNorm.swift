@@ -31,9 +31,9 @@ public final class BatchNorm: ReLUFusing {
         self.ranks = ranks
         weight = affine ? Parameter(try Tensor.ones([channels])) : nil
         bias = affine ? Parameter(try Tensor.zeros([channels])) : nil
-        runningMean = Buffer(.float(try Tensor.zeros([channels])))
-        runningVar = Buffer(.float(try Tensor.ones([channels])))
-        numBatchesTracked = Buffer(.int64([0], shape: []))
+        runningMean = Buffer(.float(try Tensor.zeros([channels])), constraint: .finite)
+        runningVar = Buffer(.float(try Tensor.ones([channels])), constraint: .finiteNonNegative)
+        numBatchesTracked = Buffer(.int64([0], shape: []), constraint: .nonNegative)
         (self.momentum, self.eps) = (momentum, eps)
     }
 

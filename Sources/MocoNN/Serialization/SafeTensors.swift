@@ -19,7 +19,13 @@ public struct SafeTensorsError: Error, Equatable, CustomStringConvertible {
 /// each tensor name to `dtype`, `shape` and `data_offsets` (relative to the data that
 /// follows), plus an optional string-to-string `__metadata__`; then the raw
 /// little-endian data. moco reads and writes `F32` and `I64`.
+///
+/// Files written with `checksum: true` carry `sha256` in their metadata: the SHA-256 of the tensor
+/// table (each name, dtype, shape and offsets, in data order) followed by the data. Reading verifies
+/// it whenever it is present, so a flipped byte or an edited header is refused.
 public enum SafeTensors {
+    /// The metadata key of the checksum.
+    public static let checksumKey = "sha256"
     /// The largest header accepted (as the reference implementation).
     static let maximumHeaderBytes = 100_000_000
     static let knownUnsupported: Set<String> = ["F16", "BF16", "F64", "I32", "I16", "I8", "U8", "U16", "U32", "U64", "BOOL", "F8_E4M3", "F8_E5M2"]
@@ -35,8 +41,9 @@ public enum SafeTensors {
     }
 
     /// Writes `tensors` and `metadata` atomically (a temporary file beside `url`, then rename).
-    public static func write(_ tensors: StateDict, metadata: [String: String] = [:], to url: URL) throws {
-        let data = try encode(tensors, metadata: metadata)
+    public static func write(_ tensors: StateDict, metadata: [String: String] = [:], checksum: Bool = false,
+                             to url: URL) throws {
+        let data = try encode(tensors, metadata: metadata, checksum: checksum)
         do {
             try AtomicFile.write(data, to: url)
         } catch {
@@ -112,6 +119,12 @@ public enum SafeTensors {
             position = e.end
         }
         guard position == dataSize else { throw fail("the data holds \(dataSize) bytes but the tensors cover \(position)") }
+        if let expected = metadata[checksumKey] {
+            let table = entries.map { tableLine(name: $0.name, dtype: $0.dtype, shape: $0.shape, begin: $0.begin, end: $0.end) }
+            guard digest(table: table, data: data[(data.startIndex + dataStart)...]) == expected else {
+                throw fail("the tensors do not match the file's SHA-256 checksum (the file is damaged or was changed)")
+            }
+        }
         var out: StateDict = []
         for e in entries {
             let base = dataStart + e.begin
@@ -137,22 +150,19 @@ public enum SafeTensors {
         return (out, metadata)
     }
 
-    /// The bytes of a safetensors file holding `tensors` in the given order.
-    public static func encode(_ tensors: StateDict, metadata: [String: String] = [:]) throws -> Data {
+    /// The bytes of a safetensors file holding `tensors` in the given order, with a checksum in
+    /// the metadata when `checksum` is set.
+    public static func encode(_ tensors: StateDict, metadata: [String: String] = [:], checksum: Bool = false) throws -> Data {
         var names = Set<String>()
         for t in tensors {
             guard t.name != "__metadata__", names.insert(t.name).inserted else {
                 throw SafeTensorsError(file: "(writing)", reason: "tensor name \(t.name) is repeated or reserved")
             }
         }
-        var header = "{"
-        var parts: [String] = []
-        if !metadata.isEmpty {
-            let m = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
-            parts.append("\"__metadata__\":{" + m.joined(separator: ",") + "}")
-        }
         var offset = 0
         var payload = Data()
+        var entries: [String] = []
+        var table: [(begin: Int, end: Int, name: String, line: String)] = []
         for (name, t) in tensors {
             let dtype: String
             let begin = offset
@@ -169,8 +179,22 @@ public enum SafeTensors {
                 offset += 8 * v.count
             }
             let shape = t.shape.map(String.init).joined(separator: ",")
-            parts.append("\(jsonString(name)):{\"dtype\":\"\(dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(offset)]}")
+            entries.append("\(jsonString(name)):{\"dtype\":\"\(dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(offset)]}")
+            table.append((begin, offset, name, tableLine(name: name, dtype: dtype, shape: t.shape, begin: begin, end: offset)))
         }
+        var metadata = metadata
+        if checksum {
+            // In the order decode sees them: empty tensors share an offset, so ties go by name.
+            let ordered = table.sorted { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }.map(\.line)
+            metadata[checksumKey] = digest(table: ordered, data: payload)
+        }
+        var header = "{"
+        var parts: [String] = []
+        if !metadata.isEmpty {
+            let m = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+            parts.append("\"__metadata__\":{" + m.joined(separator: ",") + "}")
+        }
+        parts += entries
         header += parts.joined(separator: ",") + "}"
         var headerBytes = Array(header.utf8)
         while (8 + headerBytes.count) % 8 != 0 { headerBytes.append(UInt8(ascii: " ")) }
@@ -179,6 +203,17 @@ public enum SafeTensors {
         out.append(contentsOf: headerBytes)
         out.append(payload)
         return out
+    }
+
+    /// One tensor's line of the checksummed table; JSON quoting keeps names unambiguous.
+    private static func tableLine(name: String, dtype: String, shape: [Int], begin: Int, end: Int) -> String {
+        "\(jsonString(name)) \(dtype) \(shape) \(begin) \(end)\n"
+    }
+
+    private static func digest(table: [String], data: Data) -> String {
+        var all = Data(table.joined().utf8)
+        all.append(data)
+        return SHA256.hex(all)
     }
 
     private static func jsonString(_ s: String) -> String {

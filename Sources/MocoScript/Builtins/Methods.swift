@@ -66,7 +66,7 @@ extension Members {
             guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
             var more = r.plannedEpochs - r.trainer.epoch
             if !args.isNil("epochs") {
-                more = try args.int("epochs", min: 0)
+                more = try args.int("epochs", min: 0, max: MoCoTrainer.maxEpochs - r.trainer.epoch)
                 r.plannedEpochs = max(r.plannedEpochs, r.trainer.epoch + more)
             }
             try Training.train(r, epochs: more, quiet: try args.bool("quiet"), interpreter: args.interpreter, at: args.loc)
@@ -77,7 +77,7 @@ extension Members {
             example: #"run.save("digits.ckpt.safetensors")"#)) { args in
             guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
             let url = try args.interpreter.writableURL(try args.string("path"), kind: .safetensors, builtin: "run.save", at: args.loc)
-            try Checkpoint.save(r.trainer, recipe: ["planned_epochs": String(r.plannedEpochs), "version": String(r.model.version)], to: url)
+            try Checkpoint.save(r.trainer, recipe: [Checkpoint.plannedEpochsKey: String(r.plannedEpochs), "version": String(r.model.version)], to: url)
             args.interpreter.writtenFiles.append(url.path)
             return .string(url.path)
         },
@@ -86,7 +86,7 @@ extension Members {
             example: #"run.load("digits.ckpt.safetensors")"#)) { args in
             guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
             let recipe = try Checkpoint.load(into: r.trainer, from: try args.interpreter.readableURL(try args.string("path"), builtin: "run.load", at: args.loc))
-            if let planned = recipe["planned_epochs"].flatMap(Int.init) { r.plannedEpochs = planned }
+            if let planned = recipe[Checkpoint.plannedEpochsKey].flatMap(Int.init) { r.plannedEpochs = planned }
             return .run(r)
         },
         Builtin("ema", [.optional("alpha", .number(0.9))], on: "series", doc: Doc(

@@ -68,7 +68,7 @@ enum TrainingBuiltins {
             let model = try args.model("model")
             let data = try trainingImages(args, "data")
             let views = try views(args)
-            let epochs = try args.int("epochs", min: 0), batch = try args.size("batch")
+            let epochs = try args.int("epochs", min: 0, max: MoCoTrainer.maxEpochs), batch = try args.size("batch")
             guard batch <= data.count else { throw args.error("batch \(batch) is larger than the \(data.count) images of \(data.name)") }
             try checkViews(views, data: data, batch: batch, args)
             let spec: OptimizerSpec
@@ -205,7 +205,7 @@ enum Training {
         }
         try trainLive(run, epochs: epochs, quiet: quiet, interpreter: interp, at: loc)
         if let memo = interp.memo, let url = memo.newFile("train", extension: "safetensors") {
-            try Checkpoint.save(run.trainer, to: url)
+            try Checkpoint.save(run.trainer, recipe: [Checkpoint.plannedEpochsKey: String(run.plannedEpochs)], to: url)
             memo.record("train", .checkpoint(url, interrupted: run.interrupted))
         }
     }
