@@ -27,7 +27,19 @@ final class CellCache {
                 return nil
             }
         }
-        return CellCache(directory: dir, warn: warn)
+        let cache = CellCache(directory: dir, warn: warn)
+        cache.removeStaleStaging()
+        return cache
+    }
+
+    /// Removes the `.staging-PID-*` folders of renders that were killed before they finished.
+    private func removeStaleStaging() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for name in names where name.hasPrefix(".staging-") {
+            let pid = name.dropFirst(".staging-".count).prefix { $0 != "-" }
+            guard let pid = Int32(pid), pid > 0, pid != ProcessInfo.processInfo.processIdentifier else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(at: directory.appendingPathComponent(name)) }
+        }
     }
 
     /// Whether `name` may name a file of an entry: a plain name inside the entry's folder.

@@ -45,6 +45,14 @@ public struct Renderer {
         let stem = file.deletingPathExtension().lastPathComponent
         let out = (outputDirectory ?? file.deletingLastPathComponent()).standardizedFileURL
         let assets = out.appendingPathComponent("\(stem)_files")
+        let lock: RenderLock
+        do {
+            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            lock = try RenderLock(folder: out, notebook: stem, waiting: progress)
+        } catch {
+            throw ScriptError(.io, "cannot lock the outputs of \(stem) in \(out.path): \(error)", at: nil)
+        }
+        defer { withExtendedLifetime(lock) {} }
         do {
             if FileManager.default.fileExists(atPath: assets.path) { try FileManager.default.removeItem(at: assets) }
             try FileManager.default.createDirectory(at: assets, withIntermediateDirectories: true)

@@ -69,6 +69,26 @@ struct CacheTests {
         #expect(try Self.reports(dir) == Self.fresh(dir), "a render from the cache must equal a fresh one")
     }
 
+    @Test("the staging folders of a killed render are removed by the next render")
+    func staleStagingRemoved() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try Self.render(dir)
+        // A process that has ended: its PID names a staging folder nobody will finish.
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let cache = dir.appendingPathComponent(".moco-cache/cached")
+        let stale = cache.appendingPathComponent(".staging-\(ended.processIdentifier)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: stale, withIntermediateDirectories: true)
+        try Data(count: 1000).write(to: stale.appendingPathComponent("memo-0.safetensors"))
+        _ = try Self.render(dir)
+        #expect(!FileManager.default.fileExists(atPath: stale.path))
+        let left = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasPrefix(".staging-") }
+        #expect(left.isEmpty, "\(left)")
+    }
+
     @Test("a damaged cache entry is discarded with a warning, never trusted")
     func damaged() throws {
         let dir = try Self.workspace()

@@ -93,4 +93,33 @@ struct CommandTests {
         #expect(failing.stdout == "1\n")
         #expect(failing.stderr.contains("<stdin>:2:10: error: index 3 is out of range for a list of 1 item"), "\(failing.stderr)")
     }
+
+    @Test("two renders of the same notebook at once both succeed (the second waits for the first)")
+    func concurrentRenders() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the moco product first")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moco-renders-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let notebook = dir.appendingPathComponent("twice.moco")
+        try """
+        # %% Plots
+        for i in 0..<6 { plot([i, 2 * i, i * i], title: "line {i}") }
+        print("done")
+        """.write(to: notebook, atomically: true, encoding: .utf8)
+        final class Box: @unchecked Sendable { var outcomes: [Outcome?] = [nil, nil] }
+        for round in 0..<3 {
+            let box = Box(), lock = NSLock()
+            DispatchQueue.concurrentPerform(iterations: 2) { i in
+                let outcome = try? Self.moco(["render", notebook.path, "--no-cache", "--to", "md"])
+                lock.withLock { box.outcomes[i] = outcome }
+            }
+            for outcome in box.outcomes {
+                #expect(outcome?.status == 0, "round \(round): \(outcome?.stderr ?? "did not start")")
+            }
+            let report = try String(contentsOf: dir.appendingPathComponent("twice.md"), encoding: .utf8)
+            #expect(report.contains("done"))
+            let images = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("twice_files").path)
+            #expect(images.filter { $0.hasSuffix(".png") }.count == 6, "\(images)")
+        }
+    }
 }

@@ -58,4 +58,8 @@ public struct FileWriteError: Error, CustomStringConvertible, Sendable {
     public let path: String
     public let reason: String
     public var description: String { "\(path) cannot be written (\(reason))" }
+
+    public init(path: String, reason: String) {
+        (self.path, self.reason) = (path, reason)
+    }
 }
