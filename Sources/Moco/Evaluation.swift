@@ -3,14 +3,23 @@ import MocoData
 import MocoNN
 import MocoTensor
 
-/// Backbone features of `images` in eval mode without gradient (not normalised).
-public func backboneFeatures(_ encoder: any Encoder, _ images: Tensor, batch: Int = 512) throws -> Tensor {
+/// An evaluation stopped because its `cancel` check returned true (Ctrl-C in the REPL).
+public struct EvaluationInterrupted: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "interrupted" }
+}
+
+/// Backbone features of `images` in eval mode without gradient (not normalised). `cancel` is
+/// asked before each batch; when it returns true, `EvaluationInterrupted` is thrown.
+public func backboneFeatures(_ encoder: any Encoder, _ images: Tensor, batch: Int = 512,
+                             cancel: () -> Bool = { false }) throws -> Tensor {
     let wasTraining = encoder.isTraining
     encoder.eval()
     defer { encoder.train(wasTraining) }
     return try withoutGrad {
         var parts: [Tensor] = []
         for start in stride(from: 0, to: images.shape[0], by: batch) {
+            if cancel() { throw EvaluationInterrupted() }
             parts.append(try encoder.features(images.indexSelect(axis: 0, Array(start..<min(start + batch, images.shape[0])))))
         }
         return try Tensor.concat(parts)
@@ -32,12 +41,17 @@ public struct LinearProbe {
         (self.epochs, self.lr, self.seed) = (epochs, lr, seed)
     }
 
-    public func accuracy(_ encoder: any Encoder, train: LabeledImages, test: LabeledImages) throws -> Double {
-        try accuracy(trainFeatures: backboneFeatures(encoder, train.images), trainLabels: train.labels,
-                     testFeatures: backboneFeatures(encoder, test.images), testLabels: test.labels, classes: train.classes.count)
+    /// The probe's test accuracy on `encoder`'s backbone features; `cancel` is asked before each
+    /// feature batch and each SGD step (`EvaluationInterrupted` when it returns true).
+    public func accuracy(_ encoder: any Encoder, train: LabeledImages, test: LabeledImages,
+                         cancel: () -> Bool = { false }) throws -> Double {
+        try accuracy(trainFeatures: backboneFeatures(encoder, train.images, cancel: cancel), trainLabels: train.labels,
+                     testFeatures: backboneFeatures(encoder, test.images, cancel: cancel), testLabels: test.labels,
+                     classes: train.classes.count, cancel: cancel)
     }
 
-    public func accuracy(trainFeatures: Tensor, trainLabels: [Int], testFeatures: Tensor, testLabels: [Int], classes: Int) throws -> Double {
+    public func accuracy(trainFeatures: Tensor, trainLabels: [Int], testFeatures: Tensor, testLabels: [Int], classes: Int,
+                         cancel: () -> Bool = { false }) throws -> Double {
         let mean = try trainFeatures.mean(axes: [0], keepdims: true)
         let std = try trainFeatures.variance(axes: [0], unbiased: false, keepdims: true).sqrt().clamp(min: 1e-6)
         let xTrain = try (trainFeatures - mean) / std, xTest = try (testFeatures - mean) / std
@@ -50,6 +64,7 @@ public struct LinearProbe {
         for epoch in 0..<epochs {
             let order = data.permutation(n)
             for s in 0..<steps {
+                if cancel() { throw EvaluationInterrupted() }
                 let idx = Array(order[(s * b)..<((s + 1) * b)])
                 sgd.lr = Float(schedule.value(atEpoch: Double(epoch) + Double(s) / Double(steps)))
                 let loss = try Tensor.crossEntropy(head(xTrain.indexSelect(axis: 0, idx)), labels: idx.map { trainLabels[$0] })

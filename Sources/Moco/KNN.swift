@@ -92,9 +92,10 @@ public enum FeatureSource: Sendable {
 
 /// L2-normalised features of `images` (see `backboneFeatures`), from the backbone or after
 /// the head (`fc`), as the CIFAR-10 MoCo demo's monitor offers both.
-public func normalizedFeatures(_ encoder: any Encoder, _ images: Tensor, source: FeatureSource = .backbone, batch: Int = 512) throws -> Tensor {
+public func normalizedFeatures(_ encoder: any Encoder, _ images: Tensor, source: FeatureSource = .backbone, batch: Int = 512,
+                               cancel: () -> Bool = { false }) throws -> Tensor {
     try withoutGrad {
-        var f = try backboneFeatures(encoder, images, batch: batch)
+        var f = try backboneFeatures(encoder, images, batch: batch, cancel: cancel)
         if source == .head {
             let wasTraining = encoder.isTraining
             encoder.eval()
@@ -106,10 +107,31 @@ public func normalizedFeatures(_ encoder: any Encoder, _ images: Tensor, source:
 }
 
 /// kNN accuracy of an encoder's features (backbone by default): the bank is `train` without
-/// augmentation, the queries `test`.
+/// augmentation, the queries `test`. `cancel` is asked before each feature batch
+/// (`EvaluationInterrupted` when it returns true).
 public func knnAccuracy(_ encoder: any Encoder, train: LabeledImages, test: LabeledImages, classifier: KNNClassifier,
-                        source: FeatureSource = .backbone) throws -> Double {
-    try classifier.accuracy(train: normalizedFeatures(encoder, train.images, source: source), trainLabels: train.labels,
-                            test: normalizedFeatures(encoder, test.images, source: source), testLabels: test.labels,
-                            classes: train.classes.count)
+                        source: FeatureSource = .backbone, cancel: () -> Bool = { false }) throws -> Double {
+    let bank = try normalizedFeatures(encoder, train.images, source: source, cancel: cancel)
+    let queries = try normalizedFeatures(encoder, test.images, source: source, cancel: cancel)
+    if cancel() { throw EvaluationInterrupted() }
+    return try classifier.accuracy(train: bank, trainLabels: train.labels, test: queries, testLabels: test.labels,
+                                   classes: train.classes.count)
+}
+
+/// A kNN monitor for training: after each epoch, the accuracy of `test` against the bank
+/// `train` (unaugmented), on the backbone's or the head's features.
+public struct KNNMonitor {
+    public let train: LabeledImages
+    public let test: LabeledImages
+    public let classifier: KNNClassifier
+    public let source: FeatureSource
+
+    public init(train: LabeledImages, test: LabeledImages, classifier: KNNClassifier, source: FeatureSource = .backbone) {
+        (self.train, self.test, self.classifier, self.source) = (train, test, classifier, source)
+    }
+
+    /// The accuracy of `encoder` now.
+    public func accuracy(_ encoder: any Encoder) throws -> Double {
+        try knnAccuracy(encoder, train: train, test: test, classifier: classifier, source: source)
+    }
 }

@@ -66,7 +66,7 @@ public final class MoCoTrainer {
 
     /// Trains `epochs` more epochs (the first finishes an epoch a cancellation stopped part-way).
     /// With a monitor, kNN accuracy is measured after each.
-    public func train(epochs: Int, monitor: (train: LabeledImages, test: LabeledImages, classifier: KNNClassifier)? = nil,
+    public func train(epochs: Int, monitor: KNNMonitor? = nil,
                       progress: ((Progress) -> Void)? = nil) throws {
         let steps = loader.batchesPerEpoch
         for _ in 0..<epochs {
@@ -111,7 +111,7 @@ public final class MoCoTrainer {
             }
             epoch += 1
             if let monitor {
-                knnHistory.append((epoch, try knnAccuracy(model.query, train: monitor.train, test: monitor.test, classifier: monitor.classifier)))
+                knnHistory.append((epoch, try monitor.accuracy(model.query)))
             }
         }
     }

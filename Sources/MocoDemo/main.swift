@@ -61,7 +61,7 @@ do {
     }
     let start = Date(), first = trainer.epoch, last = min(until ?? epochs, epochs)
     while trainer.epoch < last {
-        try trainer.train(epochs: 1, monitor: (train, test, knn))
+        try trainer.train(epochs: 1, monitor: KNNMonitor(train: train, test: test, classifier: knn))
         let steps = trainer.history.suffix(loader.batchesPerEpoch)
         let loss = steps.map(\.loss).reduce(0, +) / Float(steps.count)
         let top1 = steps.map(\.top1).reduce(0, +) / Float(steps.count)

@@ -71,7 +71,7 @@ struct TrainingTests {
         let (t, encoder) = try trainer(epochs: 10)
         let knn = try KNNClassifier(k: 200, t: 0.1)
         let before = try knnAccuracy(encoder, train: train, test: test, classifier: knn)
-        try t.train(epochs: 10, monitor: (train, test, knn))
+        try t.train(epochs: 10, monitor: KNNMonitor(train: train, test: test, classifier: knn))
         let after = try #require(t.knnHistory.last?.accuracy)
         #expect(after >= before + 0.04, "kNN \(before) -> \(after)")
         #expect(after >= 0.88)

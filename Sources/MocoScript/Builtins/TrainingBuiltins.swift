@@ -14,6 +14,14 @@ enum TrainingBuiltins {
         }
     }
 
+    /// Runs an evaluation that Ctrl-C (the interpreter's interrupt) stops with a located error.
+    static func interruptible<T>(_ builtin: String, _ interp: Interpreter, at loc: Loc,
+                                 _ body: (_ cancel: () -> Bool) throws -> T) throws -> T {
+        do { return try body { interp.takeInterrupt() } } catch is EvaluationInterrupted {
+            throw ScriptError(.runtime, "\(builtin): interrupted", at: loc)
+        }
+    }
+
     /// The two view pipelines from one pipeline (both views) or a list of two.
     static func views(_ args: Arguments) throws -> [any Augmentation] {
         switch args["views"] {
@@ -111,8 +119,11 @@ enum TrainingBuiltins {
             let model = try args.model("model")
             let classifier = try KNNClassifier(k: try args.size("k"), t: Float(try args.number("t")))
             let (train, test, source) = (try args.images("train").labeled, try args.images("test").labeled, try source(args))
-            return .number(try args.interpreter.memoized("knn_accuracy") {
-                try knnAccuracy(model.moco.query, train: train, test: test, classifier: classifier, source: source)
+            let interp = args.interpreter
+            return .number(try interp.memoized("knn_accuracy") {
+                try interruptible("knn_accuracy", interp, at: args.loc) { cancel in
+                    try knnAccuracy(model.moco.query, train: train, test: test, classifier: classifier, source: source, cancel: cancel)
+                }
             })
         },
         Builtin("linear_probe", [.required("model"), .required("train"), .required("test"), .optional("epochs", .number(100)), .optional("lr", .number(30))], doc: Doc(
@@ -122,7 +133,12 @@ enum TrainingBuiltins {
             var seedRNG = args.interpreter.nextGenerator("linear-probe")
             let probe = LinearProbe(epochs: try args.int("epochs", min: 1), lr: Float(try args.number("lr")), seed: seedRNG.next())
             let (train, test) = (try args.images("train").labeled, try args.images("test").labeled)
-            return .number(try args.interpreter.memoized("linear_probe") { try probe.accuracy(model.moco.query, train: train, test: test) })
+            let interp = args.interpreter
+            return .number(try interp.memoized("linear_probe") {
+                try interruptible("linear_probe", interp, at: args.loc) { cancel in
+                    try probe.accuracy(model.moco.query, train: train, test: test, cancel: cancel)
+                }
+            })
         },
         Builtin("alignment", [.required("model"), .required("data"), .required("views")], doc: Doc(
             "Alignment (Wang & Isola): the mean squared distance between the normalised head features of two augmented views of each image (up to 1,024 images; lower is better).",
@@ -216,8 +232,9 @@ enum Training {
         trainer.lr = run.lr.engine(epochs: run.plannedEpochs, failure: failure)
         trainer.momentum = run.model.momentum.engine(epochs: run.plannedEpochs, failure: failure)
         run.interrupted = false
-        var monitor: (train: LabeledImages, test: LabeledImages, classifier: KNNClassifier)?
-        if let m = run.monitor { monitor = (run.data.labeled, m.test.labeled, try KNNClassifier(k: m.k, t: Float(m.t))) }
+        let monitor = try run.monitor.map {
+            KNNMonitor(train: run.data.labeled, test: $0.test.labeled, classifier: try KNNClassifier(k: $0.k, t: Float($0.t)), source: $0.source)
+        }
         let steps = trainer.loader.batchesPerEpoch
         for epochIndex in 0..<epochs {
             let start = Date()

@@ -1,0 +1,60 @@
+import Foundation
+import MocoScript
+import Testing
+
+/// The evaluation builtins: Ctrl-C stops them with a located error and the session goes on;
+/// a kNN monitor measures the features it names.
+@Suite("Evaluation builtins", .serialized)
+struct EvaluationTests {
+    static let setup = """
+        seed 0
+        let data = dataset("digits")
+        let small = data.train.subset(400)
+        let model = moco(encoder: convnet([8, 16]), dim: 16, queue: 128, splits: 4)
+        """
+
+    @Test("Ctrl-C stops knn_accuracy and linear_probe with a located error; the session goes on",
+          arguments: ["knn_accuracy(model, small, data.test)", "linear_probe(model, small, data.test, epochs: 100000)"])
+    func interrupted(call: String) throws {
+        let interpreter = Interpreter(baseDirectory: FileManager.default.temporaryDirectory)
+        var printed: [String] = []
+        interpreter.output = { printed.append($0) }
+        try interpreter.run(Self.setup, name: "<setup>")
+        let pressed = NSLock()
+        var pending = true
+        interpreter.interruptSource = { pressed.withLock { defer { pending = false }; return pending } }
+        let builtin = String(call.prefix { $0 != "(" })
+        #expect(throws: ScriptError.self) { try interpreter.run("let a = 1\nlet x = \(call)", name: "<eval>") }
+        let quick = call.replacingOccurrences(of: "100000", with: "2")
+        do { try interpreter.run("let y = \(quick)", name: "<again>") } catch {
+            Issue.record("the interrupt was taken once, the second call should finish: \(error)")
+        }
+        pending = true
+        do {
+            try interpreter.run("let z = \(call)", name: "<eval>")
+            Issue.record("\(builtin) was not interrupted")
+        } catch let e as ScriptError {
+            #expect("\(e)".hasPrefix("<eval>:1:") && "\(e)".contains(" error: \(builtin): interrupted"), "\(e)")
+        }
+        try interpreter.run("print(1 + 1)", name: "<after>")
+        #expect(printed.last == "2")
+    }
+
+    @Test("knn(test, source: \"head\") as a train monitor measures the head's features")
+    func monitorSource() throws {
+        let interpreter = Interpreter(baseDirectory: FileManager.default.temporaryDirectory)
+        var printed: [String] = []
+        interpreter.output = { printed.append($0) }
+        try interpreter.run(Self.setup + """
+
+            let test = data.test.subset(300)
+            let run = train(model, small, views: preset("digits"), epochs: 1, batch: 64, monitor: knn(test, k: 20, source: "head"), quiet: true)
+            print(run.knn.last)
+            print(knn_accuracy(model, small, test, k: 20, source: "head"))
+            print(knn_accuracy(model, small, test, k: 20))
+            """, name: "<monitor>")
+        let (monitor, head, backbone) = (printed[printed.count - 3], printed[printed.count - 2], printed[printed.count - 1])
+        #expect(monitor == head)
+        #expect(head != backbone, "the check needs features that differ: \(head) and \(backbone)")
+    }
+}
