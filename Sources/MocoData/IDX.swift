@@ -60,6 +60,23 @@ public enum IDX {
 public enum CIFAR10 {
     public static let classNames = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
+    /// The batch files present in `directory`: training batches `data_batch_1.bin` ...
+    /// `data_batch_5.bin` (those that are there, in order) and the test batch `test_batch.bin`, or
+    /// else the `test_batch*.bin` files there (a subset such as `test_batch_2k.bin`).
+    public static func batches(in directory: URL) throws -> (train: [URL], test: [URL]) {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
+            throw DataError(file: directory.path, "cannot be listed (\(ReadFailure.describe(directory, error)))")
+        }
+        let present = Set(names)
+        let train = (1...5).map { "data_batch_\($0).bin" }.filter(present.contains)
+        let test = present.contains("test_batch.bin")
+            ? ["test_batch.bin"] : names.filter { $0.hasPrefix("test_batch") && $0.hasSuffix(".bin") }.sorted()
+        guard !train.isEmpty else { throw DataError(file: directory.path, "holds none of data_batch_1.bin ... data_batch_5.bin") }
+        guard !test.isEmpty else { throw DataError(file: directory.path, "holds no test_batch.bin") }
+        return (train.map(directory.appendingPathComponent), test.map(directory.appendingPathComponent))
+    }
+
     /// The images of one or more batch files, `[N, 3, 32, 32]` in `[0, 1]`.
     public static func load(_ files: [URL], classes: [String] = classNames) throws -> LabeledImages {
         var pixels: [Float] = [], labels: [Int] = []

@@ -23,7 +23,12 @@ public enum ImageFolder {
         guard fm.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
             throw DataError(file: root.path, "is not a folder")
         }
-        let entries = try fm.contentsOfDirectory(at: root, includingPropertiesForKeys: nil).sorted { $0.lastPathComponent < $1.lastPathComponent }
+        func list(_ dir: URL) throws -> [URL] {
+            do { return try fm.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil) } catch {
+                throw DataError(file: dir.path, "cannot be listed (\(ReadFailure.describe(dir, error)))")
+            }
+        }
+        let entries = try list(root).sorted { $0.lastPathComponent < $1.lastPathComponent }
         let classDirs = entries.filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
         var files: [(URL, Int)] = []
         let classes: [String]
@@ -33,7 +38,7 @@ public enum ImageFolder {
         } else {
             classes = classDirs.map(\.lastPathComponent)
             for (label, dir) in classDirs.enumerated() {
-                let inside = try fm.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
+                let inside = try list(dir)
                     .filter { extensions.contains($0.pathExtension.lowercased()) }
                     .sorted { $0.lastPathComponent < $1.lastPathComponent }
                 files += inside.map { ($0, label) }
@@ -43,7 +48,13 @@ public enum ImageFolder {
         var pixels: [Float] = []
         pixels.reserveCapacity(files.count * channels * size * size)
         for (url, _) in files {
-            let image = try decode(try Data(contentsOf: url), file: url.lastPathComponent, channels: channels)
+            // Named as under the root (class/file.png), so the refusal points at the file.
+            let name = classDirs.isEmpty ? url.lastPathComponent : "\(url.deletingLastPathComponent().lastPathComponent)/\(url.lastPathComponent)"
+            let data: Data
+            do { data = try Data(contentsOf: url) } catch {
+                throw DataError(file: name, "cannot be read (\(ReadFailure.describe(url, error)))")
+            }
+            let image = try decode(data, file: name, channels: channels)
             let resized = Resampler.resizedCrop(image, top: 0, left: 0, height: image.height, width: image.width, outH: size, outW: size)
             pixels += resized.pixels
         }

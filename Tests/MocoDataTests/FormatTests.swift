@@ -38,11 +38,9 @@ struct FormatTests {
         #expect(throws: DataError.self) { try IDX.load(images: URL(fileURLWithPath: "/nonexistent/x.idx"), labels: labels) }
     }
 
-    @Test func digitsIDXCopyMatchesTheBundledCSV() throws {
-        guard let shared = sharedData else {
-            print("skipped: ../shared/data is absent (only developers' checkouts have it)")
-            return
-        }
+    @Test(.enabled(if: sharedData != nil, "../shared/data is absent (only developers' checkouts have it)"))
+    func digitsIDXCopyMatchesTheBundledCSV() throws {
+        let shared = try #require(sharedData)
         let idx = try IDX.load(images: shared.appendingPathComponent("digits/digits-images-idx3-ubyte.gz"),
                                labels: shared.appendingPathComponent("digits/digits-labels-idx1-ubyte.gz"), maxValue: 16)
         let csv = try Digits.loadAll()
@@ -64,19 +62,39 @@ struct FormatTests {
         record[0] = 12
         let badLabel = try temp("bad.bin", record)
         #expect(throws: DataError(file: badLabel.lastPathComponent, "record 0 has label 12, beyond the 10 classes")) { try CIFAR10.load([badLabel]) }
-        if let shared = sharedData {
-            let mini = try CIFAR10.load([shared.appendingPathComponent("cifar10-mini/test_batch_2k.bin")])
-            #expect(mini.count == 2000 && Set(mini.labels) == Set(0..<10))
-        } else {
-            print("skipped the cifar10-mini check: ../shared/data is absent")
-        }
     }
 
-    @Test func fashionMNISTFromTheDebianPackage() throws {
-        guard FileManager.default.fileExists(atPath: FashionMNIST.directory.path) else {
-            print("skipped: dataset-fashion-mnist is not installed")
-            return
+    /// The batches that are present are used: a folder with one training batch and a test subset loads.
+    @Test func cifarBatchesPresent() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moco-cifar-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: DataError(file: dir.path, "holds none of data_batch_1.bin ... data_batch_5.bin")) { try CIFAR10.batches(in: dir) }
+        for name in ["data_batch_3.bin", "data_batch_1.bin", "data_batch_9.bin", "notes.txt"] {
+            try Data([1]).write(to: dir.appendingPathComponent(name))
         }
+        #expect(throws: DataError(file: dir.path, "holds no test_batch.bin")) { try CIFAR10.batches(in: dir) }
+        try Data([1]).write(to: dir.appendingPathComponent("test_batch_2k.bin"))
+        var found = try CIFAR10.batches(in: dir)
+        #expect(found.train.map(\.lastPathComponent) == ["data_batch_1.bin", "data_batch_3.bin"])
+        #expect(found.test.map(\.lastPathComponent) == ["test_batch_2k.bin"])
+        try Data([1]).write(to: dir.appendingPathComponent("test_batch.bin"))
+        found = try CIFAR10.batches(in: dir)
+        #expect(found.test.map(\.lastPathComponent) == ["test_batch.bin"])
+    }
+
+    @Test(.enabled(if: sharedData != nil, "../shared/data is absent (only developers' checkouts have it)"))
+    func cifarMini() throws {
+        let dir = try #require(sharedData).appendingPathComponent("cifar10-mini")
+        let (train, test) = try CIFAR10.batches(in: dir)
+        let mini = try CIFAR10.load(test)
+        #expect(train.map(\.lastPathComponent) == ["data_batch_1.bin"])
+        #expect(mini.count == 2000 && Set(mini.labels) == Set(0..<10))
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: FashionMNIST.directory.path),
+                   "dataset-fashion-mnist is not installed (scripts/setup installs it)"))
+    func fashionMNISTFromTheDebianPackage() throws {
         let (train, test) = try FashionMNIST.load()
         #expect(train.count == 60_000 && test.count == 10_000 && train.images.shape == [60_000, 1, 28, 28])
         #expect(train.classes[9] == "Ankle boot" && Set(test.labels) == Set(0..<10))

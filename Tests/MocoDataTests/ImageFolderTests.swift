@@ -60,4 +60,22 @@ struct ImageFolderTests {
             try ImageFolder.load(URL(fileURLWithPath: "/nonexistent/images"), size: 8)
         }
     }
+
+    /// A folder named like an image and a dangling link are refused by their names under the root,
+    /// never with a bare system error.
+    @Test func unreadableEntriesAreNamed() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("moco-images-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let cats = root.appendingPathComponent("cats")
+        try FileManager.default.createDirectory(at: cats.appendingPathComponent("folder.png"), withIntermediateDirectories: true)
+        #expect(throws: DataError(file: "cats/folder.png", "cannot be read (is a directory, not a file)")) {
+            try ImageFolder.load(root, size: 8)
+        }
+        try FileManager.default.removeItem(at: cats.appendingPathComponent("folder.png"))
+        try FileManager.default.createSymbolicLink(at: cats.appendingPathComponent("gone.png"),
+                                                   withDestinationURL: URL(fileURLWithPath: "/nonexistent/gone.png"))
+        #expect(throws: DataError(file: "cats/gone.png", "cannot be read (no such file)")) {
+            try ImageFolder.load(root, size: 8)
+        }
+    }
 }

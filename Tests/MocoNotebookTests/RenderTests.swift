@@ -64,13 +64,13 @@ struct RenderTests {
         #expect(html.contains("<pre class=\"error\">"))
     }
 
-    @Test("the .ipynb validates against the nbformat 4.5 schema")
+    static let hasJSONSchema = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+        && system("/usr/bin/python3 -c 'import jsonschema' 2>/dev/null") == 0
+    static let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test("the .ipynb validates against the nbformat 4.5 schema",
+          .enabled(if: hasJSONSchema, "python3-jsonschema is not installed (scripts/setup installs it)"))
     func ipynbSchema() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"),
-              system("/usr/bin/python3 -c 'import jsonschema' 2>/dev/null") == 0 else {
-            print("skipped: python3-jsonschema is not installed (scripts/setup installs it)")
-            return
-        }
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         _ = try Self.render("small.moco", into: dir, formats: [.ipynb])
@@ -86,12 +86,10 @@ struct RenderTests {
         #expect(cells.contains { $0["id"] as? String == "numbers" })
     }
 
-    @Test("the HTML report loads in headless Chromium without console errors, and shows its plots")
+    @Test("the HTML report loads in headless Chromium without console errors, and shows its plots",
+          .enabled(if: browser != nil, "Chromium is not installed (scripts/setup tries Debian's chromium)"))
     func chromium() throws {
-        guard let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            print("skipped: Chromium is not installed (scripts/setup tries Debian's chromium)")
-            return
-        }
+        let browser = try #require(Self.browser)
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         _ = try Self.render("small.moco", into: dir, formats: [.html])

@@ -58,7 +58,7 @@ final class Pane {
     var lastLine: String { screen.split(separator: "\n").last.map(String.init) ?? "" }
 }
 
-@Suite("REPL on a terminal (tmux)", .serialized)
+@Suite("REPL on a terminal (tmux)", .serialized, .enabled(if: Pane.available, "tmux is not installed (scripts/setup installs it)"))
 struct TerminalTests {
     static func scratch() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moco-repl-\(UUID().uuidString)")
@@ -66,18 +66,14 @@ struct TerminalTests {
         return dir
     }
 
-    static func pane() throws -> Pane? {
-        guard Pane.available else {
-            print("skipped: tmux is not installed (scripts/setup installs it)")
-            return nil
-        }
+    static func pane() throws -> Pane {
         try #require(FileManager.default.isExecutableFile(atPath: TranscriptTests.binary.path), "build the moco product first")
         return try Pane(history: try scratch().appendingPathComponent("history"))
     }
 
     @Test("tab completes members, builtins and named arguments")
     func completion() throws {
-        guard let pane = try Self.pane() else { return }
+        let pane = try Self.pane()
         pane.type(#"let data = dataset("digits")"#, "Enter")
         pane.type("data.tr", "Tab")
         #expect(pane.waitFor("moco> data.train"), "\(pane.screen)")
@@ -92,7 +88,7 @@ struct TerminalTests {
 
     @Test("multi-line input continues with ...>; an error keeps the session")
     func multiLineAndErrors() throws {
-        guard let pane = try Self.pane() else { return }
+        let pane = try Self.pane()
         pane.type("let xs = [1,", "Enter")
         #expect(pane.waitFor("...>"))
         pane.type("2]", "Enter")
@@ -109,7 +105,7 @@ struct TerminalTests {
 
     @Test("Ctrl-D exits; the history is saved and shared with the next session")
     func history() throws {
-        guard let first = try Self.pane() else { return }
+        let first = try Self.pane()
         first.type("let remembered = 6 * 7", "Enter")
         first.type("", "C-d")  // Ctrl-D leaves cleanly and saves the history
         let history = first.history
@@ -123,7 +119,7 @@ struct TerminalTests {
 
     @Test("a plot is written and previewed in the terminal by gnuplot's dumb terminal")
     func plotPreview() throws {
-        guard let pane = try Self.pane() else { return }
+        let pane = try Self.pane()
         pane.type(":preview on", "Enter")
         #expect(pane.waitFor("plot previews on"))
         pane.type(#"plot([1, 4, 9, 16, 25], title: "squares")"#, "Enter")
@@ -136,7 +132,7 @@ struct TerminalTests {
 
     @Test("Ctrl-C stops training at a step boundary; the run then goes on")
     func interruptTraining() throws {
-        guard let pane = try Self.pane() else { return }
+        let pane = try Self.pane()
         pane.type(#"let data = dataset("digits")"#, "Enter")
         pane.type("let model = moco(encoder: convnet([32, 64]), dim: 32, queue: 256)", "Enter")
         pane.type(#"let run = train(model, data.train, views: preset("digits"), epochs: 2000, batch: 64)"#, "Enter")

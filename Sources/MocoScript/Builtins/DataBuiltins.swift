@@ -12,7 +12,8 @@ enum DataBuiltins {
             """
             Loads a dataset. `"digits"`: the bundled 1,797 8x8 digits with the fixed 1,347/450 split. \
             `"fashion-mnist"`: from Debian's dataset-fashion-mnist package (or `path`). `"mnist"`: the four \
-            MNIST-format IDX files (gzipped or not) in `path`. `"cifar10"`: the binary batches in `path`. \
+            MNIST-format IDX files (gzipped or not) in `path`. `"cifar10"`: the binary batches in `path` (the \
+            `data_batch_N.bin` there, and `test_batch.bin` or else the `test_batch*.bin` files). \
             `"folder"`: PNG/JPEG images under `path` (one sub-folder per class, or unlabeled), resized to \
             `size` (default 32) with `channels` 1 or 3 (default 3); split it with `.split(test: 0.2)`.
             """,
@@ -43,8 +44,8 @@ enum DataBuiltins {
                 d = DataValue(name: "mnist", train: train, test: test, files: [dir.path])
             case "cifar10":
                 let dir = try need("folder with data_batch_1.bin ... data_batch_5.bin and test_batch.bin")
-                let train = try CIFAR10.load((1...5).map { dir.appendingPathComponent("data_batch_\($0).bin") })
-                let test = try CIFAR10.load([dir.appendingPathComponent("test_batch.bin")])
+                let batches = try CIFAR10.batches(in: dir)
+                let train = try CIFAR10.load(batches.train), test = try CIFAR10.load(batches.test)
                 d = DataValue(name: "cifar10", train: train, test: test, files: [dir.path])
             case "folder":
                 let dir = try need("folder of images")

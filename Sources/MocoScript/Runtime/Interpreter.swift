@@ -89,10 +89,28 @@ public final class Interpreter {
     /// Runs `text` (a file's contents or one REPL input) and returns the value of its last
     /// statement when that statement is an expression.
     /// `firstLine` numbers the first line of `text` in errors (lines piped into the REPL).
+    /// A top-level declaration that fails (`let q = [1][5]`), or one after it that never runs,
+    /// leaves no binding behind: its name is unknown again, or keeps the value it had before.
     @discardableResult
     public func run(_ text: String, name: String, firstLine: Int = 1) throws -> Value? {
-        let program = try prepare(text, name: name, firstLine: firstLine)
-        return try execute(program)
+        let before = resolver.globalBindings
+        var declared: Set<String> = []
+        do {
+            let program = try prepare(text, name: name, firstLine: firstLine)
+            return try execute(program) { declared.formUnion(Self.declaredNames($0)) }
+        } catch {
+            resolver.undoGlobals(since: before, keeping: declared)
+            throw error
+        }
+    }
+
+    /// The global names a top-level statement declares.
+    private static func declaredNames(_ s: Stmt) -> [String] {
+        switch s {
+        case .declare(let ref, _, _), .function(let ref, _): return [ref.name]
+        case .include(_, let inner, _): return inner.flatMap(declaredNames)
+        default: return []
+        }
     }
 
     /// Runs a script file. Every name in `overrides` must be a top-level `let` or `var` of it.
@@ -143,7 +161,8 @@ public final class Interpreter {
         }
     }
 
-    func execute(_ program: [Stmt]) throws -> Value? {
+    /// Runs top-level statements, calling `completed` after each one that finished.
+    func execute(_ program: [Stmt], completed: (Stmt) -> Void = { _ in }) throws -> Value? {
         frame = globals
         var last: Value?
         for s in program {
@@ -151,10 +170,11 @@ public final class Interpreter {
             if case .expression(let e, _) = s {
                 last = try evaluate(e)
             } else if case .include(_, let inner, _) = s {
-                last = try execute(inner)
+                last = try execute(inner, completed: completed)
             } else {
                 _ = try execute(s)
             }
+            completed(s)
         }
         return last
     }
@@ -444,30 +464,12 @@ public final class Interpreter {
     }
 
     func callBuiltin(_ b: Builtin, receiver: Value?, _ positional: [Value], _ named: [(String, Value, Loc)], at loc: Loc) throws -> Value {
-        var values: [Value?] = Array(repeating: nil, count: b.params.count)
-        var rest: [Value] = []
-        for (i, v) in positional.enumerated() {
-            // A variadic builtin's parameters are named-only: every positional argument is extra.
-            if b.variadic { rest.append(v) } else if i < b.params.count { values[i] = v } else {
-                throw ScriptError(.runtime, "\(b.name) takes at most \(b.params.count) argument\(b.params.count == 1 ? "" : "s"), got \(positional.count)",
-                                  at: loc, notes: ["signature: \(b.signature)"])
-            }
-        }
-        for (label, v, argLoc) in named {
-            guard let i = b.params.firstIndex(where: { $0.name == label }) else {
-                var notes = ["signature: \(b.signature)"]
-                if let s = Resolver.closest(to: label, in: b.params.map(\.name)) { notes.insert("did you mean '\(s)'?", at: 0) }
-                throw ScriptError(.runtime, "\(b.name) has no argument '\(label)'", at: argLoc, notes: notes)
-            }
-            guard values[i] == nil else { throw ScriptError(.runtime, "\(b.name): '\(label)' is given twice", at: argLoc) }
-            values[i] = v
-        }
-        for (i, p) in b.params.enumerated() where values[i] == nil {
-            guard let d = p.defaultValue else {
-                throw ScriptError(.runtime, "\(b.name) is missing argument '\(p.name)'", at: loc, notes: ["signature: \(b.signature)"])
-            }
-            values[i] = d
-        }
+        if let problem = b.bindingProblem(positional: positional.count, named: named.map { ($0.0, $0.2) }, at: loc) { throw problem }
+        // A variadic builtin's parameters are named-only: every positional argument is extra.
+        var values: [Value?] = b.params.map(\.defaultValue)
+        if !b.variadic { for (i, v) in positional.enumerated() { values[i] = v } }
+        for (label, v, _) in named { values[b.params.firstIndex { $0.name == label }!] = v }
+        let rest = b.variadic ? positional : []
         var args = Arguments(builtin: b, values: values.map { $0! }, rest: rest, receiver: receiver, loc: loc, interpreter: self)
         do {
             return try b.body(&args)

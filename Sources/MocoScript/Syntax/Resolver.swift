@@ -38,6 +38,18 @@ public final class Resolver {
     /// Names declared at the top level, for completion and `:vars`.
     var globalNames: [String: Int] { global.names.mapValues(\.slot) }
 
+    /// The global scope's bindings, to undo an input's declarations with `undoGlobals`.
+    var globalBindings: [String: Binding] { global.names }
+
+    /// Forgets the global declarations made since `before`, except the names in `keeping`
+    /// (declarations that ran): a new name is unknown again, a redeclared one is as it was.
+    /// Their slots stay allocated and unused.
+    func undoGlobals(since before: [String: Binding], keeping: Set<String>) {
+        for name in global.names.keys where !keeping.contains(name) {
+            global.names[name] = before[name]
+        }
+    }
+
     /// Declares a global variable from outside a program (the REPL's `_`) and returns its slot.
     func declareGlobal(_ name: String, at loc: Loc) -> Int {
         global.declare(name, mutable: true, loc: loc)
@@ -176,9 +188,16 @@ public final class Resolver {
         case .binary(_, let a, let b, _), .and(let a, let b), .or(let a, let b), .range(let a, let b, _, _), .index(let a, let b, _):
             expression(a)
             expression(b)
-        case .call(let f, let args, _):
+        case .call(let f, let args, let loc):
             expression(f)
             args.forEach { expression($0.value) }
+            // A call of a builtin by its own name binds the same way every time: check it now.
+            if case .variable(let ref) = f, case .builtin(let b)? = ref.builtin {
+                let named = args.compactMap { a in a.label.map { (label: $0, loc: a.loc) } }
+                if let problem = b.bindingProblem(positional: args.count - named.count, named: named, at: loc) {
+                    error(problem.message, at: problem.loc ?? loc, notes: problem.notes)
+                }
+            }
         case .member(let base, _, _): expression(base)
         case .lambda(let decl): function(decl)
         }
