@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "MocoPlot", targets: ["MocoPlot"]),
         .library(name: "MocoScript", targets: ["MocoScript"]),
         .executable(name: "moco", targets: ["MocoCLI"]),
+        .executable(name: "moco-fuzz", targets: ["MocoFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -62,6 +63,12 @@ let package = Package(
             dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor"],
             resources: [.copy("Fixtures")]
         ),
+        // The fuzz harnesses (a library, so the tests run them too) and their driver: a bounded
+        // mutation fuzzer, or libFuzzer in a build made by scripts/fuzz.
+        .target(name: "CFuzzDriver"),
+        .target(name: "MocoFuzzing", dependencies: ["MocoNotebook", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor"]),
+        .executableTarget(name: "MocoFuzz", dependencies: ["MocoFuzzing", "CFuzzDriver"]),
+        .testTarget(name: "MocoFuzzingTests", dependencies: ["MocoFuzzing"], resources: [.copy("Seeds")]),
         .testTarget(name: "MocoPlotTests", dependencies: ["MocoPlot"], resources: [.copy("Golden")]),
         .testTarget(name: "MocoTSNETests", dependencies: ["MocoTSNE", "MocoData", "MocoTensor"]),
         .testTarget(name: "MocoScriptTests", dependencies: ["MocoScript"], resources: [.copy("Scripts")]),

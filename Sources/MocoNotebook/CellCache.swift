@@ -8,7 +8,7 @@ import MocoTensor
 /// the cell's outputs and the results of its expensive calls (training checkpoints, t-SNE
 /// embeddings, evaluations). Every file of an entry is listed with its SHA-256; an entry that
 /// does not check out is discarded with a warning, never trusted.
-final class CellCache {
+public final class CellCache {
     let directory: URL
     private let warn: (String) -> Void
 
@@ -97,6 +97,18 @@ final class CellCache {
     }
 
     private struct Damaged: Error, CustomStringConvertible { let description: String }
+
+    /// Why a render would refuse the entry in `folder` (its `entry.json` and the files it lists),
+    /// or nil when it would use it. Reads only; the fuzzer and the tests call it.
+    public static func refusal(ofEntryIn folder: URL) -> String? {
+        let cache = CellCache(directory: folder.deletingLastPathComponent(), warn: { _ in })
+        do {
+            _ = try cache.parse(try cache.entryFile("entry.json", in: folder), in: folder)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
 
     private func parse(_ data: Data, in dir: URL) throws -> Entry {
         guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],

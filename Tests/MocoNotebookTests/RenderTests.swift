@@ -87,7 +87,7 @@ struct RenderTests {
     }
 
     @Test("the HTML report loads in headless Chromium without console errors, and shows its plots",
-          .enabled(if: browser != nil, "Chromium is not installed (scripts/setup tries Debian's chromium)"))
+          .enabled(if: browser != nil, "Chromium is not installed (optional: scripts/setup tries Debian's chromium)"))
     func chromium() throws {
         let browser = try #require(Self.browser)
         let dir = try Self.scratch()
