@@ -49,7 +49,8 @@ public enum ImageFolder {
         pixels.reserveCapacity(files.count * channels * size * size)
         for (url, _) in files {
             // Named as under the root (class/file.png), so the refusal points at the file.
-            let name = classDirs.isEmpty ? url.lastPathComponent : "\(url.deletingLastPathComponent().lastPathComponent)/\(url.lastPathComponent)"
+            let folder = url.deletingLastPathComponent().lastPathComponent
+            let name = classDirs.isEmpty ? url.lastPathComponent : "\(folder)/\(url.lastPathComponent)"
             let data: Data
             do { data = try Data(contentsOf: url) } catch {
                 throw DataError(file: name, "cannot be read (\(ReadFailure.describe(url, error)))")

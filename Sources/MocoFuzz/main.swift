@@ -63,7 +63,9 @@ case "run":
         i += 2
     }
     let seeds: [[UInt8]]
-    do { seeds = try Campaign.seeds(in: URL(fileURLWithPath: arguments[2])) } catch { fail("cannot read the seeds: \(error)", status: 66) }
+    do { seeds = try Campaign.seeds(in: URL(fileURLWithPath: arguments[2])) } catch {
+        fail("cannot read the seeds: \(error)", status: 66)
+    }
     let crashFile = "crash-\(h.name)-\(ProcessInfo.processInfo.processIdentifier).bin"
     moco_fuzz_write_crashes_to(crashFile)
     var current: [UInt8] = []
@@ -83,7 +85,9 @@ case "replay":
         print("\(path): no crash")
     }
 case "libfuzzer":
-    guard moco_fuzz_has_libfuzzer() != 0 else { fail("this build has no libFuzzer; build it with scripts/fuzz", status: 69) }
+    guard moco_fuzz_has_libfuzzer() != 0 else {
+        fail("this build has no libFuzzer; build it with scripts/fuzz", status: 69)
+    }
     selected = harness(arguments.count > 1 ? arguments[1] : nil)
     // libFuzzer sees the program name, then its own flags and corpus folders.
     var rest = [CommandLine.arguments[0]] + arguments.dropFirst(2)

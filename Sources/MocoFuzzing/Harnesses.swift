@@ -28,7 +28,8 @@ public enum Harnesses {
     }
 
     /// A checkpoint restored into a small trainer: the checksum, then every field's check.
-    static let checkpoint = Harness(name: "checkpoint", summary: "a training checkpoint (Checkpoint.load into a small MoCo run)",
+    static let checkpoint = Harness(name: "checkpoint",
+                                    summary: "a training checkpoint (Checkpoint.load into a small MoCo run)",
                                     dictionary: jsonTokens) { input in
         let url = Scratch.write(input, as: "fuzz.ckpt.safetensors")
         guard let trainer = SmallRun.trainer else { return }
@@ -47,7 +48,8 @@ public enum Harnesses {
         }
     }
 
-    static let cifar = Harness(name: "cifar", summary: "a CIFAR-10 binary batch (CIFAR10.load)", dictionary: binaryTokens) { input in
+    static let cifar = Harness(name: "cifar", summary: "a CIFAR-10 binary batch (CIFAR10.load)",
+                               dictionary: binaryTokens) { input in
         _ = try? CIFAR10.load([Scratch.write(input, as: "fuzz_batch.bin")])
     }
 
@@ -56,7 +58,8 @@ public enum Harnesses {
         _ = try? ImageFolder.decode(input, file: "fuzz.png", channels: 3)
     }
 
-    static let jpeg = Harness(name: "jpeg", summary: "a JPEG file, one channel (ImageFolder.decode)", dictionary: binaryTokens) { input in
+    static let jpeg = Harness(name: "jpeg", summary: "a JPEG file, one channel (ImageFolder.decode)",
+                              dictionary: binaryTokens) { input in
         _ = try? ImageFolder.decode(input, file: "fuzz.jpg", channels: 1)
     }
 
@@ -85,7 +88,8 @@ public enum Harnesses {
         "\"files\"", "\"outputs\"", "\"memo\"", "\"image\"", "\"checkpoint\"", "\"embedding\"", "\\u0000",
     ].map { Array($0.utf8) }
     static let binaryTokens: [[UInt8]] = [
-        [0], [0xff], [0x7f], [0x80], [0, 0, 0, 0], [0xff, 0xff, 0xff, 0xff], [0x7f, 0xff, 0xff, 0xff], [0, 0, 8, 3], [0, 0, 8, 1],
+        [0], [0xff], [0x7f], [0x80], [0, 0, 0, 0], [0xff, 0xff, 0xff, 0xff], [0x7f, 0xff, 0xff, 0xff],
+        [0, 0, 8, 3], [0, 0, 8, 1],
         [0x1f, 0x8b, 8, 0], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], Array("IHDR".utf8), Array("IDAT".utf8),
         Array("IEND".utf8), [0xff, 0xd8, 0xff], [0xff, 0xc0], [0xff, 0xc4], [0xff, 0xda], [0xff, 0xd9],
     ]

@@ -3,7 +3,8 @@ import Foundation
 /// The one folder the harnesses write to: a fresh temporary folder per process.
 enum Scratch {
     static let folder: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("moco-fuzz-\(ProcessInfo.processInfo.processIdentifier)")
+        let name = "moco-fuzz-\(ProcessInfo.processInfo.processIdentifier)"
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(name)
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }()

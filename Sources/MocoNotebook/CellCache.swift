@@ -38,7 +38,9 @@ public final class CellCache {
         for name in names where name.hasPrefix(".staging-") {
             let pid = name.dropFirst(".staging-".count).prefix { $0 != "-" }
             guard let pid = Int32(pid), pid > 0, pid != ProcessInfo.processInfo.processIdentifier else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(at: directory.appendingPathComponent(name)) }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+            }
         }
     }
 

@@ -45,11 +45,14 @@ struct OptimizerBuffers {
             guard t.shape == parameters[i].value.shape else {
                 throw TensorError(optimizer, "state entry \(key) has shape \(t.shape), parameter \(i) has \(parameters[i].value.shape)")
             }
-            guard t.scalars.allSatisfy(\.isFinite) else { throw TensorError(optimizer, "state entry \(key) holds NaN or infinite values") }
+            guard t.scalars.allSatisfy(\.isFinite) else {
+                throw TensorError(optimizer, "state entry \(key) holds NaN or infinite values")
+            }
             restored[key] = t
         }
         // A float32 counts exactly up to 2^24 steps; beyond that (or NaN, infinite, negative) it is refused.
-        guard let s = state["step"], s.count == 1, let v = try? s.item(), let n = Int(exactly: v), (0...(1 << 24)).contains(n) else {
+        guard let s = state["step"], s.count == 1, let v = try? s.item(), let n = Int(exactly: v),
+              (0...(1 << 24)).contains(n) else {
             throw TensorError(optimizer, "state has no valid step count")
         }
         buffers = restored

@@ -61,8 +61,8 @@ public final class Builtin {
     func bindingProblem(positional: Int, named: [(label: String, loc: Loc)], at loc: Loc) -> ScriptError? {
         let signature = "signature: \(self.signature)"
         if !variadic && positional > params.count {
-            return ScriptError(.runtime, "\(name) takes at most \(params.count) argument\(params.count == 1 ? "" : "s"), got \(positional)",
-                               at: loc, notes: [signature])
+            let most = "\(params.count) argument\(params.count == 1 ? "" : "s")"
+            return ScriptError(.runtime, "\(name) takes at most \(most), got \(positional)", at: loc, notes: [signature])
         }
         var given = Array(repeating: false, count: params.count)
         for i in 0..<(variadic ? 0 : positional) { given[i] = true }

@@ -464,7 +464,9 @@ public final class Interpreter {
     }
 
     func callBuiltin(_ b: Builtin, receiver: Value?, _ positional: [Value], _ named: [(String, Value, Loc)], at loc: Loc) throws -> Value {
-        if let problem = b.bindingProblem(positional: positional.count, named: named.map { ($0.0, $0.2) }, at: loc) { throw problem }
+        if let problem = b.bindingProblem(positional: positional.count, named: named.map { ($0.0, $0.2) }, at: loc) {
+            throw problem
+        }
         // A variadic builtin's parameters are named-only: every positional argument is extra.
         var values: [Value?] = b.params.map(\.defaultValue)
         if !b.variadic { for (i, v) in positional.enumerated() { values[i] = v } }

@@ -24,7 +24,7 @@ public enum Limits {
     /// Gaussian blur kernel size.
     public static let maxBlurKernel = 1_023
     /// Engine threads (`--threads`, `MOCO_THREADS`).
-    public static let maxThreads = 1_024
+    public static let maxThreads = Threads.maximum
     /// Names longer than this get no "did you mean" suggestion (the search is quadratic).
     public static let maxSuggestedNameLength = 64
 

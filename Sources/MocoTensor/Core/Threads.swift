@@ -9,25 +9,37 @@ import Foundation
 /// all cores). Work is always split into the same chunks for a given thread count,
 /// so with a fixed count results are bit-identical from run to run.
 public enum Threads {
-    nonisolated(unsafe) private static var current: Int = {
-        let n = Threads.fromEnvironment()
-        Threads.apply(n)
-        return n
-    }()
+    /// The most threads the engine takes; a larger setting is clamped (libgomp fails far above it).
+    public static let maximum = 1_024
 
-    /// The number of threads the engine uses.
+    private static let lock = NSLock()
+    /// The setting, made on first use; read and written under `lock` (tests change it while
+    /// other tests run kernels).
+    nonisolated(unsafe) private static var current: Int?
+
+    /// The number of threads the engine uses, 1 to `maximum`.
     public static var count: Int {
-        get { current }
+        get {
+            lock.withLock {
+                if let current { return current }
+                let n = min(fromEnvironment(), maximum)
+                apply(n)
+                current = n
+                return n
+            }
+        }
         set {
-            let n = max(1, newValue)
-            current = n
-            apply(n)
+            lock.withLock {
+                let n = min(max(1, newValue), maximum)
+                current = n
+                apply(n)
+            }
         }
     }
 
     /// Makes sure the libraries have received the setting (called before kernels run).
     @inline(__always)
-    static func ensureConfigured() { _ = current }
+    static func ensureConfigured() { _ = count }
 
     /// `MOCO_THREADS` when it is a positive integer, else the number of active cores.
     public static func fromEnvironment() -> Int {
@@ -63,12 +75,17 @@ public enum Threads {
         withoutActuallyEscaping(body) { body in
             var job = ParallelJob(count: count, chunks: chunks, body: body)
             withUnsafeMutablePointer(to: &job) { ptr in
+                // Fork and join order the work as a ThreadSanitizer build must be told (RaceAnnotations).
+                RaceAnnotations.release(ptr)
                 GOMP_parallel({ raw in
+                    RaceAnnotations.acquire(raw!)
                     let job = raw!.assumingMemoryBound(to: ParallelJob.self).pointee
                     let c = Int(omp_get_thread_num())
                     let lo = job.count * c / job.chunks, hi = job.count * (c + 1) / job.chunks
                     if lo < hi { job.body(lo..<hi) }
+                    RaceAnnotations.release(raw!)
                 }, ptr, UInt32(chunks), 0)
+                RaceAnnotations.acquire(ptr)
             }
         }
     }
