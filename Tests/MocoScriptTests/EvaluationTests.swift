@@ -57,4 +57,39 @@ struct EvaluationTests {
         #expect(monitor == head)
         #expect(head != backbone, "the check needs features that differ: \(head) and \(backbone)")
     }
+
+    /// The regression test of the evaluation transform: a model trained on normalised views is
+    /// measured on normalised images (the same kNN as with the normalisation given explicitly),
+    /// not on the raw pixels, by every evaluation path.
+    @Test("evaluations use the deterministic part of the training views")
+    func evaluationTransform() throws {
+        let interpreter = Interpreter(baseDirectory: FileManager.default.temporaryDirectory)
+        var printed: [String] = []
+        interpreter.output = { printed.append($0) }
+        try interpreter.run(Self.setup + """
+
+            let test = data.test.subset(200)
+            let views = random_resized_crop(8, scale: 0.5..1) + normalize([0.3], [0.4])
+            let run = train(model, small, views: views, epochs: 1, batch: 64, monitor: knn(test, k: 20), quiet: true)
+            print(run.knn.last)
+            print(knn_accuracy(model, small, test, k: 20))
+            print(knn_accuracy(model, small, test, k: 20, transform: normalize([0.3], [0.4])))
+            print(knn_accuracy(model, small, test, k: 20, transform: false))
+            print(model.features(test).sum == model.features(test, transform: normalize([0.3], [0.4])).sum)
+            print(model.features(test).sum == model.features(test, transform: false).sum)
+            seed 5
+            let p1 = linear_probe(model, small, test, epochs: 3)
+            seed 5
+            print(p1 == linear_probe(model, small, test, epochs: 3, transform: normalize([0.3], [0.4])))
+            """, name: "<transform>")
+        let lines = Array(printed.suffix(7))
+        #expect(lines[0] == lines[1], "the monitor: \(lines)")
+        #expect(lines[1] == lines[2], "recorded and explicit normalisation: \(lines)")
+        #expect(lines[2] != lines[3], "raw pixels give other features: \(lines)")
+        #expect(Array(lines[4...]) == ["true", "false", "true"], "\(lines)")
+        try interpreter.run("print(model)\nprint(run)", name: "<summary>")
+        let summaries = printed.suffix(2).joined(separator: "\n")
+        #expect(summaries.components(separatedBy: "evaluation transform: resize(8) -> normalize(mean: [0.3], std: [0.4])").count == 3,
+                "\(summaries)")
+    }
 }

@@ -44,11 +44,13 @@ extension Members {
             let t = (0...n).map { Double($0) / Double(n) }
             return .series(Series(name: s.name, xLabel: "t", x: t, y: try t.map(s.function)))
         },
-        Builtin("features", [.required("data"), .optional("source", .string("backbone")), .optional("normalize", .bool(false))], on: "model", doc: Doc(
-            "The query encoder's features of every image of `data` (eval mode, no augmentation), `[N, D]`: pooled backbone features, or after the head with `source: \"head\"`; L2-normalised with `normalize: true`.",
+        Builtin("features", [.required("data"), .optional("source", .string("backbone")), .optional("normalize", .bool(false)),
+                             .optional("transform")], on: "model", doc: Doc(
+            "The query encoder's features of every image of `data` (eval mode, through the model's evaluation transform, no augmentation), `[N, D]`: pooled backbone features, or after the head with `source: \"head\"`; L2-normalised with `normalize: true`.",
             example: "let f = model.features(data.test)")) { args in
             guard case .model(let m)? = args.receiver else { throw args.error("needs a model") }
-            let f = try m.features(try args.images("data").labeled.images, source: try TrainingBuiltins.source(args))
+            let images = try m.evaluationImages(try args.images("data").labeled.images, try TrainingBuiltins.evaluation(args))
+            let f = try m.features(images, source: try TrainingBuiltins.source(args))
             return .tensor(try args.bool("normalize") ? try f.l2Normalized(axis: 1) : f)
         },
         Builtin("save", [.required("path")], on: "model", doc: Doc(
@@ -77,7 +79,8 @@ extension Members {
             example: #"run.save("digits.ckpt.safetensors")"#)) { args in
             guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
             let url = try args.interpreter.writableURL(try args.string("path"), kind: .safetensors, builtin: "run.save", at: args.loc)
-            try Checkpoint.save(r.trainer, recipe: [Checkpoint.plannedEpochsKey: String(r.plannedEpochs), "version": String(r.model.version)], to: url)
+            let recipe = [Checkpoint.plannedEpochsKey: String(r.plannedEpochs), "version": String(r.model.version)]
+            try Checkpoint.save(r.trainer, recipe: recipe, to: url)
             args.interpreter.writtenFiles.append(url.path)
             return .string(url.path)
         },

@@ -90,7 +90,7 @@ enum PlotBuiltins {
         },
         Builtin("tsne", [.required("x"), .optional("data"), .optional("source", .string("backbone")), .optional("labels"),
                          .optional("perplexity", .number(30)), .optional("iterations", .number(1000)), .optional("theta", .number(0.5)),
-                         .optional("quiet", .bool(false))], doc: Doc(
+                         .optional("quiet", .bool(false)), .optional("transform")], doc: Doc(
             "A 2-D t-SNE embedding (Barnes-Hut, PCA initialisation, early exaggeration 12 for 250 iterations, perplexity-calibrated affinities): of a model's features of `data` (`tsne(model, data.test)`), of raw images (`tsne(data.test)`), or of a tensor `[N, D]` with optional `labels`. `plot(e)` draws it coloured by class; `e.kl` is the final KL divergence.",
             example: #"plot(tsne(model, data.test), title: "t-SNE after training")"#)) { args in
             try tsne(args)
@@ -248,7 +248,8 @@ enum PlotBuiltins {
         switch (args["x"], args["data"]) {
         case (.model(let m), .data):
             let data = try args.images("data")
-            let f = try m.features(data.labeled.images, source: try TrainingBuiltins.source(args))
+            let images = try m.evaluationImages(data.labeled.images, try TrainingBuiltins.evaluation(args))
+            let f = try m.features(images, source: try TrainingBuiltins.source(args))
             (points, n, d) = (f.scalars, f.shape[0], f.shape[1])
             (labels, classes, source) = (data.labeled.labels, data.labeled.classes, "\(data.name), \(try args.string("source")) features")
         case (.model, _):

@@ -14,6 +14,22 @@ enum TrainingBuiltins {
         }
     }
 
+    /// The images an evaluation encodes, from its `transform` argument: nil (the model's recorded
+    /// evaluation transform), `false` (the images as they are) or an augmentation pipeline.
+    static func evaluation(_ args: Arguments) throws -> EvaluationChoice {
+        switch args["transform"] {
+        case .nil: return .recorded
+        case .bool(false): return .raw
+        case .pipeline(let p): return .pipeline(p.pipeline)
+        case let other: throw args.typeError("transform", expected: "an augmentation, or false for the images as they are", got: other)
+        }
+    }
+
+    /// `data` with its images as `model`'s evaluations see them.
+    static func evaluated(_ data: LabeledImages, _ model: ModelValue, _ choice: EvaluationChoice) throws -> LabeledImages {
+        LabeledImages(images: try model.evaluationImages(data.images, choice), labels: data.labels, classes: data.classes)
+    }
+
     /// Runs an evaluation that Ctrl-C (the interpreter's interrupt) stops with a located error.
     static func interruptible<T>(_ builtin: String, _ interp: Interpreter, at loc: Loc,
                                  _ body: (_ cancel: () -> Bool) throws -> T) throws -> T {
@@ -79,6 +95,7 @@ enum TrainingBuiltins {
             let epochs = try args.int("epochs", min: 0, max: MoCoTrainer.maxEpochs), batch = try args.size("batch")
             guard batch <= data.count else { throw args.error("batch \(batch) is larger than the \(data.count) images of \(data.name)") }
             try checkViews(views, data: data, batch: batch, args)
+            model.evaluation = EvaluationTransform.of(views[0])
             let spec: OptimizerSpec
             switch args["optimizer"] {
             case .nil: spec = OptimizerSpec(kind: .sgd, lr: ScheduleBuiltins.cosine(0.06, 0), momentum: 0.9, weightDecay: 5e-4, nesterov: false, betas: (0.9, 0.999), trust: 0)
@@ -107,32 +124,41 @@ enum TrainingBuiltins {
             try Training.train(run, epochs: epochs, quiet: try args.bool("quiet"), interpreter: interp, at: args.loc)
             return .run(run)
         },
-        Builtin("knn", [.required("test"), .optional("k", .number(200)), .optional("t", .number(0.1)), .optional("source", .string("backbone"))], doc: Doc(
-            "A kNN monitor for `train`: after each epoch, weighted kNN (InstDisc voting, cosine similarity, `k` neighbours, temperature `t`) classifies `test` with the unaugmented training images as the memory bank.",
+        Builtin("knn", [.required("test"), .optional("k", .number(200)), .optional("t", .number(0.1)), .optional("source", .string("backbone")),
+                        .optional("transform")], doc: Doc(
+            "A kNN monitor for `train`: after each epoch, weighted kNN (InstDisc voting, cosine similarity, `k` neighbours, temperature `t`) classifies `test` with the unaugmented training images as the memory bank, both through the model's evaluation transform (`transform:` to override).",
             example: "monitor: knn(data.test, k: 200, t: 0.1)")) { args in
-            .monitor(MonitorSpec(test: try args.images("test"), k: try args.size("k"), t: try args.number("t"), source: try source(args)))
+            .monitor(MonitorSpec(test: try args.images("test"), k: try args.size("k"), t: try args.number("t"), source: try source(args),
+                                 transform: try evaluation(args)))
         },
         Builtin("knn_accuracy", [.required("model"), .required("train"), .required("test"), .optional("k", .number(200)), .optional("t", .number(0.1)),
-                                 .optional("source", .string("backbone"))], doc: Doc(
-            "Weighted kNN top-1 accuracy (a fraction) of the model's features: `train` is the memory bank, `test` the queries.",
+                                 .optional("source", .string("backbone")), .optional("transform")], doc: Doc(
+            "Weighted kNN top-1 accuracy (a fraction) of the model's features: `train` is the memory bank, `test` the queries, both through the model's evaluation transform (the deterministic part of its training views, such as `normalize`; `transform:` gives another pipeline, `false` the images as they are).",
             example: "let acc = knn_accuracy(model, data.train, data.test, k: 200)")) { args in
             let model = try args.model("model")
             let classifier = try KNNClassifier(k: try args.size("k"), t: Float(try args.number("t")))
-            let (train, test, source) = (try args.images("train").labeled, try args.images("test").labeled, try source(args))
+            let choice = try evaluation(args)
+            let train = try evaluated(try args.images("train").labeled, model, choice)
+            let test = try evaluated(try args.images("test").labeled, model, choice)
+            let source = try source(args)
             let interp = args.interpreter
             return .number(try interp.memoized("knn_accuracy") {
                 try interruptible("knn_accuracy", interp, at: args.loc) { cancel in
-                    try knnAccuracy(model.moco.query, train: train, test: test, classifier: classifier, source: source, cancel: cancel)
+                    try knnAccuracy(model.moco.query, train: train, test: test, classifier: classifier, source: source,
+                                    cancel: cancel)
                 }
             })
         },
-        Builtin("linear_probe", [.required("model"), .required("train"), .required("test"), .optional("epochs", .number(100)), .optional("lr", .number(30))], doc: Doc(
-            "Linear evaluation: a linear classifier trained on the frozen, standardised backbone features of `train` (SGD, momentum 0.9, cosine lr, batch 256), returning its top-1 accuracy (a fraction) on `test`.",
+        Builtin("linear_probe", [.required("model"), .required("train"), .required("test"), .optional("epochs", .number(100)), .optional("lr", .number(30)),
+                                 .optional("transform")], doc: Doc(
+            "Linear evaluation: a linear classifier trained on the frozen, standardised backbone features of `train` (SGD, momentum 0.9, cosine lr, batch 256), returning its top-1 accuracy (a fraction) on `test`. Images go through the model's evaluation transform (`transform:` as for `knn_accuracy`).",
             example: "linear_probe(model, data.train, data.test, epochs: 100)")) { args in
             let model = try args.model("model")
             var seedRNG = args.interpreter.nextGenerator("linear-probe")
             let probe = LinearProbe(epochs: try args.int("epochs", min: 1), lr: Float(try args.number("lr")), seed: seedRNG.next())
-            let (train, test) = (try args.images("train").labeled, try args.images("test").labeled)
+            let choice = try evaluation(args)
+            let train = try evaluated(try args.images("train").labeled, model, choice)
+            let test = try evaluated(try args.images("test").labeled, model, choice)
             let interp = args.interpreter
             return .number(try interp.memoized("linear_probe") {
                 try interruptible("linear_probe", interp, at: args.loc) { cancel in
@@ -181,12 +207,13 @@ enum TrainingBuiltins {
             }
             return .record(Record([("positive", .tensor(positive)), ("negative", .tensor(negative))]))
         },
-        Builtin("uniformity", [.required("model"), .required("data"), .optional("t", .number(2))], doc: Doc(
-            "Uniformity (Wang & Isola): log of the mean of exp(-t |f(x) - f(y)|^2) over pairs of normalised head features of up to 1,024 images (lower is better).",
+        Builtin("uniformity", [.required("model"), .required("data"), .optional("t", .number(2)), .optional("transform")], doc: Doc(
+            "Uniformity (Wang & Isola): log of the mean of exp(-t |f(x) - f(y)|^2) over pairs of normalised head features of up to 1,024 images, through the model's evaluation transform (lower is better).",
             example: "uniformity(model, data.test)")) { args in
             let model = try args.model("model")
             let data = try args.images("data").labeled
-            let images = try data.images.indexSelect(axis: 0, Array(0..<min(data.count, 1024)))
+            let images = try model.evaluationImages(try data.images.indexSelect(axis: 0, Array(0..<min(data.count, 1024))),
+                                                    try evaluation(args))
             let f = try normalizedFeatures(model.moco.query, images, source: .head)
             return .number(Double(try RepresentationMetrics.uniformity(f, t: Float(try args.number("t")))))
         },
@@ -233,7 +260,9 @@ enum Training {
         trainer.momentum = run.model.momentum.engine(epochs: run.plannedEpochs, failure: failure)
         run.interrupted = false
         let monitor = try run.monitor.map {
-            KNNMonitor(train: run.data.labeled, test: $0.test.labeled, classifier: try KNNClassifier(k: $0.k, t: Float($0.t)), source: $0.source)
+            KNNMonitor(train: try TrainingBuiltins.evaluated(run.data.labeled, run.model, $0.transform),
+                       test: try TrainingBuiltins.evaluated($0.test.labeled, run.model, $0.transform),
+                       classifier: try KNNClassifier(k: $0.k, t: Float($0.t)), source: $0.source)
         }
         let steps = trainer.loader.batchesPerEpoch
         for epochIndex in 0..<epochs {

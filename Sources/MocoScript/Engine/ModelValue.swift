@@ -1,6 +1,14 @@
 import Moco
+import MocoData
 import MocoNN
 import MocoTensor
+
+/// Which images an evaluation encodes: through the model's recorded evaluation transform, as
+/// they are, or through a pipeline given with `transform:`.
+enum EvaluationChoice {
+    case recorded, raw
+    case pipeline(Pipeline)
+}
 
 /// An encoder architecture as a script describes it (`convnet([32, 64, 128])`); `moco(...)`
 /// builds it with the normalisation MoCo needs and its own head.
@@ -47,6 +55,9 @@ public final class ModelValue {
     public weak var lastRun: RunValue?
     /// Splits of shuffle-BN emulation (1: off).
     public let splits: Int
+    /// The deterministic part of the views it was last trained with (`EvaluationTransform`):
+    /// what evaluations pass images through unless told otherwise. Nil before training.
+    public var evaluation: Pipeline?
 
     init(version: Int, moco: MoCo, spec: EncoderSpec, dim: Int, headDescription: String, predictorDescription: String? = nil,
          momentum: ScheduleValue, splits: Int) {
@@ -68,7 +79,21 @@ public final class ModelValue {
         if let p = moco.predictor { lines.append("  predictor \(predictorDescription ?? "mlp"): \(p.parameterCount.grouped) parameters") }
         lines.append("  key encoder: momentum copy of encoder and head (not trained)")
         lines.append("  trainable parameters: \(moco.trainableParameters().reduce(0) { $0 + $1.value.count }.grouped)")
+        lines.append("  evaluation transform: \(evaluation.map(\.description) ?? "none (not trained yet)")")
         return lines.joined(separator: "\n")
+    }
+
+    /// `images` as evaluations encode them: through `choice`'s transform (by default the one
+    /// recorded from the training views).
+    func evaluationImages(_ images: Tensor, _ choice: EvaluationChoice = .recorded) throws -> Tensor {
+        let transform: Pipeline?
+        switch choice {
+        case .recorded: transform = evaluation
+        case .raw: transform = nil
+        case .pipeline(let p): transform = p
+        }
+        guard let transform else { return images }
+        return try EvaluationTransform.apply(transform, to: images)
     }
 
     /// The query encoder's features of `images` (eval mode, no gradient): pooled backbone

@@ -8,8 +8,18 @@ public struct MonitorSpec {
     public let k: Int
     public let t: Double
     public let source: FeatureSource
+    let transform: EvaluationChoice
 
-    var summary: String { "knn monitor on \(test.name) (\(test.count) images, k \(k), t \(Value.format(t)), \(source == .backbone ? "backbone" : "head") features)" }
+    var summary: String {
+        let images: String
+        switch transform {
+        case .recorded: images = "through the model's evaluation transform"
+        case .raw: images = "images as they are"
+        case .pipeline(let p): images = "through \(p.description)"
+        }
+        let features = source == .backbone ? "backbone" : "head"
+        return "knn monitor on \(test.name) (\(test.count) images, k \(k), t \(Value.format(t)), \(features) features, \(images))"
+    }
 }
 
 /// One training run: the trainer (model, optimizer state, loader, histories), its plan and
@@ -37,6 +47,7 @@ public final class RunValue {
         if let last = trainer.history.last { s += ", last loss \(Value.format(Double(String(format: "%.4f", last.loss))!))" }
         if let knn = trainer.knnHistory.last { s += ", kNN \(String(format: "%.2f", knn.accuracy * 100))%" }
         if interrupted { s += " (interrupted)" }
+        s += "\n  evaluation transform: \(model.evaluation.map(\.description) ?? "none")"
         return s
     }
 
