@@ -22,8 +22,9 @@ public enum EvaluationTransform {
         }
     }
 
-    /// `images` `[N, C, H, W]` through `transform` (which must not draw random numbers), image by
-    /// image on the engine's threads.
+    /// `images` `[N, C, H, W]` through `transform`, image by image on the engine's threads. A
+    /// random step (in a pipeline given explicitly) draws from a generator seeded by the image's
+    /// index, so the result does not depend on the thread count.
     public static func apply(_ transform: any Augmentation, to images: Tensor) throws -> Tensor {
         guard images.rank == 4, images.shape[0] > 0 else { return images }
         // Resizes to the size the images already have change nothing: skip the copy.
@@ -35,8 +36,8 @@ public enum EvaluationTransform {
         out.withUnsafeMutableBufferPointer { buffer in
             let slots = buffer.baseAddress!
             Threads.parallelFor(images.shape[0]) { range in
-                var rng = RandomGenerator(seed: 0)
                 for i in range {
+                    var rng = RandomGenerator(seed: UInt64(i))
                     var image = Image(images, index: i)
                     transform.apply(&image, using: &rng)
                     slots[i] = image
