@@ -131,16 +131,16 @@ public enum Checkpoint {
         let optimizerState = Dictionary(section("optimizer.").compactMap { n, t -> (String, Tensor)? in
             if case .float(let x) = t { return (n, x) } else { return nil }
         }, uniquingKeysWith: { a, _ in a })
-        for (prefix, module) in [("query.", trainer.model.query as any Module), ("key.", trainer.model.key)]
-            + (trainer.model.predictor.map { [("predictor.", $0 as any Module)] } ?? []) {
-            do { try module.copy().loadStateDict(section(prefix)) } catch let e as StateDictError {
+        let modules = [("query.", trainer.model.query as any Module), ("key.", trainer.model.key)]
+            + (trainer.model.predictor.map { [("predictor.", $0 as any Module)] } ?? [])
+        let sections = modules.map { section($0.0) }
+        for ((prefix, module), state) in zip(modules, sections) {
+            do { try module.copy().loadStateDict(state) } catch let e as StateDictError {
                 throw fail("\(prefix)*: \(e.message)")
             }
         }
         do { try trainer.optimizer.load(state: optimizerState) } catch let e as TensorError { throw fail(e.description) }
-        try trainer.model.query.loadStateDict(section("query."))
-        try trainer.model.key.loadStateDict(section("key."))
-        try trainer.model.predictor?.loadStateDict(section("predictor."))
+        for ((_, module), state) in zip(modules, sections) { try module.loadStateDict(state) }
         trainer.model.queue = queue
         trainer.model.shuffleRNG = rng
         trainer.loader = trainer.loader.withSeed(dataRNG)

@@ -18,7 +18,6 @@ public enum Gzip {
         do { try MemoryBudget.check(bytes: trailer, for: "gzip", "inflating it") } catch {
             throw DataError(file: file, "gzip data announces \(trailer) bytes, more than the memory available")
         }
-        let limit = trailer
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw DataError(file: file, "zlib could not start decompressing")
@@ -41,8 +40,8 @@ public enum Gzip {
                     throw DataError(file: file, status == Z_BUF_ERROR ? "gzip data is truncated" : "gzip data is corrupt (zlib status \(status))")
                 }
                 output.append(contentsOf: buffer[0..<(chunk - Int(stream.avail_out))])
-                if output.count > limit {
-                    throw DataError(file: file, "gzip data inflates to more than the \(limit) bytes its trailer announces")
+                if output.count > trailer {
+                    throw DataError(file: file, "gzip data inflates to more than the \(trailer) bytes its trailer announces")
                 }
             } while status != Z_STREAM_END
         }

@@ -26,10 +26,7 @@ public enum IDX {
     /// The dimensions and bytes of an unsigned-byte IDX file of `rank` dimensions.
     static func read(_ url: URL, magic: UInt32, rank: Int) throws -> (dims: [Int], bytes: [UInt8]) {
         let name = url.lastPathComponent
-        var data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw DataError(file: name, "cannot be read (\(ReadFailure.describe(url, error)))")
-        }
+        var data = try DataFile.read(url)
         if Gzip.isCompressed(data) { data = try Gzip.decompress(data, file: name) }
         let bytes = [UInt8](data)
         func word(_ i: Int) -> UInt32 { bytes[i..<(i + 4)].reduce(0) { $0 << 8 | UInt32($1) } }
@@ -40,13 +37,8 @@ public enum IDX {
         }
         guard bytes.count >= header else { throw DataError(file: name, "file of \(bytes.count) bytes is shorter than its IDX header") }
         let dims = (0..<rank).map { Int(word(4 + 4 * $0)) }
-        var count = 1
-        for d in dims {
-            let (p, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow else {
-                throw DataError(file: name, "header promises \(dims.map(String.init).joined(separator: "x")) bytes, more than can be addressed")
-            }
-            count = p
+        guard let count = checkedProduct(dims) else {
+            throw DataError(file: name, "header promises \(dims.map(String.init).joined(separator: "x")) bytes, more than can be addressed")
         }
         guard bytes.count - header == count else {
             throw DataError(file: name, "header promises \(dims.map(String.init).joined(separator: "x")) = \(count) bytes of data, file holds \(bytes.count - header)")
@@ -64,10 +56,7 @@ public enum CIFAR10 {
     /// `data_batch_5.bin` (those that are there, in order) and the test batch `test_batch.bin`, or
     /// else the `test_batch*.bin` files there (a subset such as `test_batch_2k.bin`).
     public static func batches(in directory: URL) throws -> (train: [URL], test: [URL]) {
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
-            throw DataError(file: directory.path, "cannot be listed (\(ReadFailure.describe(directory, error)))")
-        }
+        let names = try DataFile.list(directory)
         let present = Set(names)
         let train = (1...5).map { "data_batch_\($0).bin" }.filter(present.contains)
         let test = present.contains("test_batch.bin")
@@ -82,10 +71,7 @@ public enum CIFAR10 {
         var pixels: [Float] = [], labels: [Int] = []
         for url in files {
             let name = url.lastPathComponent
-            let data: Data
-            do { data = try Data(contentsOf: url) } catch {
-                throw DataError(file: name, "cannot be read (\(ReadFailure.describe(url, error)))")
-            }
+            let data = try DataFile.read(url)
             guard !data.isEmpty, data.count % 3073 == 0 else {
                 throw DataError(file: name, "size \(data.count) is not a whole number of 3,073-byte records (truncated?)")
             }

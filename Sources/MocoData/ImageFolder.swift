@@ -23,11 +23,7 @@ public enum ImageFolder {
         guard fm.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
             throw DataError(file: root.path, "is not a folder")
         }
-        func list(_ dir: URL) throws -> [URL] {
-            do { return try fm.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil) } catch {
-                throw DataError(file: dir.path, "cannot be listed (\(ReadFailure.describe(dir, error)))")
-            }
-        }
+        func list(_ dir: URL) throws -> [URL] { try DataFile.list(dir).map(dir.appendingPathComponent) }
         let entries = try list(root).sorted { $0.lastPathComponent < $1.lastPathComponent }
         let classDirs = entries.filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
         var files: [(URL, Int)] = []
@@ -51,13 +47,10 @@ public enum ImageFolder {
             // Named as under the root (class/file.png), so the refusal points at the file.
             let folder = url.deletingLastPathComponent().lastPathComponent
             let name = classDirs.isEmpty ? url.lastPathComponent : "\(folder)/\(url.lastPathComponent)"
-            let data: Data
-            do { data = try Data(contentsOf: url) } catch {
-                throw DataError(file: name, "cannot be read (\(ReadFailure.describe(url, error)))")
-            }
-            let image = try decode(data, file: name, channels: channels)
-            let resized = Resampler.resizedCrop(image, top: 0, left: 0, height: image.height, width: image.width, outH: size, outW: size)
-            pixels += resized.pixels
+            var image = try decode(try DataFile.read(url, as: name), file: name, channels: channels)
+            var unused = RandomGenerator(seed: 0)
+            Resize(size).apply(&image, using: &unused)
+            pixels += image.pixels
         }
         return LabeledImages(images: try Tensor(shape: [files.count, channels, size, size], scalars: pixels),
                              labels: files.map(\.1), classes: classes)

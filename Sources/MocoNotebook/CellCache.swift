@@ -36,9 +36,7 @@ public final class CellCache {
     private func removeStaleStaging() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
         for name in names where name.hasPrefix(".staging-") {
-            let pid = name.dropFirst(".staging-".count).prefix { $0 != "-" }
-            guard let pid = Int32(pid), pid > 0, pid != ProcessInfo.processInfo.processIdentifier else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH {
+            if AtomicFile.isLeftover(ofProcess: name.dropFirst(".staging-".count).prefix { $0 != "-" }) {
                 try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
             }
         }

@@ -98,13 +98,10 @@ public enum SafeTensors {
                 throw fail("tensor \(key) has dtype \(dtype), which moco does not read (F32 and I64 only)")
             default: throw fail("tensor \(key) has an unknown dtype \(dtype)")
             }
-            let (count, overflow) = shape.reduce((1, false)) { acc, d in
-                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-                return (p, acc.1 || o)
-            }
-            let (bytes, tooMany) = count.multipliedReportingOverflow(by: size)
-            guard !overflow, !tooMany, bytes == offsets[1] - offsets[0] else {
-                throw fail("tensor \(key): shape \(shape) of \(dtype) needs \(overflow || tooMany ? "more than 2^63" : String(bytes)) bytes, data_offsets give \(offsets[1] - offsets[0])")
+            let bytes = checkedProduct(shape + [size])
+            guard bytes == offsets[1] - offsets[0] else {
+                let needs = bytes.map(String.init) ?? "more than 2^63"
+                throw fail("tensor \(key): shape \(shape) of \(dtype) needs \(needs) bytes, data_offsets give \(offsets[1] - offsets[0])")
             }
             guard offsets[1] <= dataSize else {
                 throw fail("tensor \(key): data_offsets [\(offsets[0]), \(offsets[1])] run past the data (\(dataSize) bytes)")

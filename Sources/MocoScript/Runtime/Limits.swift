@@ -40,11 +40,8 @@ public enum Limits {
 
     /// The product of `factors`, or a located error naming `what` when it overflows.
     static func product(_ factors: [Int], for what: String, at loc: Loc) throws -> Int {
-        var p = 1
-        for f in factors {
-            let (r, overflow) = p.multipliedReportingOverflow(by: f)
-            guard !overflow else { throw ScriptError(.runtime, "\(what) has more elements than can be addressed", at: loc) }
-            p = r
+        guard let p = checkedProduct(factors) else {
+            throw ScriptError(.runtime, "\(what) has more elements than can be addressed", at: loc)
         }
         return p
     }

@@ -46,10 +46,15 @@ public enum AtomicFile {
         let dir = url.deletingLastPathComponent(), prefix = ".\(url.lastPathComponent)."
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
         for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
-            let middle = name.dropFirst(prefix.count).dropLast(4)
-            guard let pid = Int32(middle), pid > 0, pid != ProcessInfo.processInfo.processIdentifier else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { unlink(dir.appendingPathComponent(name).path) }
+            if isLeftover(ofProcess: name.dropFirst(prefix.count).dropLast(4)) { unlink(dir.appendingPathComponent(name).path) }
         }
+    }
+
+    /// Whether `pid` (as written in a file name) names another process that has ended, so what
+    /// it left half-made can be removed.
+    public static func isLeftover(ofProcess pid: Substring) -> Bool {
+        guard let pid = Int32(pid), pid > 0, pid != ProcessInfo.processInfo.processIdentifier else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
 }
 

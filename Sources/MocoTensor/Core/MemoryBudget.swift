@@ -51,6 +51,17 @@ public enum MemoryBudget {
     }
 }
 
+/// The product of `factors`, or nil when it overflows `Int` (sizes read from files and scripts).
+public func checkedProduct(_ factors: [Int]) -> Int? {
+    var product = 1
+    for f in factors {
+        let (p, overflow) = product.multipliedReportingOverflow(by: f)
+        if overflow { return nil }
+        product = p
+    }
+    return product
+}
+
 /// The number of elements of `shape`, or an error for a negative dimension, a product that
 /// overflows, or one that does not fit in memory.
 func checkedCount(_ shape: [Int], op: String) throws -> Int {
