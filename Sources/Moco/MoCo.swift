@@ -2,6 +2,18 @@ import Foundation
 import MocoNN
 import MocoTensor
 
+/// What the loss of one step computed, before the optimizer acts on it.
+public struct ContrastiveStep {
+    /// The InfoNCE loss (with the graph to the query encoder).
+    public let loss: Tensor
+    /// The normalised keys to enqueue once the loss is known to be finite.
+    public let keys: Tensor
+    /// The logits the loss was computed from, `[N, 1 + K]` for v1/v2 (`[2N, 1 + K]` when symmetric), `[N, N]` per
+    /// view for v3 (both views stacked).
+    public let logits: Tensor
+    public let metrics: StepMetrics
+}
+
 /// What one training step measured.
 public struct StepMetrics: Equatable, Sendable {
     /// InfoNCE loss.
@@ -90,12 +102,16 @@ public final class MoCo {
     }
 
     /// Normalised keys for `images`, computed by the key encoder without gradient, in the
-    /// order of `images` (shuffled through the encoder when `shuffleKeys`).
-    func keys(_ images: Tensor) throws -> Tensor {
+    /// order of `images` (shuffled through the encoder when `shuffleKeys`, by `permutation` or
+    /// else one drawn from the model's generator).
+    func keys(_ images: Tensor, permutation: [Int]? = nil) throws -> Tensor {
         try withoutGrad {
             let n = images.shape[0]
             guard shuffleKeys else { return try key(images).l2Normalized(axis: 1) }
-            let perm = shuffleRNG.permutation(n)
+            let perm = permutation ?? shuffleRNG.permutation(n)
+            guard perm.count == n, Set(perm) == Set(0..<n) else {
+                throw TensorError("moco", "a key permutation must order the \(n) keys of the batch, got \(perm.count) indices")
+            }
             var inverse = [Int](repeating: 0, count: n)
             for (i, p) in perm.enumerated() { inverse[p] = i }
             let k = try key(images.indexSelect(axis: 0, perm)).l2Normalized(axis: 1)
@@ -117,15 +133,20 @@ public final class MoCo {
     /// The loss of one step on two views of a batch, without changing any state except
     /// the key encoder's EMA (done first, as in builder.py), the encoders' BN running
     /// statistics and the shuffle generator. Call `enqueue` with the returned keys once the
-    /// loss is known to be finite.
-    public func loss(_ viewQ: Tensor, _ viewK: Tensor, momentum m: Float) throws -> (loss: Tensor, keys: Tensor, metrics: StepMetrics) {
+    /// loss is known to be finite. `keyPermutation` replaces the shuffle-BN permutation the
+    /// model would draw (to replay another implementation's step); it needs `shuffleKeys` and
+    /// a loss that is not symmetric.
+    public func loss(_ viewQ: Tensor, _ viewK: Tensor, momentum m: Float, keyPermutation: [Int]? = nil) throws -> ContrastiveStep {
         guard viewQ.shape == viewK.shape else {
             throw TensorError("moco", "views of shapes \(viewQ.shape) and \(viewK.shape) differ")
+        }
+        guard keyPermutation == nil || (shuffleKeys && !symmetric) else {
+            throw TensorError("moco", "a key permutation is for one shuffled key batch (not v3, not a symmetric loss)")
         }
         if isV3 { return try v3Loss(viewQ, viewK, momentum: m) }
         try key.emaUpdate(from: query, momentum: m)
         let q = try query(viewQ).l2Normalized(axis: 1)
-        let k = try keys(viewK)
+        let k = try keys(viewK, permutation: keyPermutation)
         var (logits, pos, neg) = try infoNCELogits(query: q, key: k)
         let labels = [Int](repeating: 0, count: q.shape[0])
         var loss = try Tensor.crossEntropy(logits, labels: labels)
@@ -142,27 +163,29 @@ public final class MoCo {
         let top1 = try logits.detached().argmax(axis: 1).scalars.filter { $0 == 0 }.count
         let metrics = StepMetrics(loss: try loss.item(), top1: Float(top1) / Float(logits.shape[0]), positive: pos, negative: neg,
                                   lr: 0, momentum: m, queueFill: 0)
-        return (loss, enqueued, metrics)
+        return ContrastiveStep(loss: loss, keys: enqueued, logits: logits.detached(), metrics: metrics)
     }
 
     /// moco-v3's `contrastive_loss`: logits `q k^T / T` (`[N, N]`, normalised rows), labels
     /// on the diagonal, cross-entropy times `2T`; with the top-1 and the mean positive
     /// (diagonal) and negative (off-diagonal) cosine similarities.
-    public func v3ContrastiveLoss(query q: Tensor, key k: Tensor) throws -> (loss: Tensor, top1: Int, positive: Float, negative: Float) {
+    public func v3ContrastiveLoss(query q: Tensor, key k: Tensor)
+        throws -> (loss: Tensor, logits: Tensor, top1: Int, positive: Float, negative: Float) {
         let qn = try q.l2Normalized(axis: 1), kn = try k.l2Normalized(axis: 1)
         let sim = try qn.matmul(kn.transposed())
         let n = q.shape[0]
-        let loss = try Tensor.crossEntropy(sim / temperature, labels: Array(0..<n)) * (2 * temperature)
+        let logits = try sim / temperature
+        let loss = try Tensor.crossEntropy(logits, labels: Array(0..<n)) * (2 * temperature)
         let s = sim.scalars
         let diagonal = (0..<n).map { s[$0 * n + $0] }
         let positive = diagonal.reduce(0, +) / Float(n)
         let negative = n > 1 ? (s.reduce(0, +) - diagonal.reduce(0, +)) / Float(n * (n - 1)) : 0
         let top1 = try sim.detached().argmax(axis: 1).scalars.enumerated().filter { Int($0.element) == $0.offset }.count
-        return (loss, top1, positive, negative)
+        return (loss, logits, top1, positive, negative)
     }
 
     /// The v3 step: predictions of both views, EMA, keys of both views, symmetric loss.
-    func v3Loss(_ x1: Tensor, _ x2: Tensor, momentum m: Float) throws -> (loss: Tensor, keys: Tensor, metrics: StepMetrics) {
+    func v3Loss(_ x1: Tensor, _ x2: Tensor, momentum m: Float) throws -> ContrastiveStep {
         guard let predictor else { throw TensorError("moco", "v3 needs a predictor") }
         let q1 = try predictor(query(x1)), q2 = try predictor(query(x2))
         try key.emaUpdate(from: query, momentum: m)
@@ -172,7 +195,8 @@ public final class MoCo {
         let metrics = StepMetrics(loss: try loss.item(), top1: Float(a.top1 + b.top1) / Float(2 * x1.shape[0]),
                                   positive: (a.positive + b.positive) / 2, negative: (a.negative + b.negative) / 2,
                                   lr: 0, momentum: m, queueFill: 0)
-        return (loss, try Tensor.concat([k1, k2]), metrics)
+        return ContrastiveStep(loss: loss, keys: try Tensor.concat([k1, k2]),
+                               logits: try Tensor.concat([a.logits.detached(), b.logits.detached()]), metrics: metrics)
     }
 
     /// Adds a step's keys to the queue (nothing for v3).

@@ -85,34 +85,56 @@ public final class MoCoTrainer {
                 let lrValue = Float(lrUpdate == .perStep ? lr.value(atEpoch: t) : lr.value(atEpoch: Double(epoch + 1)))
                 let m = Float(momentum.value(atEpoch: t))
                 let batch = try prefetch.batch(b)
-                // What the step changes before its loss is known, kept to undo a non-finite step.
-                // Tensors are copy-on-write: this costs one copy of the key encoder's weights
-                // (the EMA writes them), small beside the step.
-                let keyState = model.key.stateDict()
-                let queryBuffers = model.query.namedBuffers().map(\.buffer.value)
-                let shuffleState = model.shuffleRNG
-                let (loss, keys, metrics) = try model.loss(batch.views[0], batch.views[1], momentum: m)
-                guard metrics.loss.isFinite else {
-                    try model.key.loadStateDict(keyState)
-                    for (b, v) in zip(model.query.namedBuffers(), queryBuffers) { b.buffer.value = v }
-                    model.shuffleRNG = shuffleState
-                    throw TrainingStopped(step: global, reason: "the loss is \(metrics.loss.isNaN ? "nan" : "\(metrics.loss)")", lastGood: history.last)
+                let metrics: StepMetrics
+                do {
+                    metrics = try step(batch.views[0], batch.views[1], lr: lrValue, momentum: m).metrics
+                } catch let stop as NonFiniteLoss {
+                    throw TrainingStopped(step: global, reason: "the loss is \(stop.loss.isNaN ? "nan" : "\(stop.loss)")",
+                                          lastGood: history.last)
                 }
-                optimizer.lr = lrValue
-                optimizer.zeroGrad()
-                try loss.backward()
-                try optimizer.step()
-                try model.enqueue(keys)
-                var m2 = metrics
-                m2.lr = lrValue
-                m2.queueFill = model.queue.map { Float($0.filled) / Float($0.capacity) } ?? 0
-                history.append(m2)
-                progress?(Progress(epoch: epoch, step: b, stepsPerEpoch: steps, metrics: m2))
+                history.append(metrics)
+                progress?(Progress(epoch: epoch, step: b, stepsPerEpoch: steps, metrics: metrics))
             }
             epoch += 1
             if let monitor {
                 knnHistory.append((epoch, try monitor.accuracy(model.query)))
             }
         }
+    }
+
+    /// A step whose loss was not finite; the model is as before it.
+    public struct NonFiniteLoss: Error {
+        public let loss: Float
+    }
+
+    /// One training step on two views at learning rate `lr` and key momentum `momentum`: the loss,
+    /// checked to be finite, back-propagated, the optimizer's step, then the enqueue of the keys. A
+    /// non-finite loss throws `NonFiniteLoss` and undoes what the step changed before it was known
+    /// (the key encoder's EMA, the BN running statistics, the shuffle generator). `keyPermutation`
+    /// replays a given shuffle-BN permutation (see `MoCo.loss`). The step is not added to `history`.
+    public func step(_ viewQ: Tensor, _ viewK: Tensor, lr lrValue: Float, momentum m: Float,
+                     keyPermutation: [Int]? = nil) throws -> ContrastiveStep {
+        // What the step changes before its loss is known, kept to undo a non-finite step.
+        // Tensors are copy-on-write: this costs one copy of the key encoder's weights
+        // (the EMA writes them), small beside the step.
+        let keyState = model.key.stateDict()
+        let queryBuffers = model.query.namedBuffers().map(\.buffer.value)
+        let shuffleState = model.shuffleRNG
+        let result = try model.loss(viewQ, viewK, momentum: m, keyPermutation: keyPermutation)
+        guard result.metrics.loss.isFinite else {
+            try model.key.loadStateDict(keyState)
+            for (b, v) in zip(model.query.namedBuffers(), queryBuffers) { b.buffer.value = v }
+            model.shuffleRNG = shuffleState
+            throw NonFiniteLoss(loss: result.metrics.loss)
+        }
+        optimizer.lr = lrValue
+        optimizer.zeroGrad()
+        try result.loss.backward()
+        try optimizer.step()
+        try model.enqueue(result.keys)
+        var metrics = result.metrics
+        metrics.lr = lrValue
+        metrics.queueFill = model.queue.map { Float($0.filled) / Float($0.capacity) } ?? 0
+        return ContrastiveStep(loss: result.loss, keys: result.keys, logits: result.logits, metrics: metrics)
     }
 }

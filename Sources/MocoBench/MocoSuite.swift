@@ -67,11 +67,11 @@ struct MocoSuite {
             }
         }
         func step(_ s: Int) throws {
-            let (loss, keys, _) = try model.loss(pairs[s % 2].0, pairs[s % 2].1, momentum: 0.99)
+            let result = try model.loss(pairs[s % 2].0, pairs[s % 2].1, momentum: 0.99)
             sgd.zeroGrad()
-            try loss.backward()
+            try result.loss.backward()
             try sgd.step()
-            try model.enqueue(keys)
+            try model.enqueue(result.keys)
         }
         for s in 0..<2 { try step(s) }
         var times: [Double] = []

@@ -10,6 +10,7 @@ let usage = """
            moco-bench tsne [--json] [--sizes digits,10k] [--python PATH]
            moco-bench repl [--json] [--reps N]
            moco-bench script [--json] [--epochs E] [--reps N]
+           moco-bench augment [--json] [--images N] [--draws D] [--data DIR] [--python PATH --shared DIR]
            moco-bench supervised [--json] [--steps N] [--rounds N] [--batch N] [--width W] [--python PATH --shared DIR]
       engine       sgemm (256, 512, 1024) against cblas_sgemm; conv 3x3 forward and backward at the
                    ResNet-18 CIFAR layer shapes (64x32x32, 128x16x16, 256x8x8, 512x4x4) against oneDNN
@@ -28,6 +29,10 @@ let usage = """
       script       the interpreter: a 1,000,000-iteration arithmetic loop against its 1 s budget, and
                    the W1 digits run (default 3 epochs) driven from a .moco script against the same run
                    driven from Swift, timed alternately.
+      augment      the cifar preset against the CIFAR-10 demo's torchvision pipeline on PIL images
+                   (scripts/reference/augment_stats.py with PATH and DIR/moco_ref.py) on the first N
+                   images (default 500) of DIR (default ../shared/data/cifar10-mini), D draws each
+                   (default 20): crop box, jitter factors and order, rates, pixel statistics per step.
       supervised   a training step of ResNet-18 (widths 16 and 64, 32x32x3, batch 256) beside PyTorch
                    running scripts/reference/supervised_step.py with PATH (a python with torch) and the
                    models of DIR/moco_ref.py.
@@ -64,13 +69,16 @@ let python = stringOption("--python")
 let torchref = stringOption("--torchref")
 let workloads = stringOption("--workloads")?.split(separator: ",").map(String.init) ?? ["W1", "W2", "W3"]
 let shared = stringOption("--shared")
+let augmentImages = option("--images", default: 500)
+let augmentDraws = option("--draws", default: 20)
+let dataDir = stringOption("--data") ?? "../shared/data/cifar10-mini"
 let tsneSizes = stringOption("--sizes")?.split(separator: ",").map(String.init) ?? ["digits", "10k"]
 
 func log(_ s: String) {
     FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
 }
 
-guard args.count == 1, ["engine", "supervised", "moco", "moco-quality", "script", "tsne", "repl"].contains(args[0]) else {
+guard args.count == 1, ["engine", "supervised", "moco", "moco-quality", "script", "tsne", "repl", "augment"].contains(args[0]) else {
     log(usage)
     exit(64)
 }
@@ -79,6 +87,9 @@ log(BenchRow.header)
 do {
     let rows = args[0] == "engine"
         ? try EngineSuite(reps: reps, batch: batch, sizes: [256, 512, 1024], log: log).run()
+        : args[0] == "augment"
+        ? try AugmentSuite(images: augmentImages, draws: augmentDraws, data: URL(fileURLWithPath: dataDir), python: python,
+                           shared: shared, log: log).run()
         : args[0] == "moco-quality"
         ? try QualitySuite(seeds: Array(0..<seedCount), epochs: epochs, torchref: torchref, log: log).run()
         : args[0] == "repl"

@@ -29,7 +29,7 @@ struct MoCoTests {
         var rng = RandomGenerator(seed: 5)
         let x = try Tensor.randn([6, 1, 8, 8], using: &rng)
         let plain = try withoutGrad { try model.key(x).l2Normalized(axis: 1) }
-        let (_, keys, _) = try model.loss(x, x, momentum: 1)
+        let keys = try model.loss(x, x, momentum: 1).keys
         #expect(maxDifference(keys, plain) < 1e-6)
     }
 
@@ -41,7 +41,8 @@ struct MoCoTests {
         try model.query.parameters()[0].update(Tensor.randn(model.query.parameters()[0].value.shape, using: &rng))
         let k0 = model.key.parameters()[0].value.scalars, q0 = model.query.parameters()[0].value.scalars
         let x = try Tensor.randn([4, 1, 8, 8], using: &rng)
-        let (loss, _, metrics) = try model.loss(x, x, momentum: 0.9)
+        let step = try model.loss(x, x, momentum: 0.9)
+        let (loss, metrics) = (step.loss, step.metrics)
         for (i, v) in model.key.parameters()[0].value.scalars.enumerated() { #expect(abs(v - (0.9 * k0[i] + 0.1 * q0[i])) < 1e-6) }
         try loss.backward()
         #expect(model.key.parameters().allSatisfy { $0.grad == nil })
@@ -52,7 +53,8 @@ struct MoCoTests {
         let model = try smallMoCo()
         model.symmetric = true
         var rng = RandomGenerator(seed: 7)
-        let (_, keys, _) = try model.loss(try Tensor.randn([4, 1, 8, 8], using: &rng), try Tensor.randn([4, 1, 8, 8], using: &rng), momentum: 0.99)
+        let keys = try model.loss(try Tensor.randn([4, 1, 8, 8], using: &rng), try Tensor.randn([4, 1, 8, 8], using: &rng),
+                                  momentum: 0.99).keys
         #expect(keys.shape == [8, 8])
     }
 }

@@ -85,12 +85,24 @@ public struct ColorJitter: Augmentation {
         }
     }
 
-    public func apply(_ image: inout Image, using rng: inout RandomGenerator) {
+    /// What one application draws, as torchvision's `ColorJitter.get_params`: the order of the four
+    /// adjustments and each factor (nil for an adjustment of strength 0).
+    public struct Draw {
+        public let order: [Int]
+        public let brightness: Float?, contrast: Float?, saturation: Float?, hue: Float?
+    }
+
+    public func draw(using rng: inout RandomGenerator) -> Draw {
         let order = rng.permutation(4)
         func factor(_ x: Float) -> Float? { x > 0 ? rng.uniform(max(0, 1 - x), 1 + x) : nil }
         let b = factor(brightness), c = factor(contrast), s = factor(saturation)
         let h: Float? = hue > 0 ? rng.uniform(-hue, hue) : nil
-        Self.adjust(&image, order: order, brightness: b, contrast: c, saturation: s, hue: h)
+        return Draw(order: order, brightness: b, contrast: c, saturation: s, hue: h)
+    }
+
+    public func apply(_ image: inout Image, using rng: inout RandomGenerator) {
+        let d = draw(using: &rng)
+        Self.adjust(&image, order: d.order, brightness: d.brightness, contrast: d.contrast, saturation: d.saturation, hue: d.hue)
     }
 
     public var description: String { "color_jitter(\(brightness), \(contrast), \(saturation), \(hue))" }
