@@ -21,4 +21,30 @@ public enum Recipes {
         return try MoCoTrainer(model: model, optimizer: sgd, loader: loader, lr: .cosine(lr, epochs: Double(epochs)),
                                lrUpdate: .perEpoch, momentum: .constant(0.99))
     }
+
+    /// The CIFAR-10 recipe of issue #15 and of the CIFAR-10 MoCo demo: ResNet-18 with the CIFAR stem at
+    /// width 16, split batch norm (8 splits) with key shuffle, v2 MLP head 128-128-128, K 4096, m 0.99,
+    /// T 0.1, batch 256, SGD (lr 0.06, momentum 0.9, weight decay 5e-4) with the demo's per-epoch cosine
+    /// over `epochs`, the `cifar` augmentation for both views. Evaluate on `evaluationImages`.
+    public static func cifar10(train: LabeledImages, seed: UInt64, epochs: Int, lr: Double = 0.06) throws -> MoCoTrainer {
+        let root = RandomGenerator(seed: seed)
+        var initRNG = root.stream("init")
+        let encoder = try ResNet(width: 16, stem: .cifar, inputChannels: 3, classes: 128, norm: .splitBatchNorm(splits: 8),
+                                 using: &initRNG)
+        encoder.fc = try Heads.v2(128, dim: 128, using: &initRNG)
+        var mocoRNG = root.stream("moco")
+        let model = try MoCo(encoder: encoder, queueSize: 4096, temperature: 0.1, using: &mocoRNG)
+        let views = try Presets.cifar()
+        let loader = try ViewLoader(images: train.images, batchSize: 256, pipelines: [views, views], seed: root.stream("data"))
+        let sgd = try SGD(model.trainableParameters(), lr: Float(lr), momentum: 0.9, weightDecay: 5e-4)
+        return try MoCoTrainer(model: model, optimizer: sgd, loader: loader, lr: .cosine(lr, epochs: Double(epochs)),
+                               lrUpdate: .perEpoch, momentum: .constant(0.99))
+    }
+
+    /// `images` as the recipes evaluate them: through the evaluation transform of the `cifar` pipeline
+    /// (its normalisation), as the demo's test transform.
+    public static func cifar10EvaluationImages(_ images: Tensor) throws -> Tensor {
+        guard let transform = EvaluationTransform.of(try Presets.cifar()) else { return images }
+        return try EvaluationTransform.apply(transform, to: images)
+    }
 }

@@ -6,7 +6,7 @@ import MocoTensor
 let usage = """
     usage: moco-bench engine [--json] [--reps N] [--batch N]
            moco-bench moco [--json] [--steps N] [--rounds N] [--batch N] [--workloads W1,W3] [--torchref PATH]
-           moco-bench moco-quality [--json] [--seeds N] [--epochs E] [--torchref PATH]
+           moco-bench moco-quality [--json] [--seeds N] [--epochs E] [--workloads W1,C10] [--data DIR] [--torchref PATH]
            moco-bench tsne [--json] [--sizes digits,10k] [--python PATH]
            moco-bench repl [--json] [--reps N]
            moco-bench script [--json] [--epochs E] [--reps N]
@@ -20,7 +20,8 @@ let usage = """
                    (default 3) alternations of the reference and ours, medians reported;
                    --steps N timed steps per side (default 30 for W1, 3 for W2, 5 for W3).
       moco-quality W1 kNN top-1 (k 200) at epochs 25, 50, 100 for seeds 0..N-1 (default 5), ours and
-                   torchref's, both trained in this run.
+                   torchref's, both trained in this run; C10 (when DIR, default ../shared/data/cifar10-mini,
+                   exists): the CIFAR-10 recipe's kNN at epochs 10 and 20 of 20 on normalised images.
       tsne         t-SNE on the 1,797 digits and a 10k 10-class Gaussian mixture in 50-D, against
                    openTSNE and scikit-learn run by scripts/reference/tsne_ref.py with PATH (a python
                    with both): seconds, KL, trustworthiness(10) and 10-NN accuracy in 2-D.
@@ -67,11 +68,15 @@ func stringOption(_ name: String) -> String? {
 }
 let python = stringOption("--python")
 let torchref = stringOption("--torchref")
+let workloadsGiven = args.contains("--workloads")
 let workloads = stringOption("--workloads")?.split(separator: ",").map(String.init) ?? ["W1", "W2", "W3"]
 let shared = stringOption("--shared")
 let augmentImages = option("--images", default: 500)
 let augmentDraws = option("--draws", default: 20)
 let dataDir = stringOption("--data") ?? "../shared/data/cifar10-mini"
+let qualityWorkloads: [QualitySuite.Workload] = args.first != "moco-quality" ? [] : workloadsGiven
+    ? workloads.compactMap { QualitySuite.Workload(rawValue: $0) }
+    : [.w1] + (FileManager.default.fileExists(atPath: dataDir) ? [.c10] : [])
 let tsneSizes = stringOption("--sizes")?.split(separator: ",").map(String.init) ?? ["digits", "10k"]
 
 func log(_ s: String) {
@@ -91,7 +96,10 @@ do {
         ? try AugmentSuite(images: augmentImages, draws: augmentDraws, data: URL(fileURLWithPath: dataDir), python: python,
                            shared: shared, log: log).run()
         : args[0] == "moco-quality"
-        ? try QualitySuite(seeds: Array(0..<seedCount), epochs: epochs, torchref: torchref, log: log).run()
+        ? try qualityWorkloads.flatMap { w in
+            try QualitySuite(workload: w, seeds: Array(0..<seedCount), epochs: w == .c10 ? min(epochs, 20) : epochs,
+                             cifar: URL(fileURLWithPath: dataDir), torchref: torchref, log: log).run()
+        }
         : args[0] == "repl"
         ? try REPLSuite(binary: URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("moco").path,
                         reps: reps, log: log).run()
