@@ -139,7 +139,7 @@ public enum Checkpoint {
                 throw fail("\(prefix)*: \(e.message)")
             }
         }
-        do { try trainer.optimizer.load(state: optimizerState) } catch let e as TensorError { throw fail(e.description) }
+        do { try trainer.optimizer.load(state: optimizerState) } catch let e as any OperationError { throw fail(e.description) }
         for ((_, module), state) in zip(modules, sections) { try module.loadStateDict(state) }
         trainer.model.queue = queue
         trainer.model.shuffleRNG = rng

@@ -91,7 +91,7 @@ public enum RepresentationMetrics {
     /// distinct rows, with `t = 2` (lower is better).
     public static func uniformity(_ f: Tensor, t: Float = 2) throws -> Float {
         let n = f.shape[0]
-        guard n > 1 else { throw TensorError("uniformity", "needs at least 2 features, got \(n)") }
+        guard n > 1 else { throw MoCoError("uniformity", "needs at least 2 features, got \(n)") }
         let sim = try f.matmul(f.transposed()).scalars
         var terms: [Double] = []
         terms.reserveCapacity(n * (n - 1) / 2)

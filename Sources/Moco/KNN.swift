@@ -11,7 +11,7 @@ public struct KNNClassifier {
     public let t: Float
 
     public init(k: Int = 200, t: Float = 0.1) throws {
-        guard k > 0, t > 0 else { throw TensorError("knn", "k and t must be positive, got \(k) and \(t)") }
+        guard k > 0, t > 0 else { throw MoCoError("knn", "k and t must be positive, got \(k) and \(t)") }
         (self.k, self.t) = (k, t)
     }
 
@@ -19,7 +19,7 @@ public struct KNNClassifier {
     /// normalised) with `labels` (N of them) among `classes` classes.
     public func predict(_ queries: Tensor, bank: Tensor, labels: [Int], classes: Int) throws -> [Int] {
         guard bank.rank == 2, queries.rank == 2, bank.shape[1] == queries.shape[1], labels.count == bank.shape[0] else {
-            throw TensorError("knn", "queries \(queries.shape), bank \(bank.shape) and \(labels.count) labels do not fit")
+            throw MoCoError("knn", "queries \(queries.shape), bank \(bank.shape) and \(labels.count) labels do not fit")
         }
         let sim = try queries.matmul(bank.transposed())
         let n = bank.shape[0], kk = min(k, n), m = queries.shape[0]

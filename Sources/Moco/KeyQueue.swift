@@ -16,7 +16,7 @@ public struct KeyQueue {
 
     /// A queue of noise keys drawn from `rng`.
     public init(dim: Int, capacity: Int, using rng: inout RandomGenerator) throws {
-        guard dim > 0, capacity > 0 else { throw TensorError("queue", "needs a positive width and size, got \(dim) and \(capacity)") }
+        guard dim > 0, capacity > 0 else { throw MoCoError("queue", "needs a positive width and size, got \(dim) and \(capacity)") }
         keys = try Tensor.randn([dim, capacity], using: &rng).l2Normalized(axis: 0)
         pointer = 0
         filled = 0
@@ -25,7 +25,7 @@ public struct KeyQueue {
     /// A queue restored from saved keys, pointer and fill.
     public init(keys: Tensor, pointer: Int, filled: Int) throws {
         guard keys.rank == 2, (0..<keys.shape[1]).contains(pointer), (0...keys.shape[1]).contains(filled) else {
-            throw TensorError("queue", "saved queue of shape \(keys.shape) with pointer \(pointer) and fill \(filled) is inconsistent")
+            throw MoCoError("queue", "saved queue of shape \(keys.shape) with pointer \(pointer) and fill \(filled) is inconsistent")
         }
         (self.keys, self.pointer, self.filled) = (keys.detached(), pointer, filled)
     }
@@ -33,7 +33,7 @@ public struct KeyQueue {
     /// Writes the rows of `batch` (`[n, dim]`) as the newest keys.
     public mutating func enqueue(_ batch: Tensor) throws {
         guard batch.rank == 2, batch.shape[1] == dim else {
-            throw TensorError("queue", "keys of shape \(batch.shape) for a queue of width \(dim)")
+            throw MoCoError("queue", "keys of shape \(batch.shape) for a queue of width \(dim)")
         }
         let n = batch.shape[0], k = capacity, d = dim
         let start = n > k ? n - k : 0  // only the newest `capacity` keys survive
@@ -60,7 +60,7 @@ public struct KeyQueue {
     /// Changes the size, keeping the newest keys (up to the new size) in order; new
     /// columns are normalised noise from `rng`.
     public mutating func resize(to newCapacity: Int, using rng: inout RandomGenerator) throws {
-        guard newCapacity > 0 else { throw TensorError("queue", "size must be positive, got \(newCapacity)") }
+        guard newCapacity > 0 else { throw MoCoError("queue", "size must be positive, got \(newCapacity)") }
         let kept = try newest(newCapacity)
         var fresh = try KeyQueue(dim: dim, capacity: newCapacity, using: &rng)
         if kept.shape[1] > 0 { try fresh.enqueue(kept.transposed()) }

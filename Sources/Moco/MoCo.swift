@@ -61,7 +61,7 @@ public final class MoCo {
     ///   - queueSize: `K`, the number of negatives.
     public init(encoder: any Encoder, queueSize: Int, temperature: Float = 0.2, symmetric: Bool = false,
                 shuffleKeys: Bool = true, using rng: inout RandomGenerator) throws {
-        guard temperature > 0 else { throw TensorError("moco", "temperature must be positive, got \(temperature)") }
+        guard temperature > 0 else { throw MoCoError("moco", "temperature must be positive, got \(temperature)") }
         query = encoder
         key = encoder.copy()
         for p in key.parameters() { p.requiresGrad = false }
@@ -76,7 +76,7 @@ public final class MoCo {
     /// it (see `Heads.v3Predictor`); moco-v3 uses `T = 1` for ResNets. The key batch is not
     /// shuffled (v3 has no shuffle-BN).
     public init(v3Encoder encoder: any Encoder, predictor: any Module, temperature: Float = 1, using rng: inout RandomGenerator) throws {
-        guard temperature > 0 else { throw TensorError("moco", "temperature must be positive, got \(temperature)") }
+        guard temperature > 0 else { throw MoCoError("moco", "temperature must be positive, got \(temperature)") }
         query = encoder
         key = encoder.copy()
         for p in key.parameters() { p.requiresGrad = false }
@@ -98,7 +98,7 @@ public final class MoCo {
     static func outputDimension(of encoder: any Encoder) throws -> Int {
         if let fc = encoder.fc as? Linear { return fc.outFeatures }
         if let seq = encoder.fc as? Sequential, let last = seq.layers.last(where: { $0 is Linear }) as? Linear { return last.outFeatures }
-        throw TensorError("moco", "the encoder's head must end with a linear layer")
+        throw MoCoError("moco", "the encoder's head must end with a linear layer")
     }
 
     /// Normalised keys for `images`, computed by the key encoder without gradient, in the
@@ -110,7 +110,7 @@ public final class MoCo {
             guard shuffleKeys else { return try key(images).l2Normalized(axis: 1) }
             let perm = permutation ?? shuffleRNG.permutation(n)
             guard perm.count == n, Set(perm) == Set(0..<n) else {
-                throw TensorError("moco", "a key permutation must order the \(n) keys of the batch, got \(perm.count) indices")
+                throw MoCoError("moco", "a key permutation must order the \(n) keys of the batch, got \(perm.count) indices")
             }
             var inverse = [Int](repeating: 0, count: n)
             for (i, p) in perm.enumerated() { inverse[p] = i }
@@ -123,7 +123,7 @@ public final class MoCo {
     /// `q.k` first, then `q` against every queued key, all divided by `T`; with the means of
     /// the positive and negative cosine similarities.
     public func infoNCELogits(query q: Tensor, key k: Tensor) throws -> (logits: Tensor, positive: Float, negative: Float) {
-        guard let queue else { throw TensorError("moco", "MoCo v3 has no queue; use v3Loss") }
+        guard let queue else { throw MoCoError("moco", "MoCo v3 has no queue; use v3Loss") }
         let pos = try (q * k).sum(axes: [1], keepdims: true)
         let neg = try q.matmul(queue.keys)
         let logits = try Tensor.concat([pos, neg], axis: 1) / temperature
@@ -138,10 +138,10 @@ public final class MoCo {
     /// a loss that is not symmetric.
     public func loss(_ viewQ: Tensor, _ viewK: Tensor, momentum m: Float, keyPermutation: [Int]? = nil) throws -> ContrastiveStep {
         guard viewQ.shape == viewK.shape else {
-            throw TensorError("moco", "views of shapes \(viewQ.shape) and \(viewK.shape) differ")
+            throw MoCoError("moco", "views of shapes \(viewQ.shape) and \(viewK.shape) differ")
         }
         guard keyPermutation == nil || (shuffleKeys && !symmetric) else {
-            throw TensorError("moco", "a key permutation is for one shuffled key batch (not v3, not a symmetric loss)")
+            throw MoCoError("moco", "a key permutation is for one shuffled key batch (not v3, not a symmetric loss)")
         }
         if isV3 { return try v3Loss(viewQ, viewK, momentum: m) }
         try key.emaUpdate(from: query, momentum: m)
@@ -186,7 +186,7 @@ public final class MoCo {
 
     /// The v3 step: predictions of both views, EMA, keys of both views, symmetric loss.
     func v3Loss(_ x1: Tensor, _ x2: Tensor, momentum m: Float) throws -> ContrastiveStep {
-        guard let predictor else { throw TensorError("moco", "v3 needs a predictor") }
+        guard let predictor else { throw MoCoError("moco", "v3 needs a predictor") }
         let q1 = try predictor(query(x1)), q2 = try predictor(query(x2))
         try key.emaUpdate(from: query, momentum: m)
         let (k1, k2) = try withoutGrad { (try key(x1), try key(x2)) }
@@ -207,7 +207,7 @@ public final class MoCo {
 
     /// Changes the queue size between training calls, keeping the newest keys.
     public func resizeQueue(to size: Int, using rng: inout RandomGenerator) throws {
-        guard queue != nil else { throw TensorError("moco", "MoCo v3 has no queue to resize") }
+        guard queue != nil else { throw MoCoError("moco", "MoCo v3 has no queue to resize") }
         try queue!.resize(to: size, using: &rng)
     }
 }

@@ -5,9 +5,23 @@ import MocoTensor
 
 /// Why training stopped early.
 public struct TrainingStopped: Error, CustomStringConvertible {
+    public enum Reason: Equatable, CustomStringConvertible {
+        /// `cancelRequested` was seen at a step boundary.
+        case cancelled
+        /// The step's loss was not finite (the model is as before that step).
+        case nonFiniteLoss(Float)
+
+        public var description: String {
+            switch self {
+            case .cancelled: return "cancelled"
+            case .nonFiniteLoss(let loss): return "the loss is \(loss.isNaN ? "nan" : "\(loss)")"
+            }
+        }
+    }
+
     /// Global step (0-based) whose loss was not finite, or where cancellation was seen.
     public let step: Int
-    public let reason: String
+    public let reason: Reason
     /// Metrics of the last good step, if any.
     public let lastGood: StepMetrics?
     public var description: String { "training stopped at step \(step): \(reason)" }
@@ -60,7 +74,7 @@ public final class MoCoTrainer {
 
     public init(model: MoCo, optimizer: any Optimizer, loader: ViewLoader, lr: Schedule, lrUpdate: LRUpdate = .perStep,
                 momentum: Schedule) throws {
-        guard loader.pipelines.count == 2 else { throw TensorError("train", "MoCo needs a loader with two views") }
+        guard loader.pipelines.count == 2 else { throw MoCoError("train", "MoCo needs a loader with two views") }
         (self.model, self.optimizer, self.loader, self.lr, self.lrUpdate, self.momentum) = (model, optimizer, loader, lr, lrUpdate, momentum)
     }
 
@@ -79,7 +93,7 @@ public final class MoCoTrainer {
                 let global = epoch * steps + b
                 if cancelRequested {
                     cancelRequested = false
-                    throw TrainingStopped(step: global, reason: "cancelled", lastGood: history.last)
+                    throw TrainingStopped(step: global, reason: .cancelled, lastGood: history.last)
                 }
                 let t = Double(epoch) + Double(b) / Double(steps)
                 let lrValue = Float(lrUpdate == .perStep ? lr.value(atEpoch: t) : lr.value(atEpoch: Double(epoch + 1)))
@@ -89,8 +103,7 @@ public final class MoCoTrainer {
                 do {
                     metrics = try step(batch.views[0], batch.views[1], lr: lrValue, momentum: m).metrics
                 } catch let stop as NonFiniteLoss {
-                    throw TrainingStopped(step: global, reason: "the loss is \(stop.loss.isNaN ? "nan" : "\(stop.loss)")",
-                                          lastGood: history.last)
+                    throw TrainingStopped(step: global, reason: .nonFiniteLoss(stop.loss), lastGood: history.last)
                 }
                 history.append(metrics)
                 progress?(Progress(epoch: epoch, step: b, stepsPerEpoch: steps, metrics: metrics))

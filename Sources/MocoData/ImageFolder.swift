@@ -16,7 +16,7 @@ public enum ImageFolder {
     /// `transforms.Resize((size, size))`), with `channels` 3 (RGB) or 1 (luma), in `[0, 1]`.
     public static func load(_ root: URL, size: Int, channels: Int = 3) throws -> LabeledImages {
         guard size > 0, channels == 1 || channels == 3 else {
-            throw TensorError("image_folder", "needs a positive size and 1 or 3 channels")
+            throw PipelineError("image_folder", "needs a positive size and 1 or 3 channels")
         }
         let fm = FileManager.default
         var isDir: ObjCBool = false

@@ -23,7 +23,7 @@ public struct LabeledImages {
 
     /// The first `n` images of a seeded shuffle (a random subset of size `n`).
     public func subset(_ n: Int, seed: UInt64) throws -> LabeledImages {
-        guard (0...count).contains(n) else { throw TensorError("subset", "size \(n) is not between 0 and the \(count) images") }
+        guard (0...count).contains(n) else { throw PipelineError("subset", "size \(n) is not between 0 and the \(count) images") }
         var rng = RandomGenerator(seed: seed)
         return try subset(Array(rng.permutation(count).prefix(n)))
     }
@@ -31,7 +31,7 @@ public struct LabeledImages {
     /// A seeded random split into `count - testCount` and `testCount` images.
     public func split(testCount: Int, seed: UInt64) throws -> (train: LabeledImages, test: LabeledImages) {
         guard (0...count).contains(testCount) else {
-            throw TensorError("split", "test size \(testCount) is not between 0 and the \(count) images")
+            throw PipelineError("split", "test size \(testCount) is not between 0 and the \(count) images")
         }
         var rng = RandomGenerator(seed: seed)
         let order = rng.permutation(count)

@@ -23,11 +23,11 @@ public struct ViewLoader {
     public let seed: RandomGenerator
 
     public init(images: Tensor, batchSize: Int, pipelines: [any Augmentation], seed: RandomGenerator) throws {
-        guard images.rank == 4 else { throw TensorError("loader", "images must be [N, C, H, W], got \(images.shape)") }
+        guard images.rank == 4 else { throw PipelineError("loader", "images must be [N, C, H, W], got \(images.shape)") }
         guard batchSize > 0, batchSize <= images.shape[0] else {
-            throw TensorError("loader", "batch size \(batchSize) must be between 1 and the \(images.shape[0]) images")
+            throw PipelineError("loader", "batch size \(batchSize) must be between 1 and the \(images.shape[0]) images")
         }
-        guard !pipelines.isEmpty else { throw TensorError("loader", "needs at least one augmentation pipeline") }
+        guard !pipelines.isEmpty else { throw PipelineError("loader", "needs at least one augmentation pipeline") }
         (self.images, self.batchSize, self.pipelines, self.seed) = (images, batchSize, pipelines, seed)
     }
 
@@ -54,7 +54,7 @@ public struct ViewLoader {
     /// beside training). The result is the same either way.
     public func batch(epoch: Int, index: Int, order: [Int], parallel: Bool = true) throws -> ViewBatch {
         guard index >= 0, index < batchesPerEpoch else {
-            throw TensorError("loader", "batch \(index) is out of range for \(batchesPerEpoch) batches")
+            throw PipelineError("loader", "batch \(index) is out of range for \(batchesPerEpoch) batches")
         }
         let idx = Array(order[(index * batchSize)..<((index + 1) * batchSize)])
         let augment = seed.stream("augment").stream(UInt64(epoch))
@@ -75,7 +75,7 @@ public struct ViewLoader {
             }
             let first = out[0]!
             for image in out where image!.channels != first.channels || image!.height != first.height || image!.width != first.width {
-                throw TensorError("loader", "the augmentations of view \(v) give images of different sizes")
+                throw PipelineError("loader", "the augmentations of view \(v) give images of different sizes")
             }
             views.append(try Tensor(shape: [idx.count, first.channels, first.height, first.width],
                                     scalars: out.flatMap { $0!.pixels }))

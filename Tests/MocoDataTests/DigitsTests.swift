@@ -38,7 +38,7 @@ struct SubsetTests {
         #expect(a.count == 100 && a.labels == b.labels)
         let (train, test) = try all.split(testCount: 297, seed: 2)
         #expect(train.count == 1500 && test.count == 297)
-        #expect(throws: TensorError("split", "test size 2000 is not between 0 and the 1797 images")) { try all.split(testCount: 2000, seed: 0) }
+        #expect(throws: PipelineError("split", "test size 2000 is not between 0 and the 1797 images")) { try all.split(testCount: 2000, seed: 0) }
         let (mean, std) = try all.channelStatistics()
         let pixels = all.images.scalars
         let m = pixels.reduce(0, +) / Float(pixels.count)

@@ -15,7 +15,7 @@ struct ModuleTests {
         #expect(try digits(Tensor.zeros([2, 1, 8, 8])).shape == [2, 10])
         let imagenet = try ResNet(depth: 18, width: 8, stem: .imagenet, classes: 5, using: &rng)
         #expect(try imagenet.features(Tensor.zeros([2, 3, 32, 32])).shape == [2, 64])
-        #expect(throws: TensorError("ResNet", "depth must be 18 or 34, got 50")) { try ResNet(depth: 50, using: &rng) }
+        #expect(throws: ModelError("ResNet", "depth must be 18 or 34, got 50")) { try ResNet(depth: 50, using: &rng) }
     }
 
     @Test func deepCopyIsIndependent() throws {
@@ -78,7 +78,7 @@ struct ModuleTests {
             #expect(zip(m.scalars, avg.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
         }
         #expect(split.ownBuffers.map(\.name) == ["running_mean", "running_var", "num_batches_tracked"])
-        #expect(throws: TensorError("SplitBatchNorm", "batch of 6 cannot be split into 4 equal parts")) { try split(Tensor.zeros([6, 3, 2, 2])) }
+        #expect(throws: ModelError("SplitBatchNorm", "batch of 6 cannot be split into 4 equal parts")) { try split(Tensor.zeros([6, 3, 2, 2])) }
         split.eval()
         #expect(try split(Tensor.zeros([6, 3, 2, 2])).shape == [6, 3, 2, 2])
     }

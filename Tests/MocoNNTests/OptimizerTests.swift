@@ -58,14 +58,14 @@ struct OptimizerTests {
 
     @Test func refusesBadSettingsAndState() throws {
         let p = [Parameter(try Tensor.zeros([2]))]
-        #expect(throws: TensorError.self) { try SGD(p, lr: -1) }
-        #expect(throws: TensorError("SGD", "Nesterov momentum needs a positive momentum")) { try SGD(p, lr: 1, nesterov: true) }
-        #expect(throws: TensorError.self) { try AdamW(p, betas: (1, 0.9)) }
+        #expect(throws: ModelError.self) { try SGD(p, lr: -1) }
+        #expect(throws: ModelError("SGD", "Nesterov momentum needs a positive momentum")) { try SGD(p, lr: 1, nesterov: true) }
+        #expect(throws: ModelError.self) { try AdamW(p, betas: (1, 0.9)) }
         let o = try SGD(p, lr: 0.1, momentum: 0.9)
-        #expect(throws: TensorError("SGD", "state has an unknown entry 3.momentum_buffer")) {
+        #expect(throws: ModelError("SGD", "state has an unknown entry 3.momentum_buffer")) {
             try o.load(state: ["3.momentum_buffer": Tensor.zeros([2]), "step": Tensor(1)])
         }
-        #expect(throws: TensorError("SGD", "state has no valid step count")) { try o.load(state: [:]) }
+        #expect(throws: ModelError("SGD", "state has no valid step count")) { try o.load(state: [:]) }
     }
 }
 

@@ -45,7 +45,7 @@ struct AugmentationTests {
         try GaussianNoise(0.1).apply(&big, using: &rng)
         let std = (big.pixels.map { $0 * $0 }.reduce(0, +) / 10_000).squareRoot()
         #expect(abs(std - 0.1) < 0.005)
-        #expect(throws: TensorError.self) { try RandomApply(GaussianNoise(0.1), p: 2) }
+        #expect(throws: PipelineError.self) { try RandomApply(GaussianNoise(0.1), p: 2) }
         #expect(try Presets.digits().description == "random_resized_crop(8, scale: 0.5..1.0, ratio: 0.75..1.33) -> random_apply(gaussian_noise(0.1), p: 0.5)")
     }
 }
@@ -96,6 +96,6 @@ struct ColorAugmentationTests {
             p.apply(&x, using: &rng)
             #expect(x.channels == 3 && x.height == 32 && x.width == 32 && x.pixels.allSatisfy(\.isFinite))
         }
-        #expect(throws: TensorError.self) { try GaussianBlur(kernel: 4) }
+        #expect(throws: PipelineError.self) { try GaussianBlur(kernel: 4) }
     }
 }

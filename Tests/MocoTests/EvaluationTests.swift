@@ -13,7 +13,7 @@ struct EvaluationTests {
         let queries = try Tensor(shape: [2, 2], scalars: [0.9, 0.1, 0.1, 0.9]).l2Normalized(axis: 1)
         let knn = try KNNClassifier(k: 2, t: 0.1)
         #expect(try knn.predict(queries, bank: bank, labels: [0, 0, 1], classes: 2) == [0, 1])
-        #expect(throws: TensorError.self) { try KNNClassifier(k: 0) }
+        #expect(throws: MoCoError.self) { try KNNClassifier(k: 0) }
     }
 
     /// The k most similar bank rows vote, ties going to the lower bank index and negative

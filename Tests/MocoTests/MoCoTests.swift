@@ -127,7 +127,7 @@ struct TrainingTests {
             try t.train(epochs: 1)
             Issue.record("training should have stopped")
         } catch let stop as TrainingStopped {
-            #expect(stop.step == 5 && stop.reason == "the loss is nan" && stop.description == "training stopped at step 5: the loss is nan")
+            #expect(stop.step == 5 && stop.reason.description == "the loss is nan" && stop.description == "training stopped at step 5: the loss is nan")
             #expect(t.history.count == 5 && stop.lastGood == t.history.last)
             #expect(zip(t.model.key.stateDict(), keyState).allSatisfy { $0.tensor == $1.tensor })
             #expect(zip(t.model.query.stateDict().filter { $0.name.contains("running") }, queryBuffers).allSatisfy { $0.tensor == $1.tensor })
@@ -143,7 +143,7 @@ struct TrainingTests {
             try t.train(epochs: 2) { p in if p.step == 1 { t.cancelRequested = true } }
             Issue.record("training should have been cancelled")
         } catch let stop as TrainingStopped {
-            #expect(stop.step == 2 && stop.reason == "cancelled" && t.history.count == 2)
+            #expect(stop.step == 2 && stop.reason == .cancelled && t.history.count == 2)
         }
         #expect(t.model.queue?.filled == 512)
         // Going on finishes the stopped epoch from its next step: the result is the straight run's.
@@ -194,7 +194,7 @@ struct MoCoV3Tests {
         #expect(t.history.count == 15 && t.history.allSatisfy { $0.loss.isFinite && $0.queueFill == 0 })
         #expect(t.history.first!.momentum == 0.99 && t.history.last!.momentum > 0.999)
         #expect(t.history.last!.loss < t.history.first!.loss)
-        #expect(throws: TensorError("moco", "MoCo v3 has no queue to resize")) {
+        #expect(throws: MoCoError("moco", "MoCo v3 has no queue to resize")) {
             var rng = RandomGenerator(seed: 2)
             try m.resizeQueue(to: 8, using: &rng)
         }

@@ -56,7 +56,7 @@ public struct RandomApply: Augmentation {
     public let p: Float
 
     public init(_ inner: any Augmentation, p: Float) throws {
-        guard (0...1).contains(p) else { throw TensorError("random_apply", "probability \(p) is not in [0, 1]") }
+        guard (0...1).contains(p) else { throw PipelineError("random_apply", "probability \(p) is not in [0, 1]") }
         (self.inner, self.p) = (inner, p)
     }
 

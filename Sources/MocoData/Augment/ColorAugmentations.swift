@@ -66,7 +66,7 @@ public struct ColorJitter: Augmentation {
 
     public init(brightness: Float = 0, contrast: Float = 0, saturation: Float = 0, hue: Float = 0) throws {
         guard brightness >= 0, contrast >= 0, saturation >= 0, (0...0.5).contains(hue) else {
-            throw TensorError("color_jitter", "strengths must be non-negative and hue at most 0.5")
+            throw PipelineError("color_jitter", "strengths must be non-negative and hue at most 0.5")
         }
         (self.brightness, self.contrast, self.saturation, self.hue) = (brightness, contrast, saturation, hue)
     }
@@ -113,7 +113,7 @@ public struct RandomGrayscale: Augmentation {
     public let p: Float
 
     public init(p: Float = 0.1) throws {
-        guard (0...1).contains(p) else { throw TensorError("random_grayscale", "probability \(p) is not in [0, 1]") }
+        guard (0...1).contains(p) else { throw PipelineError("random_grayscale", "probability \(p) is not in [0, 1]") }
         self.p = p
     }
 
@@ -139,7 +139,7 @@ public struct GaussianBlur: Augmentation {
 
     public init(kernel: Int, sigma: ClosedRange<Float> = 0.1...2) throws {
         guard kernel > 0, kernel % 2 == 1, sigma.lowerBound > 0 else {
-            throw TensorError("gaussian_blur", "needs an odd positive kernel size and positive sigma, got \(kernel)")
+            throw PipelineError("gaussian_blur", "needs an odd positive kernel size and positive sigma, got \(kernel)")
         }
         (self.kernel, self.sigma) = (kernel, sigma)
     }
@@ -190,7 +190,7 @@ public struct Solarize: Augmentation {
     public let p: Float
 
     public init(threshold: Float = 0.5, p: Float = 1) throws {
-        guard (0...1).contains(p) else { throw TensorError("solarize", "probability \(p) is not in [0, 1]") }
+        guard (0...1).contains(p) else { throw PipelineError("solarize", "probability \(p) is not in [0, 1]") }
         (self.threshold, self.p) = (threshold, p)
     }
 

@@ -5,7 +5,7 @@ public struct GaussianNoise: Augmentation {
     public let sigma: Float
 
     public init(_ sigma: Float) throws {
-        guard sigma >= 0 else { throw TensorError("gaussian_noise", "sigma \(sigma) is negative") }
+        guard sigma >= 0 else { throw PipelineError("gaussian_noise", "sigma \(sigma) is negative") }
         self.sigma = sigma
     }
 
@@ -21,7 +21,7 @@ public struct HorizontalFlip: Augmentation {
     public let p: Float
 
     public init(p: Float = 0.5) throws {
-        guard (0...1).contains(p) else { throw TensorError("horizontal_flip", "probability \(p) is not in [0, 1]") }
+        guard (0...1).contains(p) else { throw PipelineError("horizontal_flip", "probability \(p) is not in [0, 1]") }
         self.p = p
     }
 
@@ -45,7 +45,7 @@ public struct Normalize: Augmentation {
 
     public init(mean: [Float], std: [Float]) throws {
         guard mean.count == std.count, !mean.isEmpty, std.allSatisfy({ $0 > 0 }) else {
-            throw TensorError("normalize", "needs one mean and one positive std per channel")
+            throw PipelineError("normalize", "needs one mean and one positive std per channel")
         }
         (self.mean, self.std) = (mean, std)
     }

@@ -12,7 +12,7 @@ public struct RandomResizedCrop: Augmentation {
 
     public init(_ size: Int, scale: ClosedRange<Double> = 0.08...1, ratio: ClosedRange<Double> = (3.0 / 4)...(4.0 / 3)) throws {
         guard size > 0, scale.lowerBound > 0, scale.upperBound <= 1, ratio.lowerBound > 0 else {
-            throw TensorError("random_resized_crop", "needs a positive size, scale within (0, 1] and a positive ratio")
+            throw PipelineError("random_resized_crop", "needs a positive size, scale within (0, 1] and a positive ratio")
         }
         (self.size, self.scale, self.ratio) = (size, scale, ratio)
     }
@@ -45,7 +45,7 @@ public struct RandomResizedCrop: Augmentation {
     /// `resized_crop` on tensors, antialiased).
     public func resize(_ image: Image, top: Int, left: Int, height: Int, width: Int) throws -> Image {
         guard top >= 0, left >= 0, height > 0, width > 0, top + height <= image.height, left + width <= image.width else {
-            throw TensorError("random_resized_crop", "crop \(height)x\(width) at (\(top), \(left)) is outside the \(image.height)x\(image.width) image")
+            throw PipelineError("random_resized_crop", "crop \(height)x\(width) at (\(top), \(left)) is outside the \(image.height)x\(image.width) image")
         }
         return Resampler.resizedCrop(image, top: top, left: left, height: height, width: width, outH: size, outW: size)
     }

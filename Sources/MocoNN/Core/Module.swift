@@ -58,11 +58,11 @@ extension Module {
     public func emaUpdate(from source: any Module, momentum m: Float) throws {
         let mine = parameters(), theirs = source.parameters()
         guard mine.count == theirs.count else {
-            throw TensorError("ema", "modules have \(mine.count) and \(theirs.count) parameters")
+            throw ModelError("ema", "modules have \(mine.count) and \(theirs.count) parameters")
         }
         for (k, q) in zip(mine, theirs) {
             guard k.value.shape == q.value.shape else {
-                throw TensorError("ema", "parameter shapes \(k.value.shape) and \(q.value.shape) differ")
+                throw ModelError("ema", "parameter shapes \(k.value.shape) and \(q.value.shape) differ")
             }
             q.value.withUnsafeBufferPointer { src in
                 k.value.withUnsafeMutableBufferPointer { dst in

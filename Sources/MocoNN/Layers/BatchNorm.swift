@@ -27,7 +27,7 @@ public final class BatchNorm: ReLUFusing {
     }
 
     init(_ channels: Int, ranks: [Int], affine: Bool, momentum: Float, eps: Float) throws {
-        guard channels > 0 else { throw TensorError("BatchNorm", "needs a positive channel count, got \(channels)") }
+        guard channels > 0 else { throw ModelError("BatchNorm", "needs a positive channel count, got \(channels)") }
         self.ranks = ranks
         weight = affine ? Parameter(try Tensor.ones([channels])) : nil
         bias = affine ? Parameter(try Tensor.zeros([channels])) : nil
@@ -78,7 +78,7 @@ public final class BatchNorm: ReLUFusing {
     func checkRank(_ x: Tensor) throws {
         guard ranks.contains(x.rank) else {
             let want = ranks == [4] ? "[N, C, H, W]" : "[N, C] or [N, C, L]"
-            throw TensorError("BatchNorm", "expected input \(want), got \(x.shape)")
+            throw ModelError("BatchNorm", "expected input \(want), got \(x.shape)")
         }
     }
 

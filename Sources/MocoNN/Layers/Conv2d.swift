@@ -12,7 +12,7 @@ public final class Conv2d: Module {
                 dilation: Int = 1, groups: Int = 1, bias: Bool = true, using rng: inout RandomGenerator) throws {
         guard inChannels > 0, outChannels > 0, kernel > 0, groups > 0,
               inChannels % groups == 0, outChannels % groups == 0 else {
-            throw TensorError("Conv2d", "needs positive sizes and groups \(groups) dividing \(inChannels) and \(outChannels) channels")
+            throw ModelError("Conv2d", "needs positive sizes and groups \(groups) dividing \(inChannels) and \(outChannels) channels")
         }
         let shape = [outChannels, inChannels / groups, kernel, kernel]
         weight = Parameter(try Initializer.pytorchDefault(shape, using: &rng))

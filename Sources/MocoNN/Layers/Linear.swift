@@ -8,7 +8,7 @@ public final class Linear: Module {
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, using rng: inout RandomGenerator) throws {
         guard inFeatures > 0, outFeatures > 0 else {
-            throw TensorError("Linear", "needs positive sizes, got \(inFeatures) -> \(outFeatures)")
+            throw ModelError("Linear", "needs positive sizes, got \(inFeatures) -> \(outFeatures)")
         }
         weight = Parameter(try Initializer.pytorchDefault([outFeatures, inFeatures], using: &rng))
         self.bias = bias ? Parameter(try Initializer.pytorchDefaultBias(outFeatures, fanIn: inFeatures, using: &rng)) : nil

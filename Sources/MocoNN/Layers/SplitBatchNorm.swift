@@ -14,7 +14,7 @@ public final class SplitBatchNorm: ReLUFusing {
     }
 
     public init(_ channels: Int, splits: Int, momentum: Float = 0.1, eps: Float = 1e-5) throws {
-        guard splits > 0 else { throw TensorError("SplitBatchNorm", "needs a positive number of splits, got \(splits)") }
+        guard splits > 0 else { throw ModelError("SplitBatchNorm", "needs a positive number of splits, got \(splits)") }
         norm = try BatchNorm.twoD(channels, momentum: momentum, eps: eps)
         self.splits = splits
     }
@@ -34,7 +34,7 @@ public final class SplitBatchNorm: ReLUFusing {
         try norm.checkRank(x)
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         guard n % splits == 0 else {
-            throw TensorError("SplitBatchNorm", "batch of \(n) cannot be split into \(splits) equal parts")
+            throw ModelError("SplitBatchNorm", "batch of \(n) cannot be split into \(splits) equal parts")
         }
         func repeated(_ t: Tensor) throws -> Tensor { try Tensor.concat(Array(repeating: t, count: splits)) }
         let stats = norm.statistics

@@ -13,7 +13,7 @@ public final class ConvNet: Encoder {
     public init(channels: [Int] = [32, 64, 128], inputChannels: Int = 1, classes: Int = 10,
                 norm: NormKind = .batchNorm, using rng: inout RandomGenerator) throws {
         guard !channels.isEmpty, channels.allSatisfy({ $0 > 0 }), inputChannels > 0, classes > 0 else {
-            throw TensorError("ConvNet", "needs at least one positive width, positive input channels and classes")
+            throw ModelError("ConvNet", "needs at least one positive width, positive input channels and classes")
         }
         var layers: [any Module] = []
         var inC = inputChannels

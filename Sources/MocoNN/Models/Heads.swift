@@ -33,7 +33,7 @@ public enum Heads {
     /// moco-v3's `_build_mlp`.
     static func mlp(_ inFeatures: Int, hidden: Int, dim: Int, layers: Int, lastBN: Bool,
                     using rng: inout RandomGenerator) throws -> Sequential {
-        guard layers >= 1 else { throw TensorError("mlp", "needs at least one layer, got \(layers)") }
+        guard layers >= 1 else { throw ModelError("mlp", "needs at least one layer, got \(layers)") }
         var mods: [any Module] = []
         for l in 0..<layers {
             let d1 = l == 0 ? inFeatures : hidden

@@ -59,10 +59,10 @@ public final class ResNet: Encoder {
         switch depth {
         case 18: blocks = [2, 2, 2, 2]
         case 34: blocks = [3, 4, 6, 3]
-        default: throw TensorError("ResNet", "depth must be 18 or 34, got \(depth)")
+        default: throw ModelError("ResNet", "depth must be 18 or 34, got \(depth)")
         }
         guard width > 0, inputChannels > 0, classes > 0 else {
-            throw TensorError("ResNet", "width, input channels and classes must be positive")
+            throw ModelError("ResNet", "width, input channels and classes must be positive")
         }
         self.stem = stem
         conv1 = stem == .cifar

@@ -13,7 +13,7 @@ public final class AdamW: Optimizer {
     public init(_ parameters: [Parameter], lr: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
                 weightDecay: Float = 0.01) throws {
         guard lr >= 0, eps >= 0, weightDecay >= 0, (0..<1).contains(betas.0), (0..<1).contains(betas.1) else {
-            throw TensorError("AdamW", "lr, eps and weight decay must be non-negative and betas in [0, 1)")
+            throw ModelError("AdamW", "lr, eps and weight decay must be non-negative and betas in [0, 1)")
         }
         (self.parameters, self.lr, beta1, beta2, self.eps, self.weightDecay) = (parameters, lr, betas.0, betas.1, eps, weightDecay)
     }

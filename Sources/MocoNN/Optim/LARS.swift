@@ -13,7 +13,7 @@ public final class LARS: Optimizer {
     public init(_ parameters: [Parameter], lr: Float, momentum: Float = 0.9, weightDecay: Float = 0,
                 trustCoefficient: Float = 0.001) throws {
         guard lr >= 0, momentum >= 0, weightDecay >= 0, trustCoefficient > 0 else {
-            throw TensorError("LARS", "lr, momentum and weight decay must be non-negative and the trust coefficient positive")
+            throw ModelError("LARS", "lr, momentum and weight decay must be non-negative and the trust coefficient positive")
         }
         (self.parameters, self.lr, self.momentum, self.weightDecay, self.trustCoefficient) = (parameters, lr, momentum, weightDecay, trustCoefficient)
     }

@@ -11,9 +11,9 @@ public final class SGD: Optimizer {
 
     public init(_ parameters: [Parameter], lr: Float, momentum: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) throws {
         guard lr >= 0, momentum >= 0, weightDecay >= 0 else {
-            throw TensorError("SGD", "lr \(lr), momentum \(momentum) and weight decay \(weightDecay) must be non-negative")
+            throw ModelError("SGD", "lr \(lr), momentum \(momentum) and weight decay \(weightDecay) must be non-negative")
         }
-        guard !nesterov || momentum > 0 else { throw TensorError("SGD", "Nesterov momentum needs a positive momentum") }
+        guard !nesterov || momentum > 0 else { throw ModelError("SGD", "Nesterov momentum needs a positive momentum") }
         (self.parameters, self.lr, self.momentum, self.weightDecay, self.nesterov) = (parameters, lr, momentum, weightDecay, nesterov)
     }
 

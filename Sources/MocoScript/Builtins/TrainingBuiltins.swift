@@ -282,7 +282,7 @@ enum Training {
             } catch let stop as TrainingStopped {
                 if let e = failure.error { throw e }
                 let epoch = stop.step / max(steps, 1) + 1, step = stop.step % max(steps, 1) + 1
-                if stop.reason == "cancelled" {
+                if stop.reason == .cancelled {
                     run.interrupted = true
                     interp.progress("interrupted at epoch \(epoch), step \(step) of \(steps): model, queue, optimizer and history are consistent; run.resume() finishes this epoch and goes on")
                     return

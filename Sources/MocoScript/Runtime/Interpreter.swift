@@ -47,8 +47,6 @@ public final class Interpreter {
     public internal(set) var writtenFiles: [String] = []
     /// Data files read by the session, for reports.
     public internal(set) var dataFiles: [String] = []
-    private let interruptLock = NSLock()
-    private var interruptFlag = false
 
     public init(seed: UInt64 = 0, baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
         globals = Frame(size: 0, parent: nil)
@@ -61,23 +59,14 @@ public final class Interpreter {
     /// The session's current seed.
     public var seed: UInt64 { generator.seed }
 
-    /// Asks long work (training) to stop at the next step boundary; safe from any thread.
-    public func requestInterrupt() { interruptLock.withLock { interruptFlag = true } }
-
     /// Polled with the interrupt request at every step boundary (the REPL reads its SIGINT flag).
     public var interruptSource: (() -> Bool)?
 
     /// Called after every training step unless the run is quiet (the REPL redraws a status line).
     public var stepProgress: ((TrainingStatus) -> Void)?
 
-    /// Reads and clears the interrupt request.
-    func takeInterrupt() -> Bool {
-        let external = interruptSource?() ?? false
-        return interruptLock.withLock {
-            defer { interruptFlag = false }
-            return interruptFlag || external
-        }
-    }
+    /// Reads (and, as the source does, clears) the interrupt request.
+    func takeInterrupt() -> Bool { interruptSource?() ?? false }
 
     // MARK: Entry points
 
@@ -493,7 +482,7 @@ public final class Interpreter {
         switch error {
         case let e as DataError: return ScriptError(.io, "\(builtin): \(relative(e.file)): \(e.reason)", at: loc)
         case let e as SafeTensorsError: return ScriptError(.io, "\(builtin): \(relative(e.file)): \(e.reason)", at: loc)
-        case let e as TensorError:
+        case let e as any OperationError:
             return ScriptError(.runtime, e.op == builtin ? "\(builtin): \(e.message)" : "\(builtin): \(e.op): \(e.message)", at: loc)
         case let e as CocoaError: return ScriptError(.io, "\(builtin): \(e.localizedDescription)", at: loc)
         default: return ScriptError(.runtime, "\(builtin): \(error)", at: loc)

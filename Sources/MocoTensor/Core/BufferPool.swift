@@ -21,13 +21,6 @@ public enum BufferPool {
         return 4096 << 20
     }()
 
-    /// Bytes currently held for reuse.
-    public static var cachedBytes: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return cached
-    }
-
     /// The size actually allocated for a request of `bytes`.
     static func roundedSize(_ bytes: Int) -> Int {
         bytes < minimumBytes ? bytes : (bytes + 4095) & ~4095
@@ -60,14 +53,5 @@ public enum BufferPool {
             lock.unlock()
         }
         pointer.deallocate()
-    }
-
-    /// Returns every cached buffer to the system.
-    public static func trim() {
-        lock.lock()
-        defer { lock.unlock() }
-        for list in free.values { for p in list { p.deallocate() } }
-        free = [:]
-        cached = 0
     }
 }

@@ -5,7 +5,7 @@
 /// REPL or interpreter built on the engine can report it and carry on.
 ///
 ///     matmul: [32, 64] x [32, 10]: inner dimensions 64 and 32 differ
-public struct TensorError: Error, Equatable, CustomStringConvertible, Sendable {
+public struct TensorError: OperationError, Equatable, Sendable {
     /// The operation that refused its input, as users call it (`matmul`, `conv2d`).
     public let op: String
     /// What was wrong, naming the shapes and values involved.
@@ -16,6 +16,18 @@ public struct TensorError: Error, Equatable, CustomStringConvertible, Sendable {
         self.message = message
     }
 
+}
+
+/// An operation that refused its input, as users call it (`matmul`, `random_resized_crop`, `moco`), and what was
+/// wrong. Each module throws its own type: `TensorError` (the engine), `ModelError` (layers, models,
+/// optimizers), `PipelineError` (augmentations, loaders, subsets) and `MoCoError` (MoCo, training, evaluation),
+/// so a caller can tell where a problem comes from and a front end can report all of them alike.
+public protocol OperationError: Error, CustomStringConvertible {
+    var op: String { get }
+    var message: String { get }
+}
+
+extension OperationError {
     public var description: String { "\(op): \(message)" }
 }
 
