@@ -42,6 +42,7 @@ public struct StepMetrics: Equatable, Sendable {
 /// follows the query encoder's projector, the negatives are the other keys of the batch,
 /// and the loss is symmetric, `ctr(q1, k2) + ctr(q2, k1)` with `ctr` scaled by `2T`.
 public final class MoCo {
+    public let variant: Variant
     public let query: any Encoder
     public let key: any Encoder
     /// The queue of negatives (v1/v2); nil for v3.
@@ -57,11 +58,14 @@ public final class MoCo {
     var shuffleRNG: RandomGenerator
 
     /// - Parameters:
+    ///   - variant: `.v1` or `.v2` (they differ only in the head, which `encoder.fc` holds).
     ///   - encoder: the query encoder, with its head in `fc`; the key encoder is a deep copy.
     ///   - queueSize: `K`, the number of negatives.
-    public init(encoder: any Encoder, queueSize: Int, temperature: Float = 0.2, symmetric: Bool = false,
+    public init(variant: Variant = .v2, encoder: any Encoder, queueSize: Int, temperature: Float = 0.2, symmetric: Bool = false,
                 shuffleKeys: Bool = true, using rng: inout RandomGenerator) throws {
+        guard variant.usesQueue else { throw MoCoError("moco", "\(variant) has no queue; use MoCo(v3Encoder:predictor:)") }
         guard temperature > 0 else { throw MoCoError("moco", "temperature must be positive, got \(temperature)") }
+        self.variant = variant
         query = encoder
         key = encoder.copy()
         for p in key.parameters() { p.requiresGrad = false }
@@ -77,6 +81,7 @@ public final class MoCo {
     /// shuffled (v3 has no shuffle-BN).
     public init(v3Encoder encoder: any Encoder, predictor: any Module, temperature: Float = 1, using rng: inout RandomGenerator) throws {
         guard temperature > 0 else { throw MoCoError("moco", "temperature must be positive, got \(temperature)") }
+        variant = .v3
         query = encoder
         key = encoder.copy()
         for p in key.parameters() { p.requiresGrad = false }
@@ -85,9 +90,6 @@ public final class MoCo {
         shuffleRNG = rng.stream("shuffle-bn")
         (self.temperature, symmetric, shuffleKeys) = (temperature, true, false)
     }
-
-    /// MoCo's version family: 3 with a predictor, else 2 (v1 and v2 differ only in the head).
-    public var isV3: Bool { predictor != nil }
 
     /// The parameters the optimizer trains: the query encoder's and the predictor's.
     public func trainableParameters() -> [Parameter] {
@@ -143,7 +145,7 @@ public final class MoCo {
         guard keyPermutation == nil || (shuffleKeys && !symmetric) else {
             throw MoCoError("moco", "a key permutation is for one shuffled key batch (not v3, not a symmetric loss)")
         }
-        if isV3 { return try v3Loss(viewQ, viewK, momentum: m) }
+        if !variant.usesQueue { return try v3Loss(viewQ, viewK, momentum: m) }
         try key.emaUpdate(from: query, momentum: m)
         let q = try query(viewQ).l2Normalized(axis: 1)
         let k = try keys(viewK, permutation: keyPermutation)
@@ -197,6 +199,32 @@ public final class MoCo {
                                   lr: 0, momentum: m, queueFill: 0)
         return ContrastiveStep(loss: loss, keys: try Tensor.concat([k1, k2]),
                                logits: try Tensor.concat([a.logits.detached(), b.logits.detached()]), metrics: metrics)
+    }
+
+    /// The contrastive logits of one batch without training (eval mode, no gradient, nothing changed): the
+    /// positive `q.k+ / T` of each image and the negatives, `q` against every queued key (v1, v2) or against
+    /// the other images' keys (v3, whose queries pass the predictor).
+    public func contrastiveLogits(_ viewQ: Tensor, _ viewK: Tensor) throws -> (positive: Tensor, negative: Tensor) {
+        func inEval<T>(_ modules: [any Module], _ body: () throws -> T) rethrows -> T {
+            let was = modules.map(\.isTraining)
+            for m in modules { m.eval() }
+            defer { for (m, w) in zip(modules, was) { m.train(w) } }
+            return try body()
+        }
+        return try withoutGrad {
+            try inEval([query, key] + (predictor.map { [$0] } ?? [])) {
+                var q = try query(viewQ)
+                if let predictor { q = try predictor(q) }
+                q = try q.l2Normalized(axis: 1)
+                let k = try key(viewK).l2Normalized(axis: 1)
+                let positive = try (q * k).sum(axes: [1]) / temperature
+                if variant.usesQueue, let queue { return (positive, try q.matmul(queue.keys) / temperature) }
+                let n = q.shape[0]
+                let all = try q.matmul(k.transposed()).scalars
+                let off = (0..<(n * n)).filter { $0 / n != $0 % n }.map { all[$0] / temperature }
+                return (positive, try Tensor(shape: [off.count], scalars: off))
+            }
+        }
     }
 
     /// Adds a step's keys to the queue (nothing for v3).

@@ -182,7 +182,7 @@ struct MoCoV3Tests {
 
     @Test func trainsWithoutQueueWithTheMomentumSchedule() throws {
         let m = try model(temperature: 1)
-        #expect(m.isV3 && m.queue == nil)
+        #expect(m.variant == .v3 && m.queue == nil)
         #expect(m.trainableParameters().count == m.query.parameters().count + m.predictor!.parameters().count)
         let (train, _) = try Digits.load()
         let views = try Presets.digits()

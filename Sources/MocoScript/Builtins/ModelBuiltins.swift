@@ -39,7 +39,7 @@ enum ModelBuiltins {
             """,
             example: "let model = moco(version: 2, encoder: convnet([32, 64, 128]), dim: 64, queue: 1024, momentum: 0.99, temperature: 0.2)")) { args in
             let version = try args.int("version")
-            guard (1...3).contains(version) else { throw args.error("'version' must be 1, 2 or 3, got \(version)") }
+            guard let variant = Variant(rawValue: version) else { throw args.error("'version' must be 1, 2 or 3, got \(version)") }
             let spec: EncoderSpec
             switch args["encoder"] {
             case .nil: spec = EncoderSpec(architecture: .convnet(channels: [32, 64, 128]), inputChannels: 1)
@@ -48,41 +48,42 @@ enum ModelBuiltins {
             }
             let dim = try args.size("dim")
             let shuffle = try args.bool("shuffle_bn")
-            let splits = version < 3 && shuffle ? try args.size("splits", max: 4096) : 1
+            let splits = variant.usesQueue && shuffle ? try args.size("splits", max: 4096) : 1
             let interp = args.interpreter
             var initRNG = interp.nextGenerator("moco-init")
             let encoder = try spec.build(norm: splits > 1 ? .splitBatchNorm(splits: splits) : .batchNorm, using: &initRNG)
             let features = encoder.featureDimension
             let hidden = args.isNil("hidden") ? nil : try args.size("hidden")
-            let temperature = try args.optionalNumber("temperature") ?? [0.07, 0.2, 1.0][version - 1]
+            let temperature = try args.optionalNumber("temperature") ?? variant.defaultTemperature
             guard temperature > 0, temperature.isFinite else {
                 throw args.error("'temperature' must be a positive finite number, got \(Value.format(temperature))")
             }
+            let (start, end) = variant.defaultMomentum
             let momentum = args.isNil("momentum")
-                ? (version == 3 ? ScheduleBuiltins.cosine(0.99, 1) : .constant(0.999))
+                ? (start == end ? .constant(start) : ScheduleBuiltins.cosine(start, end))
                 : try args.schedule("momentum").limited(to: 0...1, what: "moco: 'momentum'", at: args.loc)
             var mocoRNG = interp.nextGenerator("moco")
             let model: MoCo
             let head: String
-            switch version {
-            case 1:
+            switch variant {
+            case .v1:
                 encoder.fc = try Heads.v1(features, dim: dim, using: &initRNG)
                 head = "linear \(features)-\(dim)"
-            case 2:
+            case .v2:
                 encoder.fc = try Heads.v2(features, hidden: hidden, dim: dim, using: &initRNG)
                 head = "mlp \(features)-\(hidden ?? features)-\(dim)"
-            default:
+            case .v3:
                 let h = hidden ?? 2 * max(features, dim)
                 encoder.fc = try Heads.v3Projector(features, hidden: h, dim: dim, using: &initRNG)
                 let predictor = try Heads.v3Predictor(dim, hidden: h, dim: dim, using: &initRNG)
                 head = "projector \(features)-\(h)-\(h)-\(dim)"
                 model = try MoCo(v3Encoder: encoder, predictor: predictor, temperature: Float(temperature), using: &mocoRNG)
-                return .model(ModelValue(version: 3, moco: model, spec: spec, dim: dim, headDescription: head,
+                return .model(ModelValue(moco: model, spec: spec, dim: dim, headDescription: head,
                                          predictorDescription: "mlp \(dim)-\(h)-\(dim)", momentum: momentum, splits: 1))
             }
-            model = try MoCo(encoder: encoder, queueSize: try args.size("queue"), temperature: Float(temperature),
+            model = try MoCo(variant: variant, encoder: encoder, queueSize: try args.size("queue"), temperature: Float(temperature),
                              symmetric: try args.bool("symmetric"), shuffleKeys: splits > 1, using: &mocoRNG)
-            return .model(ModelValue(version: version, moco: model, spec: spec, dim: dim, headDescription: head, momentum: momentum, splits: splits))
+            return .model(ModelValue(moco: model, spec: spec, dim: dim, headDescription: head, momentum: momentum, splits: splits))
         },
     ]
 }

@@ -186,25 +186,7 @@ enum TrainingBuiltins {
             let loader = try ViewLoader(images: data.images, batchSize: min(data.count, 256), pipelines: try views(args),
                                         seed: args.interpreter.nextGenerator("logits"))
             let batch = try loader.batch(epoch: 0, index: 0, order: loader.order(epoch: 0))
-            let moco = model.moco
-            let t = moco.temperature
-            let (positive, negative): (Tensor, Tensor) = try withoutGrad {
-                var q = try model.features(batch.views[0], source: .head)
-                if let predictor = moco.predictor {
-                    let wasTraining = predictor.isTraining
-                    predictor.eval()
-                    defer { predictor.train(wasTraining) }
-                    q = try predictor(q)
-                }
-                q = try q.l2Normalized(axis: 1)
-                let k = try normalizedFeatures(moco.key, batch.views[1], source: .head)
-                let pos = try (q * k).sum(axes: [1]) / t
-                if let queue = moco.queue { return (pos, try q.matmul(queue.keys) / t) }
-                let n = q.shape[0]
-                let all = try q.matmul(k.transposed()).scalars
-                let off = (0..<(n * n)).filter { $0 / n != $0 % n }.map { all[$0] / t }
-                return (pos, try Tensor(shape: [off.count], scalars: off))
-            }
+            let (positive, negative) = try model.moco.contrastiveLogits(batch.views[0], batch.views[1])
             return .record(Record([("positive", .tensor(positive)), ("negative", .tensor(negative))]))
         },
         Builtin("uniformity", [.required("model"), .required("data"), .optional("t", .number(2)), .optional("transform")], doc: Doc(

@@ -42,7 +42,6 @@ public struct EncoderSpec {
 /// A MoCo model (both encoders, heads, predictor, queue) with the momentum schedule that
 /// training uses, and the last training run on it.
 public final class ModelValue {
-    public let version: Int
     public let moco: MoCo
     public let spec: EncoderSpec
     public let dim: Int
@@ -59,11 +58,14 @@ public final class ModelValue {
     /// what evaluations pass images through unless told otherwise. Nil before training.
     public var evaluation: Pipeline?
 
-    init(version: Int, moco: MoCo, spec: EncoderSpec, dim: Int, headDescription: String, predictorDescription: String? = nil,
+    init(moco: MoCo, spec: EncoderSpec, dim: Int, headDescription: String, predictorDescription: String? = nil,
          momentum: ScheduleValue, splits: Int) {
-        (self.version, self.moco, self.spec, self.dim, self.headDescription, self.predictorDescription, self.momentum, self.splits) =
-            (version, moco, spec, dim, headDescription, predictorDescription, momentum, splits)
+        (self.moco, self.spec, self.dim, self.headDescription, self.predictorDescription, self.momentum, self.splits) =
+            (moco, spec, dim, headDescription, predictorDescription, momentum, splits)
     }
+
+    /// The MoCo version: 1, 2 or 3.
+    public var version: Int { moco.variant.rawValue }
 
     var summary: String {
         let q = moco.query
@@ -71,8 +73,8 @@ public final class ModelValue {
         var lines = ["MoCo v\(version): " + [
             moco.queue.map { "queue \($0.capacity)" } ?? "no queue",
             "momentum \(momentum.name)", "temperature \(Value.float(moco.temperature).repr)",
-            version < 3 ? (splits > 1 ? "shuffle-BN over \(splits) splits" : "no shuffle-BN") : nil,
-            moco.symmetric && version < 3 ? "symmetric loss" : nil,
+            moco.variant.usesQueue ? (splits > 1 ? "shuffle-BN over \(splits) splits" : "no shuffle-BN") : nil,
+            moco.symmetric && !moco.variant.hasPredictor ? "symmetric loss" : nil,
         ].compactMap { $0 }.joined(separator: ", ")]
         lines.append("  encoder   \(spec.name), \(spec.inputChannels) input channel\(spec.inputChannels == 1 ? "" : "s"), \(q.featureDimension) features: \(backbone.grouped) parameters")
         lines.append("  head      \(headDescription): \(q.fc.parameterCount.grouped) parameters")

@@ -194,7 +194,7 @@ enum Members {
             }
             m.moco.temperature = Float(x)
         case ("symmetric", .bool(let b)):
-            guard m.version < 3 else { throw ScriptError(.runtime, "MoCo v3's loss is always symmetric", at: loc) }
+            guard !m.moco.variant.hasPredictor else { throw ScriptError(.runtime, "MoCo v3's loss is always symmetric", at: loc) }
             m.moco.symmetric = b
         case ("queue", _), ("temperature", _):
             throw ScriptError(.runtime, "model.\(name) must be a number, got \(value.typeName)", at: loc)
