@@ -3,9 +3,10 @@ import PackageDescription
 
 /// moco: a Swift lab for Momentum Contrast.
 ///
-/// Dependencies point one way: executables -> Moco (training, evaluation) -> MocoNN,
-/// MocoData -> MocoTensor -> CBLAS / CDNNL / CZlib (system libraries). Later layers
-/// (MocoViz, MocoScript, MocoNotebook) stack on these.
+/// Dependencies point one way: MocoCLI -> MocoNotebook / MocoREPL -> MocoScript -> Moco (training,
+/// evaluation), MocoPlot, MocoTSNE -> MocoNN, MocoData -> MocoTensor -> CBLAS / CDNNL (system libraries).
+/// MocoSupport (atomic writes, file-error wording, SHA-256, visible text) sits below them all and links no
+/// numerics, so MocoPlot needs nothing else.
 let package = Package(
     name: "moco",
     platforms: [.macOS(.v13)],
@@ -30,23 +31,25 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .target(name: "MocoSupport"),
         .target(name: "MocoTensor", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "CLineEditor", linkerSettings: [.linkedLibrary("readline")]),
         .target(name: "CJPEGDecoder", linkerSettings: [.linkedLibrary("jpeg")]),
-        .target(name: "MocoNotebook", dependencies: ["MocoScript", "MocoPlot", "MocoTensor"]),
-        .target(name: "MocoREPL", dependencies: ["MocoScript", "MocoPlot", "MocoTensor", "CLineEditor"]),
+        .target(name: "MocoNotebook", dependencies: ["MocoScript", "MocoPlot", "MocoTensor", "MocoSupport"]),
+        .target(name: "MocoREPL", dependencies: ["MocoScript", "MocoPlot", "MocoTensor", "MocoSupport", "CLineEditor"]),
         .executableTarget(name: "MocoBench", dependencies: ["MocoREPL", "MocoTSNE", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "CBLAS", "CDNNL"]),
-        .target(name: "MocoNN", dependencies: ["MocoTensor"]),
-        .target(name: "MocoData", dependencies: ["MocoTensor", "CZlib", "CPNG", "CJPEGDecoder"], resources: [.copy("Resources")]),
-        .target(name: "Moco", dependencies: ["MocoNN", "MocoData", "MocoTensor"]),
+        .target(name: "MocoNN", dependencies: ["MocoTensor", "MocoSupport"]),
+        .target(name: "MocoData", dependencies: ["MocoTensor", "MocoSupport", "CZlib", "CPNG", "CJPEGDecoder"], resources: [.copy("Resources")]),
+        .target(name: "Moco", dependencies: ["MocoNN", "MocoData", "MocoTensor", "MocoSupport"]),
         .executableTarget(name: "MocoDemo", dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor"]),
         .target(name: "MocoTSNE", dependencies: ["MocoTensor", "CBLAS"]),
-        .target(name: "MocoPlot", dependencies: ["MocoTensor"]),
-        .target(name: "MocoScript", dependencies: ["MocoPlot", "MocoTSNE", "Moco", "MocoNN", "MocoData", "MocoTensor"]),
+        .target(name: "MocoPlot", dependencies: ["MocoSupport"]),
+        .target(name: "MocoScript", dependencies: ["MocoPlot", "MocoTSNE", "Moco", "MocoNN", "MocoData", "MocoTensor", "MocoSupport"]),
         .executableTarget(
             name: "MocoCLI",
             dependencies: ["MocoNotebook", "MocoREPL", "MocoScript", "MocoTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .testTarget(name: "MocoSupportTests", dependencies: ["MocoSupport"]),
         .testTarget(
             name: "MocoTensorTests",
             dependencies: ["MocoTensor"],
@@ -55,18 +58,18 @@ let package = Package(
         .testTarget(name: "MocoDataTests", dependencies: ["MocoData", "MocoTensor"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "MocoNNTests",
-            dependencies: ["MocoNN", "MocoData", "MocoTensor"],
+            dependencies: ["MocoNN", "MocoData", "MocoTensor", "MocoSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "MocoTests",
-            dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor"],
+            dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor", "MocoSupport"],
             resources: [.copy("Fixtures")]
         ),
         // The fuzz harnesses (a library, so the tests run them too) and their driver: a bounded
         // mutation fuzzer, or libFuzzer in a build made by scripts/fuzz.
         .target(name: "CFuzzDriver"),
-        .target(name: "MocoFuzzing", dependencies: ["MocoNotebook", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor"]),
+        .target(name: "MocoFuzzing", dependencies: ["MocoNotebook", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "MocoSupport"]),
         .executableTarget(name: "MocoFuzz", dependencies: ["MocoFuzzing", "CFuzzDriver"]),
         .testTarget(name: "MocoFuzzingTests", dependencies: ["MocoFuzzing"], resources: [.copy("Seeds")]),
         .testTarget(name: "MocoPlotTests", dependencies: ["MocoPlot"], resources: [.copy("Golden")]),

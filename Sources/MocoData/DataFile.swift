@@ -1,4 +1,5 @@
 import Foundation
+import MocoSupport
 import MocoTensor
 
 /// Reading a dataset's files and folders, with refusals that name them.

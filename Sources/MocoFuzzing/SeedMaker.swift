@@ -1,6 +1,7 @@
 import Foundation
 import Moco
 import MocoNN
+import MocoSupport
 import MocoTensor
 
 /// Writes the generated part of the seed corpus (`moco-fuzz seeds DIR`): files that are

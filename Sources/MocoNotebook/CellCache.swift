@@ -1,5 +1,6 @@
 import Foundation
 import MocoScript
+import MocoSupport
 import MocoTensor
 
 /// The cell cache (in the spirit of knitr and Quarto), under `.moco-cache/NAME/` beside the

@@ -1,5 +1,6 @@
 import Foundation
 import MocoScript
+import MocoSupport
 import MocoTensor
 
 /// Small HTML helpers for the report: escaping, `.moco` highlighting and a Markdown subset.

@@ -1,4 +1,5 @@
 import Foundation
+import MocoSupport
 import MocoTensor
 
 /// An exclusive lock on one notebook's outputs (`.NAME.render-lock` in the output folder), held

@@ -1,6 +1,7 @@
 import Foundation
 import MocoPlot
 import MocoScript
+import MocoSupport
 import MocoTensor
 
 /// `moco render`: runs a notebook and writes its reports (HTML, Markdown, ipynb), the plots in

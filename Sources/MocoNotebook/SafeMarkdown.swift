@@ -1,4 +1,5 @@
 import Foundation
+import MocoSupport
 import MocoTensor
 
 /// Prose and output from a notebook made safe for the Markdown and ipynb reports, which other

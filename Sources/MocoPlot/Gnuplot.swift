@@ -1,5 +1,5 @@
 import Foundation
-import MocoTensor
+import MocoSupport
 
 /// Why a plot could not be drawn.
 public enum PlotError: Error, CustomStringConvertible, Equatable {

@@ -1,4 +1,4 @@
-import MocoTensor
+import MocoSupport
 
 /// Output formats gnuplot draws for us.
 public enum PlotFormat: String, Sendable, CaseIterable {

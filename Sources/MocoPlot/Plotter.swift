@@ -1,5 +1,5 @@
 import Foundation
-import MocoTensor
+import MocoSupport
 
 /// Draws figures into a folder (default `plots/`, created when missing): for each plot the
 /// image, the gnuplot script that drew it (`NAME.gp`) and its data (`NAME.tsv`). Files are
@@ -50,14 +50,14 @@ public struct Plotter: Sendable {
         try write(DataTable.tsv(figure), to: data)
         try write(GnuplotScript.render(figure, format: chosen, output: image.lastPathComponent), to: script)
         guard let exe = Gnuplot.executable(path: searchPath) else { throw PlotError.gnuplotMissing(data: data.path) }
-        let temp = ".\(image.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp"
-        let tempURL = base.appendingPathComponent(temp)
-        defer { try? FileManager.default.removeItem(at: tempURL) }
-        let warnings = try Gnuplot.draw(script: script, outfile: temp, executable: exe)
-        guard rename(tempURL.path, image.path) == 0 else {
-            throw PlotError.cannotWrite("cannot write \(image.path): \(String(cString: strerror(errno)))")
+        do {
+            let warnings = try AtomicFile.replace(image) { temp in
+                try Gnuplot.draw(script: script, outfile: temp.lastPathComponent, executable: exe)
+            }
+            return Output(image: image, script: script, data: data, warnings: warnings)
+        } catch let e as FileWriteError {
+            throw PlotError.cannotWrite("cannot write \(image.path): \(e.reason)")
         }
-        return Output(image: image, script: script, data: data, warnings: warnings)
     }
 
     /// The files `plot(figure, name:, format:)` writes, and the format it draws, without drawing.

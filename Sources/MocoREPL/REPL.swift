@@ -1,6 +1,7 @@
 import CLineEditor
 import Foundation
 import MocoScript
+import MocoSupport
 import MocoTensor
 
 /// `moco` with no arguments. On a terminal: GNU readline with history, completion,

@@ -1,6 +1,7 @@
 import Foundation
 import MocoPlot
 import MocoScript
+import MocoSupport
 import MocoTensor
 
 /// One REPL session, independent of the terminal: it takes complete inputs (code or a

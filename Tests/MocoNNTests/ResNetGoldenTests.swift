@@ -1,5 +1,6 @@
 import Foundation
 import MocoNN
+import MocoSupport
 import MocoTensor
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import Moco
 import MocoData
 import MocoNN
+import MocoSupport
 import MocoTensor
 import Testing
 

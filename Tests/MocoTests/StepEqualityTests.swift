@@ -94,6 +94,7 @@ func compareSteps(_ ref: ReferenceSteps) throws -> [String] {
         if !(d <= tolerance) { problems.append("\(what): relative difference \(d) > \(tolerance)") }
     }
     var gradientTolerance: [String: Float] = [:]
+    var report = ["step 1 gradient, largest difference / largest value:", "tensor                                ours-ref32 ours-ref64 ref32-ref64"]
     /// Entries of a state dict; a weight's tolerance grows to its gradient's (see below).
     func checkState(_ what: String, _ ours: StateDict, prefix: String, tolerance: Float) throws {
         let mine = Dictionary(ours.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
@@ -124,8 +125,10 @@ func compareSteps(_ ref: ReferenceSteps) throws -> [String] {
             for (name, p) in model.query.namedParameters() {
                 guard let grad = p.grad else { problems.append("step 1 gradient \(name): none"); continue }
                 let theirs = try ref.float("step1.grad." + name), exact = try ref.float("step1.grad64." + name)
-                let tolerance = max(1e-3, 3 * relativeDifference(theirs, exact))
+                let theirError = relativeDifference(theirs, exact), tolerance = max(1e-3, 3 * theirError)
                 gradientTolerance[name] = tolerance
+                report.append(name.padding(toLength: 36, withPad: " ", startingAt: 0)
+                    + String(format: " %9.1e %9.1e %9.1e", relativeDifference(grad, theirs), relativeDifference(grad, exact), theirError))
                 check("step 1 gradient \(name)", grad, theirs, tolerance: tolerance)
                 check("step 1 gradient \(name) against float64", grad, exact, tolerance: tolerance)
             }
@@ -152,6 +155,11 @@ func compareSteps(_ ref: ReferenceSteps) throws -> [String] {
             problems.append("step \(s + 1) loss \(a), reference \(b) (float64: \(c))")
         }
     }
+    report.append("loss per step: ours, reference float32, reference float64")
+    for (s, ((a, b), c)) in zip(zip(losses, theirs), exact).enumerated() {
+        report.append(String(format: "%3d %12.6f %12.6f %12.6f", s + 1, a, b, c))
+    }
+    if ProcessInfo.processInfo.environment["MOCO_STEP_REPORT"] != nil { print(report.joined(separator: "\n")) }
     if reproducible < 2 { problems.append("only \(reproducible) steps of the fixture are reproducible in float64") }
     let mean = { (x: [Float]) in x.dropFirst(2).reduce(0, +) / Float(max(x.count - 2, 1)) }
     if !(abs(mean(losses) - mean(theirs)) <= 0.1) {

@@ -1,4 +1,5 @@
 import Foundation
+import MocoSupport
 import MocoTensor
 
 /// A safetensors file that was refused: its name and the reason.

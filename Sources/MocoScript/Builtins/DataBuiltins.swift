@@ -1,5 +1,6 @@
 import Foundation
 import MocoData
+import MocoSupport
 import MocoTensor
 
 /// Datasets: the bundled digits, Fashion-MNIST, MNIST-format IDX files, CIFAR-10 binaries and

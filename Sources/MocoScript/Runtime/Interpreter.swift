@@ -1,6 +1,7 @@
 import Foundation
 import MocoData
 import MocoNN
+import MocoSupport
 import MocoTensor
 
 /// Runs `.moco` programs: parse, resolve, then walk the tree. One interpreter is one session:

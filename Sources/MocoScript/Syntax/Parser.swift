@@ -1,4 +1,5 @@
 import Foundation
+import MocoSupport
 import MocoTensor
 
 /// Whether a piece of input is a whole program yet (for the REPL's continuation prompt).

@@ -1,3 +1,4 @@
+import MocoSupport
 import MocoTensor
 
 /// What went wrong, which decides the exit code of `moco run` (sysexits.h).

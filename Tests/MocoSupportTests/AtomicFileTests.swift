@@ -1,5 +1,5 @@
 import Foundation
-import MocoTensor
+import MocoSupport
 import Testing
 
 @Suite("Atomic files")

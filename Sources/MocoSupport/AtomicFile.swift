@@ -8,9 +8,7 @@ import Foundation
 /// to the same name.
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws(FileWriteError) {
-        let dir = url.deletingLastPathComponent()
-        let pid = ProcessInfo.processInfo.processIdentifier
-        let temp = dir.appendingPathComponent(".\(url.lastPathComponent).\(pid).tmp")
+        let temp = temporaryURL(for: url)
         removeStale(of: url)
         unlink(temp.path)
         let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
@@ -34,6 +32,24 @@ public enum AtomicFile {
             unlink(temp.path)
             throw FileWriteError(path: url.path, reason: failure)
         }
+    }
+
+    /// Makes `url` from a file that another writer produces (a program told where to write): `produce` gets the
+    /// temporary name beside `url` (`.NAME.PID.tmp`, absent) and writes it; the file is then renamed over `url`.
+    /// The temporary file is removed whatever happens.
+    public static func replace<T>(_ url: URL, producing produce: (URL) throws -> T) throws -> T {
+        let temp = temporaryURL(for: url)
+        removeStale(of: url)
+        unlink(temp.path)
+        defer { unlink(temp.path) }
+        let result = try produce(temp)
+        guard rename(temp.path, url.path) == 0 else { throw FileWriteError(path: url.path, reason: String(cString: strerror(errno))) }
+        return result
+    }
+
+    /// The temporary file this process writes `url` through.
+    static func temporaryURL(for url: URL) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
     }
 
     /// Writes `text` as UTF-8, atomically.
