@@ -32,6 +32,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .target(name: "MocoSupport"),
+        // Shared by the test targets: shape-checking closeness and golden files.
+        .target(name: "MocoTestSupport", dependencies: ["MocoTensor"]),
         .target(name: "MocoTensor", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "CLineEditor", linkerSettings: [.linkedLibrary("readline")]),
         .target(name: "CJPEGDecoder", linkerSettings: [.linkedLibrary("jpeg")]),
@@ -52,18 +54,18 @@ let package = Package(
         .testTarget(name: "MocoSupportTests", dependencies: ["MocoSupport"]),
         .testTarget(
             name: "MocoTensorTests",
-            dependencies: ["MocoTensor"],
+            dependencies: ["MocoTensor", "MocoTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "MocoDataTests", dependencies: ["MocoData", "MocoTensor"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "MocoNNTests",
-            dependencies: ["MocoNN", "MocoData", "MocoTensor", "MocoSupport"],
+            dependencies: ["MocoTestSupport", "MocoNN", "MocoData", "MocoTensor", "MocoSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "MocoTests",
-            dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor", "MocoSupport"],
+            dependencies: ["MocoTestSupport", "Moco", "MocoNN", "MocoData", "MocoTensor", "MocoSupport"],
             resources: [.copy("Fixtures")]
         ),
         // The fuzz harnesses (a library, so the tests run them too) and their driver: a bounded
@@ -72,11 +74,11 @@ let package = Package(
         .target(name: "MocoFuzzing", dependencies: ["MocoNotebook", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "MocoSupport"]),
         .executableTarget(name: "MocoFuzz", dependencies: ["MocoFuzzing", "CFuzzDriver"]),
         .testTarget(name: "MocoFuzzingTests", dependencies: ["MocoFuzzing"], resources: [.copy("Seeds")]),
-        .testTarget(name: "MocoPlotTests", dependencies: ["MocoPlot"], resources: [.copy("Golden")]),
+        .testTarget(name: "MocoPlotTests", dependencies: ["MocoPlot", "MocoTestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "MocoTSNETests", dependencies: ["MocoTSNE", "MocoData", "MocoTensor"]),
         .testTarget(name: "MocoScriptTests", dependencies: ["MocoScript"], resources: [.copy("Scripts")]),
-        .testTarget(name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript"], exclude: ["Golden", "Schema"], resources: [.copy("Notebooks")]),
-        .testTarget(name: "MocoREPLTests", dependencies: ["MocoREPL", "MocoScript"], resources: [.copy("Transcripts")]),
+        .testTarget(name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript", "MocoTestSupport"], exclude: ["Golden", "Schema"], resources: [.copy("Notebooks")]),
+        .testTarget(name: "MocoREPLTests", dependencies: ["MocoREPL", "MocoScript", "MocoTestSupport"], resources: [.copy("Transcripts")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -2,6 +2,7 @@ import Foundation
 import MocoNN
 import MocoSupport
 import MocoTensor
+import MocoTestSupport
 import Testing
 
 /// A ResNet-18 with weights written by PyTorch gives PyTorch's logits (<= 1e-4) and
@@ -16,16 +17,16 @@ struct ResNetGoldenTests {
         let x = try #require(io["x"]?.floatTensor), gy = try #require(io["gy"]?.floatTensor)
         model.train()
         let logits = try model(x)
-        #expect(maxRelativeError(logits, try #require(io["logits"]?.floatTensor)) <= 1e-4)
+        expectClose(logits, try #require(io["logits"]?.floatTensor), tolerance: 1e-4, relative: true)
         try logits.backward(gy)
         for (name, p) in model.namedParameters() {
             let expected = try #require(io["grad." + name]?.floatTensor, "no gradient for \(name)")
             let g = try #require(p.grad, "\(name) got no gradient")
-            #expect(maxRelativeError(g, expected) <= 1e-3, "gradient of \(name)")
+            expectClose(g, expected, tolerance: 1e-3, relative: true, "gradient of \(name)")
         }
         for (name, b) in model.namedBuffers() {
             switch (b.value, io["after." + name]) {
-            case let (.float(t), .float(e)?): #expect(maxRelativeError(t, e) <= 1e-4, "buffer \(name)")
+            case let (.float(t), .float(e)?): expectClose(t, e, tolerance: 1e-4, relative: true, "buffer \(name)")
             case let (.int64(v, _), .int64(e, _)?): #expect(v == e, "buffer \(name)")
             default: Issue.record("buffer \(name) missing or of another kind in the fixture")
             }

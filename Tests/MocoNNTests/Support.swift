@@ -18,12 +18,6 @@ extension StateTensor {
     var floatTensor: Tensor? { if case .float(let t) = self { return t } else { return nil } }
 }
 
-/// `max |a - b| / max |b|`.
-func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
-    let scale = max(b.scalars.map { abs($0) }.max() ?? 0, 1e-6)
-    return zip(a.scalars, b.scalars).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
-}
-
 /// A CIFAR-stem ResNet-18 at width 8 (3 -> 10 classes), the golden-test model.
 func smallResNet(seed: UInt64 = 0) throws -> ResNet {
     var rng = RandomGenerator(seed: seed)

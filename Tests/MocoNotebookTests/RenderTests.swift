@@ -1,5 +1,6 @@
 import Foundation
 import MocoNotebook
+import MocoTestSupport
 import Testing
 
 @Suite("Rendering notebooks", .serialized)
@@ -41,12 +42,7 @@ struct RenderTests {
         let md = try String(contentsOf: a.appendingPathComponent("small.md"), encoding: .utf8)
             .replacingOccurrences(of: #"· [0-9]+ threads?\*"#, with: "· N threads*", options: .regularExpression)
         let golden = Self.here.appendingPathComponent("Golden/small.md")
-        if ProcessInfo.processInfo.environment["MOCO_UPDATE_GOLDEN"] == "1" {
-            try md.write(to: golden, atomically: true, encoding: .utf8)
-            Issue.record("recorded \(golden.lastPathComponent); inspect the diff and run again without MOCO_UPDATE_GOLDEN")
-            return
-        }
-        #expect(md == (try String(contentsOf: golden, encoding: .utf8)), "Golden/small.md differs; rerun with MOCO_UPDATE_GOLDEN=1 to inspect")
+        Golden.expect(md, matches: golden)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: first.manifest)) as! [String: Any]
         #expect(manifest["seconds"] is Double && (manifest["versions"] as? [String: String])?["gnuplot"]?.hasPrefix("gnuplot 5") == true)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MocoPlot
+import MocoTestSupport
 import Testing
 
 /// Figures of every kind, small enough for golden scripts.
@@ -72,13 +73,7 @@ struct PlotTests {
         let figure = Samples.all.first { $0.0 == kind }!.1
         let script = GnuplotScript.render(figure, format: .png, output: "\(kind).png")
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(kind).gp")
-        if ProcessInfo.processInfo.environment["MOCO_UPDATE_GOLDEN"] == "1" {
-            try script.write(to: url, atomically: true, encoding: .utf8)
-            Issue.record("recorded \(url.lastPathComponent); inspect the diff and run again without MOCO_UPDATE_GOLDEN")
-            return
-        }
-        let expected = try String(contentsOf: url, encoding: .utf8)
-        #expect(script == expected, "Golden/\(kind).gp differs; inspect and rerun with MOCO_UPDATE_GOLDEN=1")
+        Golden.expect(script, matches: url)
     }
 
     @Test("the title names the files when no name is given")

@@ -1,4 +1,5 @@
 import Foundation
+import MocoTestSupport
 import Testing
 
 /// The real `moco` binary: piped input (a golden transcript), and the interactive REPL
@@ -25,13 +26,7 @@ struct TranscriptTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 64)  // the last error: an unknown command
         for (name, text) in [("piped.out", stdout), ("piped.err", stderr)] {
-            let url = Self.golden.appendingPathComponent(name)
-            if ProcessInfo.processInfo.environment["MOCO_UPDATE_GOLDEN"] == "1" {
-                try text.write(to: url, atomically: true, encoding: .utf8)
-                Issue.record("recorded \(url.lastPathComponent); inspect the diff and run again without MOCO_UPDATE_GOLDEN")
-                continue
-            }
-            #expect(text == (try String(contentsOf: url, encoding: .utf8)), "Transcripts/\(name) differs; rerun with MOCO_UPDATE_GOLDEN=1 to inspect")
+            Golden.expect(text, matches: Self.golden.appendingPathComponent(name))
         }
         #expect(!stdout.contains("\u{1B}") && !stderr.contains("\u{1B}") && !stdout.contains("moco>"))
     }

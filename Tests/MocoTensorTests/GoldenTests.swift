@@ -1,5 +1,6 @@
 import Foundation
 import MocoTensor
+import MocoTestSupport
 import Testing
 
 /// One PyTorch golden case from `Fixtures/engine.json` (made by `scripts/make-fixtures`).
@@ -81,8 +82,8 @@ struct GoldenTests {
             var stats = BatchNormStatistics(mean: try c.tensor("running_mean"), variance: try c.tensor("running_var"))
             y = try Tensor.batchNorm(input("x"), weight: input("w"), bias: input("b"), running: &stats,
                                      momentum: c.float("momentum"), eps: c.float("eps"))
-            #expect(maxRelativeError(stats.mean, try c.tensor("new_running_mean")) <= Self.forwardTolerance)
-            #expect(maxRelativeError(stats.variance, try c.tensor("new_running_var")) <= Self.forwardTolerance)
+            expectClose(stats.mean, try c.tensor("new_running_mean"), tolerance: Self.forwardTolerance, relative: true)
+            expectClose(stats.variance, try c.tensor("new_running_var"), tolerance: Self.forwardTolerance, relative: true)
         case "batch_norm_eval":
             let stats = BatchNormStatistics(mean: try c.tensor("running_mean"), variance: try c.tensor("running_var"))
             y = try Tensor.batchNorm(input("x"), weight: input("w"), bias: input("b"), running: stats, eps: c.float("eps"))
@@ -114,11 +115,11 @@ struct GoldenTests {
         }
         let expected = try c.tensor("y")
         #expect(y.shape == expected.shape)
-        #expect(maxRelativeError(y, expected) <= Self.forwardTolerance, "forward of \(c.name)")
+        expectClose(y, expected, tolerance: Self.forwardTolerance, relative: true, "forward of \(c.name)")
         try y.backward(c.tensor("gy"))
         for (k, leaf) in leaves {
             let g = try #require(leaf.grad, "no gradient for \(k) in \(c.name)")
-            #expect(maxRelativeError(g, try c.tensor("g" + k)) <= Self.gradientTolerance, "gradient of \(k) in \(c.name)")
+            expectClose(g, try c.tensor("g" + k), tolerance: Self.gradientTolerance, relative: true, "gradient of \(k) in \(c.name)")
         }
     }
 }

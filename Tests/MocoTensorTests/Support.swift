@@ -32,16 +32,6 @@ struct TestData {
     }
 }
 
-/// The largest `|a - b| / max(|b|_inf, floor)` over all elements: relative to the
-/// magnitude of the reference tensor, so near-zero entries do not dominate.
-func maxRelativeError(_ a: Tensor, _ b: Tensor, floor: Float = 1e-6) -> Float {
-    let x = a.scalars, y = b.scalars
-    let scale = max(y.map { abs($0) }.max() ?? 0, floor)
-    var worst: Float = 0
-    for (u, v) in zip(x, y) { worst = max(worst, abs(u - v) / scale) }
-    return worst
-}
-
 /// Finite-difference gradient check of `f` at `inputs`.
 ///
 /// The scalar checked is `sum(f(inputs) * r)` for a fixed random `r`, evaluated in

@@ -3,6 +3,7 @@ import Moco
 import MocoData
 import MocoNN
 import MocoTensor
+import MocoTestSupport
 import Testing
 
 /// Training steps of the PyTorch reference (`shared/bench/moco_ref.py`) on the CIFAR-10 recipe, recorded by
@@ -81,8 +82,7 @@ struct ReferenceSteps {
 
 /// The largest difference between `ours` and `reference`, relative to the reference's largest magnitude.
 func relativeDifference(_ ours: Tensor, _ reference: Tensor) -> Float {
-    let scale = reference.scalars.map(abs).max() ?? 0
-    return maxDifference(ours, reference) / max(scale, .leastNormalMagnitude)
+    maxRelativeDifference(ours, reference, floor: .leastNormalMagnitude) ?? .nan
 }
 
 /// Compares moco's steps with the reference's, entry by entry; returns what differs beyond tolerance.

@@ -20,6 +20,3 @@ func smallMoCo(dim: Int = 8, queue: Int = 16, seed: UInt64 = 0, norm: NormKind =
     return try MoCo(encoder: enc, queueSize: queue, using: &rng)
 }
 
-func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
-    zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
-}
