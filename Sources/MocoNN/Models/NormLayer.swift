@@ -14,21 +14,6 @@ public enum NormKind: Equatable, Sendable {
     }
 }
 
-/// An encoder that exposes its pooled backbone features and a replaceable head `fc`,
-/// as MoCo's encoders do: `forward(x) = fc(features(x))`.
-public protocol Encoder: Module {
-    /// The pooled backbone features `[N, featureDimension]`.
-    func features(_ x: Tensor) throws -> Tensor
-    /// Width of `features`.
-    var featureDimension: Int { get }
-    /// The head applied after the features (`fc`).
-    var fc: any Module { get set }
-}
-
-extension Encoder {
-    public func callAsFunction(_ x: Tensor) throws -> Tensor { try fc(features(x)) }
-}
-
 /// Initialises every conv of `module` as torchvision's ResNet does (Kaiming normal,
 /// fan out) and every batch norm with weight 1 and bias 0.
 func torchvisionInit(_ module: any Module, using rng: inout RandomGenerator) throws {
