@@ -40,6 +40,36 @@ public struct Renderer {
 
     public func render(_ file: URL) throws -> Result {
         let started = Date()
+        let (text, folders) = try prepare(file)
+        defer { withExtendedLifetime(folders.lock) {} }
+        let cells = Cell.parse(text)
+        let runner = NotebookRunner(source: file, assets: folders.assets, progress: progress)
+        runner.interpreter.fileAccess = FileAccess(write: [folders.out] + allowWrite,
+                                                   read: [file.deletingLastPathComponent(), folders.out] + allowWrite + allowRead)
+        runner.interpreter.warn = { [progress] in progress($0.hasPrefix("cache:") ? $0 : "warning: " + $0) }
+        let cache = useCache ? CellCache.open(in: folders.out, notebook: folders.stem, warn: progress) : nil
+        let plan = self.plan(cells, cache: cache, seed: runner.interpreter.seed)
+        let run = try self.run(cells, plan: plan, cache: cache, runner: runner, name: file.lastPathComponent, assets: folders.assets)
+        let report = Report(title: Report.title(of: cells, fallback: folders.stem), source: file.lastPathComponent,
+                            seed: run.session.seed, engineVersion: MocoVersion.string, threads: Threads.count,
+                            dataFiles: Self.fingerprints(run.session.dataFiles), cells: run.results,
+                            assetsFolder: "\(folders.stem)_files")
+        let written = try writeReports(report, to: folders.out, stem: folders.stem)
+        let manifest = try writeManifest(of: file, run: run, reports: written, started: started, to: folders.out, stem: folders.stem)
+        return Result(reports: written, manifest: manifest, status: run.status, cached: run.counts.cached,
+                      replayed: run.counts.replayed, ran: run.counts.ran)
+    }
+
+    /// Where a render writes: the output folder (locked against another render of the same notebook) and its
+    /// fresh assets folder.
+    struct Folders {
+        let stem: String
+        let out: URL, assets: URL
+        let lock: RenderLock
+    }
+
+    /// Reads the notebook, takes the render lock and empties the assets folder.
+    private func prepare(_ file: URL) throws -> (text: String, folders: Folders) {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else {
             throw ScriptError(.io, "cannot read \(file.path): \(ReadFailure.describe(file, CocoaError(.fileReadUnknown)))", at: nil)
         }
@@ -53,20 +83,26 @@ public struct Renderer {
         } catch {
             throw ScriptError(.io, "cannot lock the outputs of \(stem) in \(out.path): \(error)", at: nil)
         }
-        defer { withExtendedLifetime(lock) {} }
         do {
             if FileManager.default.fileExists(atPath: assets.path) { try FileManager.default.removeItem(at: assets) }
             try FileManager.default.createDirectory(at: assets, withIntermediateDirectories: true)
         } catch {
             throw ScriptError(.io, "cannot prepare \(assets.path): \(error.localizedDescription)", at: nil)
         }
-        let cells = Cell.parse(text)
-        let runner = NotebookRunner(source: file, assets: assets, progress: progress)
-        runner.interpreter.fileAccess = FileAccess(write: [out] + allowWrite, read: [file.deletingLastPathComponent(), out] + allowWrite + allowRead)
-        runner.interpreter.warn = { [progress] in progress($0.hasPrefix("cache:") ? $0 : "warning: " + $0) }
-        let name = file.lastPathComponent
-        let cache = useCache ? CellCache.open(in: out, notebook: stem, warn: progress) : nil
-        let keys = CellCache.keys(cells, seed: runner.interpreter.seed, threads: Threads.count)
+        return (text, Folders(stem: stem, out: out, assets: assets, lock: lock))
+    }
+
+    /// Which cells come from the cache: each code cell's key, and the entries of the cells before the first
+    /// one the cache cannot answer (none with `refresh`).
+    struct Plan {
+        let keys: [String?]
+        let entries: [Int: CellCache.Entry]
+        /// The first code cell that must run; the cached cells before it are replayed first when there is one.
+        var firstMiss: Int? { keys.indices.first { keys[$0] != nil && entries[$0] == nil } }
+    }
+
+    private func plan(_ cells: [Cell], cache: CellCache?, seed: UInt64) -> Plan {
+        let keys = CellCache.keys(cells, seed: seed, threads: Threads.count)
         var entries: [Int: CellCache.Entry] = [:]
         if let cache, !refresh {
             for (k, key) in keys.enumerated() {
@@ -75,45 +111,58 @@ public struct Renderer {
                 entries[k] = entry
             }
         }
+        return Plan(keys: keys, entries: entries)
+    }
+
+    /// What running (or replaying) the cells gave.
+    struct Run {
+        var results: [CellResult] = [], timings: [(cell: Int, seconds: Double)] = []
+        var status: Int32 = 0
+        var counts = (cached: 0, replayed: 0, ran: 0)
+        /// The header's session facts: from the interpreter, or from the cache when nothing ran.
+        var session: (seed: UInt64, dataFiles: [String])
+    }
+
+    /// Runs the cells in order until one fails: a cached cell gives its stored outputs (replayed first when a
+    /// later cell runs, to rebuild the session); any other runs and, when it succeeds, is stored.
+    private func run(_ cells: [Cell], plan: Plan, cache: CellCache?, runner: NotebookRunner, name: String,
+                     assets: URL) throws -> Run {
         // Cells before the first miss come from the cache; if anything runs after them, they are
         // replayed first (their expensive calls restored from the memo) to rebuild the session.
-        let firstMiss = keys.indices.first { keys[$0] != nil && entries[$0] == nil }
-        var results: [CellResult] = [], timings: [(cell: Int, seconds: Double)] = []
-        var status: Int32 = 0, counts = (cached: 0, replayed: 0, ran: 0)
-        // The header's session facts: from the interpreter, or from the cache when nothing ran.
-        var session = (seed: runner.interpreter.seed, dataFiles: [String]())
-        let codeCount = keys.compactMap { $0 }.count
+        let firstMiss = plan.firstMiss
+        var run = Run(session: (runner.interpreter.seed, []))
+        let codeCount = plan.keys.compactMap { $0 }.count
         for (k, cell) in cells.enumerated() {
-            guard let key = keys[k], status == 0 else {
-                results.append(CellResult(cell: cell, outputs: []))
+            guard let key = plan.keys[k], run.status == 0 else {
+                run.results.append(CellResult(cell: cell, outputs: []))
                 continue
             }
             let cellStart = Date()
             let label = cell.title ?? cell.source.split(separator: "\n").first.map(String.init) ?? ""
-            if let entry = entries[k] {
+            if let entry = plan.entries[k] {
                 if firstMiss != nil {
-                    progress("[\(counts.cached + counts.ran + 1)/\(codeCount)] \(label) (replayed from the cache)")
+                    progress("[\(run.counts.cached + run.counts.ran + 1)/\(codeCount)] \(label) (replayed from the cache)")
                     let (_, replayStatus) = runner.run(cell, name: name, memo: CellMemo(replaying: entry.memo, recordingInto: nil))
                     if replayStatus != 0 {
                         // A damaged or hostile entry (a checkpoint that is refused): the cell's output cannot be trusted.
-                        status = replayStatus
+                        run.status = replayStatus
                         progress("cache: the entry of this cell could not be replayed; render again with --refresh")
-                        results.append(CellResult(cell: cell, outputs: [.error("the cell cache entry could not be replayed; run moco render --refresh")]))
+                        run.results.append(CellResult(cell: cell, outputs: [.error("the cell cache entry could not be replayed; run moco render --refresh")]))
                         continue
                     }
-                    counts.replayed += 1
+                    run.counts.replayed += 1
                 }
                 for case .image(let file, let png, _) in entry.outputs { try? AtomicFile.write(png, to: assets.appendingPathComponent(file)) }
-                session = firstMiss == nil ? (entry.seed, entry.dataFiles) : (runner.interpreter.seed, runner.interpreter.dataFiles)
-                results.append(CellResult(cell: cell, outputs: entry.outputs))
-                counts.cached += 1
+                run.session = firstMiss == nil ? (entry.seed, entry.dataFiles) : (runner.interpreter.seed, runner.interpreter.dataFiles)
+                run.results.append(CellResult(cell: cell, outputs: entry.outputs))
+                run.counts.cached += 1
             } else {
-                progress("[\(counts.cached + counts.ran + 1)/\(codeCount)] \(label)")
+                progress("[\(run.counts.cached + run.counts.ran + 1)/\(codeCount)] \(label)")
                 let staging = cache?.staging()
                 let memo = CellMemo(recordingInto: staging)
                 let (outputs, cellStatus) = runner.run(cell, name: name, memo: memo)
-                results.append(CellResult(cell: cell, outputs: outputs))
-                status = cellStatus
+                run.results.append(CellResult(cell: cell, outputs: outputs))
+                run.status = cellStatus
                 if let cache, let staging {
                     if cellStatus == 0 && cell.cacheable {
                         cache.store(key, CellCache.Entry(outputs: outputs, memo: memo.recorded, seed: runner.interpreter.seed,
@@ -122,13 +171,16 @@ public struct Renderer {
                         try? FileManager.default.removeItem(at: staging)
                     }
                 }
-                counts.ran += 1
-                session = (runner.interpreter.seed, runner.interpreter.dataFiles)
+                run.counts.ran += 1
+                run.session = (runner.interpreter.seed, runner.interpreter.dataFiles)
             }
-            timings.append((k, Date().timeIntervalSince(cellStart)))
+            run.timings.append((k, Date().timeIntervalSince(cellStart)))
         }
-        let report = Report(title: Report.title(of: cells, fallback: stem), source: name, seed: session.seed, engineVersion: MocoVersion.string,
-                            threads: Threads.count, dataFiles: Self.fingerprints(session.dataFiles), cells: results, assetsFolder: "\(stem)_files")
+        return run
+    }
+
+    /// Writes the report in each of `formats`, in that order.
+    private func writeReports(_ report: Report, to out: URL, stem: String) throws -> [URL] {
         var written: [URL] = []
         for format in formats {
             let url = out.appendingPathComponent("\(stem).\(format.rawValue)")
@@ -141,20 +193,25 @@ public struct Renderer {
             try write(body, to: url)
             written.append(url)
         }
+        return written
+    }
+
+    /// Writes `NAME.manifest.json`: everything about the render that depends on time or on the machine.
+    private func writeManifest(of file: URL, run: Run, reports: [URL], started: Date, to out: URL, stem: String) throws -> URL {
         // The gnuplot scripts and data stay beside the plots; only images are referenced.
         let manifest = out.appendingPathComponent("\(stem).manifest.json")
         let iso = ISO8601DateFormatter()
         let facts: [String: Any] = [
             "notebook": file.path, "rendered_at": iso.string(from: started), "seconds": Date().timeIntervalSince(started),
-            "cell_seconds": timings.map { ["cell": $0.cell, "seconds": $0.seconds] }, "status": Int(status),
-            "seed": session.seed, "threads": Threads.count, "reports": written.map(\.lastPathComponent),
-            "cells": ["from_cache": counts.cached, "replayed": counts.replayed, "ran": counts.ran],
+            "cell_seconds": run.timings.map { ["cell": $0.cell, "seconds": $0.seconds] }, "status": Int(run.status),
+            "seed": run.session.seed, "threads": Threads.count, "reports": reports.map(\.lastPathComponent),
+            "cells": ["from_cache": run.counts.cached, "replayed": run.counts.replayed, "ran": run.counts.ran],
             "versions": ["moco": MocoVersion.string, "gnuplot": Gnuplot.version() ?? "missing", "openblas": NativeLibraries.openBLAS,
                          "onednn": NativeLibraries.oneDNN],
         ]
         let json = try JSONSerialization.data(withJSONObject: facts, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try write(String(decoding: json, as: UTF8.self) + "\n", to: manifest)
-        return Result(reports: written, manifest: manifest, status: status, cached: counts.cached, replayed: counts.replayed, ran: counts.ran)
+        return manifest
     }
 
     private func write(_ text: String, to url: URL) throws {
