@@ -13,16 +13,15 @@ public struct EvaluationInterrupted: Error, CustomStringConvertible {
 /// asked before each batch; when it returns true, `EvaluationInterrupted` is thrown.
 public func backboneFeatures(_ encoder: any Encoder, _ images: Tensor, batch: Int = 512,
                              cancel: () -> Bool = { false }) throws -> Tensor {
-    let wasTraining = encoder.isTraining
-    encoder.eval()
-    defer { encoder.train(wasTraining) }
-    return try withoutGrad {
-        var parts: [Tensor] = []
-        for start in stride(from: 0, to: images.shape[0], by: batch) {
-            if cancel() { throw EvaluationInterrupted() }
-            parts.append(try encoder.features(images.indexSelect(axis: 0, Array(start..<min(start + batch, images.shape[0])))))
+    try encoder.inEvalMode {
+        try withoutGrad {
+            var parts: [Tensor] = []
+            for start in stride(from: 0, to: images.shape[0], by: batch) {
+                if cancel() { throw EvaluationInterrupted() }
+                parts.append(try encoder.features(images.indexSelect(axis: 0, Array(start..<min(start + batch, images.shape[0])))))
+            }
+            return try Tensor.concat(parts)
         }
-        return try Tensor.concat(parts)
     }
 }
 

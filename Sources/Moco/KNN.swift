@@ -96,12 +96,7 @@ public func normalizedFeatures(_ encoder: any Encoder, _ images: Tensor, source:
                                cancel: () -> Bool = { false }) throws -> Tensor {
     try withoutGrad {
         var f = try backboneFeatures(encoder, images, batch: batch, cancel: cancel)
-        if source == .head {
-            let wasTraining = encoder.isTraining
-            encoder.eval()
-            defer { encoder.train(wasTraining) }
-            f = try encoder.fc(f)
-        }
+        if source == .head { f = try encoder.inEvalMode { try encoder.fc(f) } }
         return try f.l2Normalized(axis: 1)
     }
 }

@@ -110,10 +110,10 @@ public final class MoCo {
         try withoutGrad {
             let n = images.shape[0]
             guard shuffleKeys else { return try key(images).l2Normalized(axis: 1) }
-            let perm = permutation ?? shuffleRNG.permutation(n)
-            guard perm.count == n, Set(perm) == Set(0..<n) else {
-                throw MoCoError("moco", "a key permutation must order the \(n) keys of the batch, got \(perm.count) indices")
+            if let permutation, permutation.count != n || Set(permutation) != Set(0..<n) {
+                throw MoCoError("moco", "a key permutation must order the \(n) keys of the batch, got \(permutation.count) indices")
             }
+            let perm = permutation ?? shuffleRNG.permutation(n)
             var inverse = [Int](repeating: 0, count: n)
             for (i, p) in perm.enumerated() { inverse[p] = i }
             let k = try key(images.indexSelect(axis: 0, perm)).l2Normalized(axis: 1)
@@ -205,24 +205,20 @@ public final class MoCo {
     /// positive `q.k+ / T` of each image and the negatives, `q` against every queued key (v1, v2) or against
     /// the other images' keys (v3, whose queries pass the predictor).
     public func contrastiveLogits(_ viewQ: Tensor, _ viewK: Tensor) throws -> (positive: Tensor, negative: Tensor) {
-        func inEval<T>(_ modules: [any Module], _ body: () throws -> T) rethrows -> T {
-            let was = modules.map(\.isTraining)
-            for m in modules { m.eval() }
-            defer { for (m, w) in zip(modules, was) { m.train(w) } }
-            return try body()
-        }
-        return try withoutGrad {
-            try inEval([query, key] + (predictor.map { [$0] } ?? [])) {
-                var q = try query(viewQ)
-                if let predictor { q = try predictor(q) }
-                q = try q.l2Normalized(axis: 1)
-                let k = try key(viewK).l2Normalized(axis: 1)
-                let positive = try (q * k).sum(axes: [1]) / temperature
-                if variant.usesQueue, let queue { return (positive, try q.matmul(queue.keys) / temperature) }
-                let n = q.shape[0]
-                let all = try q.matmul(k.transposed()).scalars
-                let off = (0..<(n * n)).filter { $0 / n != $0 % n }.map { all[$0] / temperature }
-                return (positive, try Tensor(shape: [off.count], scalars: off))
+        try withoutGrad {
+            try query.inEvalMode {
+                try key.inEvalMode {
+                    var q = try query(viewQ)
+                    if let predictor { q = try predictor.inEvalMode { try predictor(q) } }
+                    q = try q.l2Normalized(axis: 1)
+                    let k = try key(viewK).l2Normalized(axis: 1)
+                    let positive = try (q * k).sum(axes: [1]) / temperature
+                    if variant.usesQueue, let queue { return (positive, try q.matmul(queue.keys) / temperature) }
+                    let n = q.shape[0]
+                    let all = try q.matmul(k.transposed()).scalars
+                    let off = (0..<(n * n)).filter { $0 / n != $0 % n }.map { all[$0] / temperature }
+                    return (positive, try Tensor(shape: [off.count], scalars: off))
+                }
             }
         }
     }

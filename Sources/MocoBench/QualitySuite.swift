@@ -24,23 +24,25 @@ struct QualitySuite {
         workload == .w1 ? [25, 50, 100].filter { $0 <= epochs } : [10, 20].filter { $0 <= epochs }
     }
 
-    /// Training and test images of the workload, the test ones as the recipe evaluates them.
-    func data() throws -> (train: LabeledImages, test: LabeledImages, evalTrain: LabeledImages, evalTest: LabeledImages) {
+    /// Training images of the workload, and the training and test images as the recipe evaluates them.
+    typealias Workset = (train: LabeledImages, evalTrain: LabeledImages, evalTest: LabeledImages)
+
+    func load() throws -> Workset {
         guard workload == .c10 else {
             let (train, test) = try Digits.load()
-            return (train, test, train, test)
+            return (train, train, test)
         }
         let files = try CIFAR10.batches(in: cifar)
         let train = try CIFAR10.load(files.train), test = try CIFAR10.load(files.test)
         func normalised(_ d: LabeledImages) throws -> LabeledImages {
             LabeledImages(images: try Recipes.cifar10EvaluationImages(d.images), labels: d.labels, classes: d.classes)
         }
-        return (train, test, try normalised(train), try normalised(test))
+        return (train, try normalised(train), try normalised(test))
     }
 
     /// Our kNN accuracy at each checkpoint epoch for `seed`.
-    func ours(seed: Int) throws -> [Int: Double] {
-        let (train, _, evalTrain, evalTest) = try data()
+    func ours(seed: Int, data: Workset) throws -> [Int: Double] {
+        let (train, evalTrain, evalTest) = data
         let trainer = workload == .w1
             ? try Recipes.digitsW1(train: train, seed: UInt64(seed), epochs: epochs)
             : try Recipes.cifar10(train: train, seed: UInt64(seed), epochs: epochs)
@@ -94,8 +96,8 @@ struct QualitySuite {
     }
 
     /// Weighted kNN on the L2-normalised pixels of the images as evaluated (the reference's `raw_knn`).
-    func rawPixelKNN() throws -> Double {
-        let (_, _, train, test) = try data()
+    func rawPixelKNN(_ data: Workset) throws -> Double {
+        let (train, test) = (data.evalTrain, data.evalTest)
         func flat(_ x: Tensor) throws -> Tensor { try x.reshaped([x.shape[0], x.count / x.shape[0]]).l2Normalized(axis: 1) }
         let predicted = try KNNClassifier(k: 200, t: 0.1).predict(try flat(test.images), bank: try flat(train.images),
                                                                    labels: train.labels, classes: train.classes.count)
@@ -104,11 +106,12 @@ struct QualitySuite {
 
     func run() throws -> [BenchRow] {
         var mine: [[Int: Double]] = [], theirs: [[Int: Double]] = []
-        if workload == .c10 { log(String(format: "C10: ours raw-pixel kNN %.2f%%", try rawPixelKNN() * 100)) }
+        let data = try load()
+        if workload == .c10 { log(String(format: "C10: ours raw-pixel kNN %.2f%%", try rawPixelKNN(data) * 100)) }
         log("\(workload.rawValue) seed  " + checkpoints.map { "ours e\($0)  ref e\($0)" }.joined(separator: "  "))
         for seed in seeds {
             let r = try reference(seed: seed)
-            let o = try ours(seed: seed)
+            let o = try ours(seed: seed, data: data)
             mine.append(o)
             if let r { theirs.append(r) }
             log(String(format: "%4d  ", seed) + checkpoints.map { e in

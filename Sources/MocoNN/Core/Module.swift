@@ -48,6 +48,14 @@ extension Module {
     /// Eval mode.
     public func eval() { train(false) }
 
+    /// Runs `body` with this module in eval mode, then restores the mode it had.
+    public func inEvalMode<T>(_ body: () throws -> T) rethrows -> T {
+        let was = isTraining
+        eval()
+        defer { train(was) }
+        return try body()
+    }
+
     /// Clears every parameter's gradient.
     public func zeroGrad() {
         for p in parameters() { p.grad = nil }

@@ -105,13 +105,8 @@ public final class ModelValue {
         case .backbone:
             return try backboneFeatures(moco.query, images)
         case .head:
-            return try withoutGrad { () throws -> Tensor in
-                let q = moco.query
-                let wasTraining = q.isTraining
-                q.eval()
-                defer { q.train(wasTraining) }
-                return try q.fc(try backboneFeatures(q, images))
-            }
+            let q = moco.query
+            return try withoutGrad { try q.inEvalMode { try q.fc(try backboneFeatures(q, images)) } }
         }
     }
 }
