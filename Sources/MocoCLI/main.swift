@@ -24,8 +24,8 @@ if arguments.first == "help", arguments.count >= 2 {
         print(BuiltinLibrary.markdown, terminator: "")
         exit(0)
     }
-    if let b = BuiltinLibrary.lookup(arguments[1]) {
-        print(BuiltinLibrary.help(b))
+    if let text = BuiltinLibrary.help(topic: arguments[1]) {
+        print(text)
         exit(0)
     }
     if !["run", "check", "render"].contains(arguments[1]) {

@@ -104,8 +104,8 @@ public final class Session {
         case ":help", ":h":
             if argument.isEmpty {
                 out(BuiltinLibrary.overview + "\n\nREPL commands:\n" + Self.help)
-            } else if let b = BuiltinLibrary.lookup(argument) {
-                out(BuiltinLibrary.help(b))
+            } else if let text = BuiltinLibrary.help(topic: argument) {
+                out(text)
             } else {
                 let hint = Resolver.closest(to: argument, in: BuiltinLibrary.topics).map { "; did you mean '\($0)'?" } ?? ""
                 report("error: no builtin named '\(argument)'\(hint)", code: 64)

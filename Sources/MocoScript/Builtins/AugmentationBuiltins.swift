@@ -74,7 +74,7 @@ enum AugmentationBuiltins {
             """,
             example: #"let views = preset("cifar")"#)) { args in
             let name = try args.string("name")
-            let size = args.isNil("size") ? nil : try args.size("size", max: Limits.maxImageSide)
+            let size = (try args.isNil("size")) ? nil : try args.size("size", max: Limits.maxImageSide)
             switch name {
             case "digits": return .pipeline(PipelineValue(steps: try Presets.digits().steps))
             case "v1": return .pipeline(PipelineValue(steps: try Presets.v1(size: size ?? 224).steps))

@@ -12,7 +12,7 @@ enum CoreBuiltins {
         Builtin("len", [.required("value")], doc: Doc(
             "Number of items of a list, record, string, series, dataset or range, or the first dimension of a tensor.",
             example: "len([1, 2, 3])   # 3")) { args in
-            switch args["value"] {
+            switch try args["value"] {
             case .list(let l): return .number(Double(l.count))
             case .record(let r): return .number(Double(r.count))
             case .string(let s): return .number(Double(s.count))
@@ -20,30 +20,30 @@ enum CoreBuiltins {
             case .data(let d): return .number(Double(d.count))
             case .tensor(let t): return .number(Double(t.shape.first ?? 1))
             case .range(let a, let b, let inclusive): return .number(Double(try Operators.rangeCount(a, b, inclusive: inclusive, at: args.loc)))
-            default: throw args.typeError("value", expected: "a list, record, string, series, dataset, range or tensor", got: args["value"])
+            default: throw args.typeError("value", expected: "a list, record, string, series, dataset, range or tensor", got: try args["value"])
             }
         },
         Builtin("str", [.required("value")], doc: Doc(
             "The value as a string, as print shows it.", example: #"let name = "run-" + str(3)"#)) { args in
-            .string(args["value"].display)
+            .string(try args["value"].display)
         },
         Builtin("num", [.required("value")], doc: Doc(
             "A number from a string (`\"5e-4\"`) or a bool (1 or 0).", example: #"num("0.25") * 4   # 1"#)) { args in
-            switch args["value"] {
-            case .number: return args["value"]
+            switch try args["value"] {
+            case .number: return try args["value"]
             case .bool(let b): return .number(b ? 1 : 0)
             case .string(let s):
                 guard let x = Double(s.replacingOccurrences(of: "_", with: "").trimmingCharacters(in: .whitespaces)) else {
                     throw args.error("\(Value.quote(s)) is not a number")
                 }
                 return .number(x)
-            default: throw args.typeError("value", expected: "a string or a bool", got: args["value"])
+            default: throw args.typeError("value", expected: "a string or a bool", got: try args["value"])
             }
         },
         Builtin("type", [.required("value")], doc: Doc(
             "The name of the value's type: number, string, bool, nil, list, record, range, function, dataset, images, augmentation, schedule, encoder, model, optimizer, monitor, run, series or tensor.",
             example: "type(0.5)   # \"number\"")) { args in
-            .string(args["value"].typeName)
+            .string(try args["value"].typeName)
         },
         Builtin("range", [.required("start"), .optional("stop"), .optional("step", .number(1))], doc: Doc(
             "A list of numbers from `start` up to but not including `stop`, by `step`; with one argument, 0 up to `start`.",
@@ -61,13 +61,13 @@ enum CoreBuiltins {
         },
         Builtin("keys", [.required("record")], doc: Doc(
             "The field names of a record, in order.", example: "keys({lr: 0.1, m: 0.99})   # [\"lr\", \"m\"]")) { args in
-            guard case .record(let r) = args["record"] else { throw args.typeError("record", expected: "a record", got: args["record"]) }
+            guard case .record(let r) = try args["record"] else { throw args.typeError("record", expected: "a record", got: try args["record"]) }
             return .list(r.keys.map { .string($0) })
         },
         Builtin("sorted", [.required("list"), .optional("reverse", .bool(false))], doc: Doc(
             "The list sorted ascending (numbers or strings), or descending with `reverse: true`; NaN comes last either way.",
             example: "sorted([3, 1, 2])   # [1, 2, 3]")) { args in
-            let items = try Operators.list(args["list"], at: args.loc)
+            let items = try Operators.list(try args["list"], at: args.loc)
             // NaN sorts last (both ways), so the order is a total one.
             func isNaN(_ v: Value) -> Bool { if case .number(let x) = v { return x.isNaN } else { return false } }
             let numbers = items.filter { !isNaN($0) }, nans = items.filter(isNaN)
@@ -79,27 +79,28 @@ enum CoreBuiltins {
         },
         Builtin("join", [.required("list"), .optional("separator", .string(", "))], doc: Doc(
             "The items as one string with `separator` between them.", example: #"join([1, 2, 3], "-")   # "1-2-3""#)) { args in
-            .string(try Operators.list(args["list"], at: args.loc).map(\.display).joined(separator: try args.string("separator")))
+            .string(try Operators.list(try args["list"], at: args.loc).map(\.display).joined(separator: try args.string("separator")))
         },
         Builtin("assert", [.required("condition"), .optional("message", .string("assertion failed"))], doc: Doc(
             "Stops the script with `message` unless `condition` is true.",
             example: #"assert(run.knn.last > 0.9, "kNN accuracy too low")"#)) { args in
-            guard args["condition"].isTruthy else { throw ScriptError(.runtime, "assert: \(try args.string("message"))", at: args.loc) }
+            guard try args["condition"].isTruthy else { throw ScriptError(.runtime, "assert: \(try args.string("message"))", at: args.loc) }
             return .nil
         },
         Builtin("help", [.optional("name")], doc: Doc(
-            "Prints what a builtin does, its arguments with their defaults and an example; without an argument, lists every builtin.",
+            "Prints what a builtin does, its arguments with their defaults and an example (or what a member such as `\"model.queue\"` holds); without an argument, lists every builtin.",
             example: #"help("train")"#)) { args in
-            switch args["name"] {
+            switch try args["name"] {
             case .nil: args.interpreter.output(BuiltinLibrary.overview)
             case .builtin(let b), .method(_, let b): args.interpreter.output(BuiltinLibrary.help(b))
             case .string(let name):
-                guard let b = BuiltinLibrary.lookup(name) else {
-                    throw args.error("no builtin named \(Value.quote(name))" + (Resolver.closest(to: name, in: BuiltinLibrary.topics).map { "; did you mean '\($0)'?" } ?? ""))
+                guard let text = BuiltinLibrary.help(topic: name) else {
+                    let hint = Resolver.closest(to: name, in: BuiltinLibrary.topics).map { "; did you mean '\($0)'?" } ?? ""
+                    throw args.error("no builtin named \(Value.quote(name))" + hint)
                 }
-                args.interpreter.output(BuiltinLibrary.help(b))
+                args.interpreter.output(text)
             default:
-                throw args.typeError("name", expected: "a builtin or its name", got: args["name"])
+                throw args.typeError("name", expected: "a builtin or its name", got: try args["name"])
             }
             return .nil
         },

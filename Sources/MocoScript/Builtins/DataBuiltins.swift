@@ -25,7 +25,7 @@ enum DataBuiltins {
                 guard let path else { throw args.error("dataset \(Value.quote(name)) needs path: the \(what)") }
                 return path
             }
-            if name != "folder", !args.isNil("size") || !args.isNil("channels") {
+            if name != "folder", try !args.isNil("size") || !args.isNil("channels") {
                 throw args.error("'size' and 'channels' apply to dataset(\"folder\") only; \(Value.quote(name)) has a fixed image size")
             }
             let d: DataValue
@@ -50,8 +50,8 @@ enum DataBuiltins {
                 d = DataValue(name: "cifar10", train: train, test: test, files: [dir.path])
             case "folder":
                 let dir = try need("folder of images")
-                let size = args.isNil("size") ? 32 : try args.size("size", max: Limits.maxImageSide)
-                let channels = args.isNil("channels") ? 3 : try args.int("channels")
+                let size = (try args.isNil("size")) ? 32 : try args.size("size", max: Limits.maxImageSide)
+                let channels = (try args.isNil("channels")) ? 3 : try args.int("channels")
                 guard channels == 1 || channels == 3 else { throw args.error("'channels' must be 1 or 3, got \(channels)") }
                 let images = try ImageFolder.load(dir, size: size, channels: channels)
                 d = DataValue(name: dir.lastPathComponent, images: images, files: [dir.path])

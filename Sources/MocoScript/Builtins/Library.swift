@@ -15,7 +15,8 @@ public enum BuiltinLibrary {
     ]
 
     /// Methods by receiver type name (`run` -> `resume`, `save`, ...).
-    public static let methods: [String: [Builtin]] = Dictionary(grouping: Members.methodList, by: { $0.receiverType! })
+    public static let methods: [String: [Builtin]] = Dictionary(uniqueKeysWithValues: Members.tables.filter { !$0.methods.isEmpty }
+        .map { ($0.type, $0.methods) })
 
     /// Constants visible everywhere.
     static let constants: [String: Value] = ["pi": .number(Double.pi), "inf": .number(.infinity), "nan": .number(.nan)]
@@ -27,8 +28,9 @@ public enum BuiltinLibrary {
         return all
     }()
 
-    /// Every name `help` knows, sorted: builtins, constants and `type.method`.
-    public static let topics: [String] = (Array(globals.keys) + methods.flatMap { t, ms in ms.map { "\(t).\($0.name)" } }).sorted()
+    /// Every name `help` knows, sorted: builtins, constants, `type.method` and `type.property`.
+    public static let topics: [String] = (Array(globals.keys) + methods.flatMap { t, ms in ms.map { "\(t).\($0.name)" } }
+        + Members.tables.flatMap { t in t.properties.map { "\(t.type).\($0.name)" } }).sorted()
 
     /// A builtin or method by name (`train`, `run.resume`).
     public static func lookup(_ name: String) -> Builtin? {
@@ -43,6 +45,21 @@ public enum BuiltinLibrary {
         "\(b.signature)\n  \(b.doc.summary)\n  example: \(b.doc.example)"
     }
 
+    /// The text `help(name)` prints for a builtin, a method or a property (`model.queue`), or nil
+    /// when `name` is none of them.
+    public static func help(topic name: String) -> String? {
+        if let b = lookup(name) { return help(b) }
+        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let p = Members.table(parts[0])?.properties.first(where: { $0.name == parts[1] }) else { return nil }
+        return "\(parts[0]).\(p.listing)\n  \(p.doc)"
+    }
+
+    /// Each type's properties as `help()` lists them (`model: version, queue (settable), ...`).
+    static var propertyListing: String {
+        (Members.tables.map { "\($0.type): " + $0.properties.map(\.listing).joined(separator: ", ") } + ["record: any field name"])
+            .joined(separator: "; ")
+    }
+
     /// The overview `help()` prints.
     public static var overview: String {
         var lines = ["Builtins (help(\"name\") for one; docs/language.md for the language):"]
@@ -52,7 +69,7 @@ public enum BuiltinLibrary {
         for type in methods.keys.sorted() {
             lines.append("  \(type) methods: " + methods[type]!.map(\.name).joined(separator: ", "))
         }
-        lines.append("  \(Members.propertyTypes.map { "\($0.type): " + $0.names.joined(separator: ", ") }.joined(separator: "; "))")
+        lines.append("  \(propertyListing)")
         return lines.joined(separator: "\n")
     }
 
@@ -70,10 +87,13 @@ public enum BuiltinLibrary {
         }
         out += "\n## Methods\n"
         for type in methods.keys.sorted() { for b in methods[type]! { out += section(b) } }
-        out += "\n## Members\n\nRead with `value.name`; those marked settable can be assigned (`model.queue = 4096`).\n\n"
-        for (type, names) in Members.propertyTypes {
-            out += "- **\(type)**: " + names.map { "`\($0)`" }.joined(separator: ", ") + "\n"
+        out += "\n## Members\n\nRead with `value.name`; those marked settable can be assigned (`model.queue = 4096`).\n"
+        for table in Members.tables {
+            out += "\n### \(table.type)\n\n"
+            for p in table.properties { out += "- `\(p.name)`\(p.settable ? " (settable)" : ""): \(p.doc)\n" }
         }
+        out += "\n### record\n\nA record's members are its fields.\n"
+
         out += "\n## Constants\n\n`pi`, `inf`, `nan`.\n"
         return out
     }

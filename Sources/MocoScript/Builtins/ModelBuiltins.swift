@@ -41,10 +41,10 @@ enum ModelBuiltins {
             let version = try args.int("version")
             guard let variant = Variant(rawValue: version) else { throw args.error("'version' must be 1, 2 or 3, got \(version)") }
             let spec: EncoderSpec
-            switch args["encoder"] {
+            switch try args["encoder"] {
             case .nil: spec = EncoderSpec(architecture: .convnet(channels: [32, 64, 128]), inputChannels: 1)
             case .encoder(let e): spec = e
-            default: throw args.typeError("encoder", expected: "an encoder such as convnet() or resnet()", got: args["encoder"])
+            default: throw args.typeError("encoder", expected: "an encoder such as convnet() or resnet()", got: try args["encoder"])
             }
             let dim = try args.size("dim")
             let shuffle = try args.bool("shuffle_bn")
@@ -53,13 +53,13 @@ enum ModelBuiltins {
             var initRNG = interp.nextGenerator("moco-init")
             let encoder = try spec.build(norm: splits > 1 ? .splitBatchNorm(splits: splits) : .batchNorm, using: &initRNG)
             let features = encoder.featureDimension
-            let hidden = args.isNil("hidden") ? nil : try args.size("hidden")
+            let hidden = (try args.isNil("hidden")) ? nil : try args.size("hidden")
             let temperature = try args.optionalNumber("temperature") ?? variant.defaultTemperature
             guard temperature > 0, temperature.isFinite else {
                 throw args.error("'temperature' must be a positive finite number, got \(Value.format(temperature))")
             }
             let (start, end) = variant.defaultMomentum
-            let momentum = args.isNil("momentum")
+            let momentum = (try args.isNil("momentum"))
                 ? (start == end ? .constant(start) : ScheduleBuiltins.cosine(start, end))
                 : try args.schedule("momentum").limited(to: 0...1, what: "moco: 'momentum'", at: args.loc)
             var mocoRNG = interp.nextGenerator("moco")

@@ -51,14 +51,14 @@ enum PlotBuiltins {
             example: #"gallery(data.train, preset("v2"), samples: 8, count: 6)"#)) { args in
             let data = try args.images("data").labeled
             let pipelines: [any Augmentation]
-            switch args["views"] {
+            switch try args["views"] {
             case .pipeline(let p): pipelines = [p.pipeline]
             case .list(let l) where !l.isEmpty:
                 pipelines = try l.map {
                     guard case .pipeline(let p) = $0 else { throw args.typeError("views", expected: "an augmentation or a list of them", got: $0) }
                     return p.pipeline
                 }
-            default: throw args.typeError("views", expected: "an augmentation or a list of them", got: args["views"])
+            default: throw args.typeError("views", expected: "an augmentation or a list of them", got: try args["views"])
             }
             let samples = min(try args.size("samples", max: Limits.maxGalleryCells), data.count)
             let count = try args.size("count", max: Limits.maxGalleryCells)
@@ -82,7 +82,7 @@ enum PlotBuiltins {
                                  pixels: displayable(cells), rowLabels: (0..<samples).map { data.classes.isEmpty ? "#\($0)" : data.classes[data.labels[$0]] },
                                  columnLabels: ["original"] + (1...count).map { "view \($0)" })
             var f = try figure(args, title: try args.optionalString("title") ?? "augmentations", yLabel: "", content: .images(grid))
-            if args.isNil("width") && args.isNil("height") {
+            if try args.isNil("width") && args.isNil("height") {
                 // Cells of about 64 pixels, whatever the image size.
                 (f.width, f.height) = (min(2_000, 100 + 64 * (count + 1)), min(2_000, 80 + 64 * samples))
             }
@@ -100,20 +100,20 @@ enum PlotBuiltins {
     // MARK: Figures
 
     static func nameList(_ args: Arguments) throws -> [String] {
-        switch args["names"] {
+        switch try args["names"] {
         case .nil: return []
         case .list(let l): return try l.map {
             guard case .string(let s) = $0 else { throw args.typeError("names", expected: "a list of strings", got: $0) }
             return s
         }
-        default: throw args.typeError("names", expected: "a list of strings", got: args["names"])
+        default: throw args.typeError("names", expected: "a list of strings", got: try args["names"])
         }
     }
 
     static func figure(_ args: Arguments, title: String, yLabel: String, xLabel: String = "", content: Figure.Content) throws -> Figure {
         Figure(title: title, xLabel: try args.optionalString("xlabel") ?? xLabel, yLabel: try args.optionalString("ylabel") ?? yLabel,
-               logY: try args.bool("log_y"), content: content, width: args.isNil("width") ? args.interpreter.plotSize.width : try args.size("width", min: 10, max: 20_000),
-               height: args.isNil("height") ? args.interpreter.plotSize.height : try args.size("height", min: 5, max: 20_000))
+               logY: try args.bool("log_y"), content: content, width: (try args.isNil("width")) ? args.interpreter.plotSize.width : try args.size("width", min: 10, max: 20_000),
+               height: (try args.isNil("height")) ? args.interpreter.plotSize.height : try args.size("height", min: 5, max: 20_000))
     }
 
     /// The curves (or the scatter of an embedding) of `plot(...)`.
@@ -147,15 +147,15 @@ enum PlotBuiltins {
         guard !curves.isEmpty else { throw args.error("nothing to plot; give a series (run.loss), a schedule, or a list of numbers") }
         for k in curves.indices where k < names.count { curves[k].0.name = names[k] }
         var drawn: [Curve] = []
-        if case .number(let alpha) = args["smooth"] {
+        if case .number(let alpha) = try args["smooth"] {
             guard alpha >= 0 && alpha < 1 else { throw args.error("'smooth' must be in [0, 1), got \(Value.format(alpha))") }
             for (c, _) in curves {
                 var raw = c
                 raw.faint = true
                 drawn += [raw, c.smoothed(alpha: alpha)]
             }
-        } else if !args.isNil("smooth") {
-            throw args.typeError("smooth", expected: "a number in [0, 1)", got: args["smooth"])
+        } else if !(try args.isNil("smooth")) {
+            throw args.typeError("smooth", expected: "a number in [0, 1)", got: try args["smooth"])
         } else {
             drawn = curves.map(\.0)
         }
@@ -167,7 +167,7 @@ enum PlotBuiltins {
 
     static func figure(_ args: Arguments, title: String, yLabel: String, content: Figure.Content, overrideSize: Bool) throws -> Figure {
         var f = try figure(args, title: title, yLabel: yLabel, content: content)
-        if overrideSize && args.isNil("width") && args.isNil("height") { (f.width, f.height) = (760, 640) }
+        if try overrideSize && args.isNil("width") && args.isNil("height") { (f.width, f.height) = (760, 640) }
         return f
     }
 
@@ -245,7 +245,7 @@ enum PlotBuiltins {
         let interp = args.interpreter
         var points: [Float], n: Int, d: Int
         var labels: [Int]?, classes: [String] = [], source: String
-        switch (args["x"], args["data"]) {
+        switch (try args["x"], try args["data"]) {
         case (.model(let m), .data):
             let data = try args.images("data")
             let images = try m.evaluationImages(data.labeled.images, try TrainingBuiltins.evaluation(args))
@@ -264,9 +264,9 @@ enum PlotBuiltins {
             (points, n, d) = (t.scalars, t.shape[0], t.shape[1])
             source = "a tensor [\(n), \(d)]"
         default:
-            throw args.typeError("x", expected: "a model (with data), images, or a tensor [N, D]", got: args["x"])
+            throw args.typeError("x", expected: "a model (with data), images, or a tensor [N, D]", got: try args["x"])
         }
-        if !args.isNil("labels") {
+        if !(try args.isNil("labels")) {
             let given = try args.ints("labels", min: 0, max: Limits.maxSize)
             guard given.count == n else {
                 throw args.error("'labels' must hold \(n) whole numbers >= 0, got \(given.count)")

@@ -19,7 +19,7 @@ enum TensorBuiltins {
     }
 
     static func shape(_ args: Arguments) throws -> [Int] {
-        if case .number = args["shape"] { return [try args.size("shape", min: 0)] }
+        if case .number = try args["shape"] { return [try args.size("shape", min: 0)] }
         // The engine refuses a shape whose element count overflows or does not fit in memory.
         return try args.ints("shape", min: 0, max: Limits.maxSize)
     }
@@ -27,7 +27,7 @@ enum TensorBuiltins {
     static let all: [Builtin] = [
         Builtin("tensor", [.required("values")], doc: Doc(
             "A float32 tensor from (nested) lists of numbers.", example: "let t = tensor([[1, 2], [3, 4]])")) { args in
-            let (shape, scalars) = try flatten(args["values"], args)
+            let (shape, scalars) = try flatten(try args["values"], args)
             return .tensor(try Tensor(shape: shape, scalars: scalars))
         },
         Builtin("zeros", [.required("shape")], doc: Doc("A tensor of zeros.", example: "zeros([2, 3])")) { args in
@@ -42,14 +42,14 @@ enum TensorBuiltins {
             "Writes atomically: a run as a full checkpoint, a model's encoder for export, or a tensor or record of tensors as safetensors.",
             example: #"save({features: model.features(data.test)}, "features.safetensors")"#)) { args in
             let interp = args.interpreter
-            switch args["value"] {
+            switch try args["value"] {
             case .run, .model:
-                guard let m = BuiltinLibrary.methods[args["value"].typeName]?.first(where: { $0.name == "save" }) else { return .nil }
-                return try interp.call(.method(args["value"], m), [args["path"]], at: args.loc)
+                guard let m = BuiltinLibrary.methods[try args["value"].typeName]?.first(where: { $0.name == "save" }) else { return .nil }
+                return try interp.call(.method(try args["value"], m), [try args["path"]], at: args.loc)
             default: break
             }
             let url = try interp.writableURL(try args.string("path"), kind: .safetensors, builtin: "save", at: args.loc)
-            switch args["value"] {
+            switch try args["value"] {
             case .tensor(let t): try SafeTensors.write([("tensor", .float(t))], to: url)
             case .record(let r):
                 let state: StateDict = try r.fields.map {
@@ -57,7 +57,7 @@ enum TensorBuiltins {
                     return ($0.key, .float(t))
                 }
                 try SafeTensors.write(state, to: url)
-            default: throw args.typeError("value", expected: "a run, a model, a tensor or a record of tensors", got: args["value"])
+            default: throw args.typeError("value", expected: "a run, a model, a tensor or a record of tensors", got: try args["value"])
             }
             interp.writtenFiles.append(url.path)
             return .string(url.path)

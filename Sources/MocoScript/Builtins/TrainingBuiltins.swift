@@ -17,7 +17,7 @@ enum TrainingBuiltins {
     /// The images an evaluation encodes, from its `transform` argument: nil (the model's recorded
     /// evaluation transform), `false` (the images as they are) or an augmentation pipeline.
     static func evaluation(_ args: Arguments) throws -> EvaluationChoice {
-        switch args["transform"] {
+        switch try args["transform"] {
         case .nil: return .recorded
         case .bool(false): return .raw
         case .pipeline(let p): return .pipeline(p.pipeline)
@@ -40,14 +40,14 @@ enum TrainingBuiltins {
 
     /// The two view pipelines from one pipeline (both views) or a list of two.
     static func views(_ args: Arguments) throws -> [any Augmentation] {
-        switch args["views"] {
+        switch try args["views"] {
         case .pipeline(let p): return [p.pipeline, p.pipeline]
         case .list(let l) where l.count == 2:
             return try l.map {
                 guard case .pipeline(let p) = $0 else { throw args.typeError("views", expected: "an augmentation or a list of two", got: $0) }
                 return p.pipeline
             }
-        default: throw args.typeError("views", expected: "an augmentation or a list of two", got: args["views"])
+        default: throw args.typeError("views", expected: "an augmentation or a list of two", got: try args["views"])
         }
     }
 
@@ -97,16 +97,16 @@ enum TrainingBuiltins {
             try checkViews(views, data: data, batch: batch, args)
             model.evaluation = EvaluationTransform.of(views[0])
             let spec: OptimizerSpec
-            switch args["optimizer"] {
+            switch try args["optimizer"] {
             case .nil: spec = OptimizerSpec(kind: .sgd, lr: ScheduleBuiltins.cosine(0.06, 0), momentum: 0.9, weightDecay: 5e-4, nesterov: false, betas: (0.9, 0.999), trust: 0)
             case .optimizer(let o): spec = o
-            default: throw args.typeError("optimizer", expected: "an optimizer such as sgd(...)", got: args["optimizer"])
+            default: throw args.typeError("optimizer", expected: "an optimizer such as sgd(...)", got: try args["optimizer"])
             }
             var monitor: MonitorSpec?
-            switch args["monitor"] {
+            switch try args["monitor"] {
             case .nil: break
             case .monitor(let m): monitor = m
-            default: throw args.typeError("monitor", expected: "knn(...)", got: args["monitor"])
+            default: throw args.typeError("monitor", expected: "knn(...)", got: try args["monitor"])
             }
             let lrUpdate: LRUpdate
             switch try args.string("lr_update") {

@@ -13,8 +13,15 @@ public struct Arguments {
     public let loc: Loc
     unowned let interpreter: Interpreter
 
+    /// The value of parameter `name`; a name the builtin does not declare is an error in the
+    /// builtin, reported as such rather than trapping.
     public subscript(_ name: String) -> Value {
-        values[builtin.params.firstIndex { $0.name == name }!]
+        get throws {
+            guard let i = builtin.params.firstIndex(where: { $0.name == name }) else {
+                throw error("internal error: no parameter '\(name)' (please report this)")
+            }
+            return values[i]
+        }
     }
 
     func typeError(_ name: String, expected: String, got: Value) -> ScriptError {
@@ -26,17 +33,18 @@ public struct Arguments {
         ScriptError(.runtime, "\(builtin.name): \(message)", at: loc, notes: ["signature: \(builtin.signature)"])
     }
 
-    public func isNil(_ name: String) -> Bool {
-        if case .nil = self[name] { return true }
+    public func isNil(_ name: String) throws -> Bool {
+        if case .nil = try self[name] { return true }
         return false
     }
 
     public func number(_ name: String) throws -> Double {
-        guard case .number(let x) = self[name] else { throw typeError(name, expected: "a number", got: self[name]) }
+        let value = try self[name]
+        guard case .number(let x) = value else { throw typeError(name, expected: "a number", got: value) }
         return x
     }
 
-    public func optionalNumber(_ name: String) throws -> Double? { isNil(name) ? nil : try number(name) }
+    public func optionalNumber(_ name: String) throws -> Double? { try isNil(name) ? nil : try number(name) }
 
     /// A number in a range, e.g. a probability.
     public func number(_ name: String, in range: ClosedRange<Double>) throws -> Double {
@@ -48,7 +56,8 @@ public struct Arguments {
     /// A whole number, through the one checked conversion (`Value.whole`): NaN, infinities,
     /// fractions and magnitudes beyond 2^53 are refused with the builtin's name.
     public func int(_ name: String, min: Int? = nil, max: Int? = nil) throws -> Int {
-        guard let n = Value.whole(try number(name)) else { throw typeError(name, expected: "a whole number", got: self[name]) }
+        let x = try number(name)
+        guard let n = Value.whole(x) else { throw typeError(name, expected: "a whole number", got: .number(x)) }
         if let min, n < min { throw error("'\(name)' must be at least \(min), got \(n)") }
         if let max, n > max { throw error("'\(name)' must be at most \(max), got \(n)") }
         return n
@@ -61,23 +70,26 @@ public struct Arguments {
     }
 
     public func string(_ name: String) throws -> String {
-        guard case .string(let s) = self[name] else { throw typeError(name, expected: "a string", got: self[name]) }
+        let value = try self[name]
+        guard case .string(let s) = value else { throw typeError(name, expected: "a string", got: value) }
         return s
     }
 
-    public func optionalString(_ name: String) throws -> String? { isNil(name) ? nil : try string(name) }
+    public func optionalString(_ name: String) throws -> String? { try isNil(name) ? nil : try string(name) }
 
     public func bool(_ name: String) throws -> Bool {
-        guard case .bool(let b) = self[name] else { throw typeError(name, expected: "true or false", got: self[name]) }
+        let value = try self[name]
+        guard case .bool(let b) = value else { throw typeError(name, expected: "true or false", got: value) }
         return b
     }
 
     /// A list of whole numbers, each in `min...max`.
     public func ints(_ name: String, min: Int = Int.min, max: Int = Int.max) throws -> [Int] {
-        guard case .list(let items) = self[name] else { throw typeError(name, expected: "a list of whole numbers", got: self[name]) }
+        let value = try self[name]
+        guard case .list(let items) = value else { throw typeError(name, expected: "a list of whole numbers", got: value) }
         return try items.map {
             guard case .number(let x) = $0, let n = Value.whole(x) else {
-                throw typeError(name, expected: "a list of whole numbers", got: self[name])
+                throw typeError(name, expected: "a list of whole numbers", got: value)
             }
             guard n >= min, n <= max else {
                 throw error("'\(name)' must hold whole numbers from \(min) to \(max), got \(n)")
@@ -87,9 +99,10 @@ public struct Arguments {
     }
 
     public func numbers(_ name: String) throws -> [Double] {
-        guard case .list(let items) = self[name] else { throw typeError(name, expected: "a list of numbers", got: self[name]) }
+        let value = try self[name]
+        guard case .list(let items) = value else { throw typeError(name, expected: "a list of numbers", got: value) }
         return try items.map {
-            guard case .number(let x) = $0 else { throw typeError(name, expected: "a list of numbers", got: self[name]) }
+            guard case .number(let x) = $0 else { throw typeError(name, expected: "a list of numbers", got: value) }
             return x
         }
     }
@@ -97,13 +110,16 @@ public struct Arguments {
     /// A closed interval given as a range (`0.2..1`) or a two-element list.
     public func interval(_ name: String) throws -> ClosedRange<Double> {
         var bounds: (Double, Double)
-        switch self[name] {
+        let value = try self[name]
+        switch value {
         case .range(let a, let b, _): bounds = (a, b)
         case .list(let l) where l.count == 2:
-            guard case .number(let a) = l[0], case .number(let b) = l[1] else { throw typeError(name, expected: "a range like 0.2..1", got: self[name]) }
+            guard case .number(let a) = l[0], case .number(let b) = l[1] else {
+                throw typeError(name, expected: "a range like 0.2..1", got: value)
+            }
             bounds = (a, b)
         case .number(let x): bounds = (x, x)
-        default: throw typeError(name, expected: "a range like 0.2..1", got: self[name])
+        default: throw typeError(name, expected: "a range like 0.2..1", got: value)
         }
         guard bounds.0.isFinite, bounds.1.isFinite else {
             throw error("'\(name)' must have finite bounds, got \(Value.format(bounds.0))..\(Value.format(bounds.1))")
@@ -113,7 +129,8 @@ public struct Arguments {
     }
 
     public func data(_ name: String) throws -> DataValue {
-        guard case .data(let d) = self[name] else { throw typeError(name, expected: "a dataset", got: self[name]) }
+        let value = try self[name]
+        guard case .data(let d) = value else { throw typeError(name, expected: "a dataset", got: value) }
         return d
     }
 
@@ -125,22 +142,25 @@ public struct Arguments {
     }
 
     public func model(_ name: String) throws -> ModelValue {
-        guard case .model(let m) = self[name] else { throw typeError(name, expected: "a model (see moco())", got: self[name]) }
+        let value = try self[name]
+        guard case .model(let m) = value else { throw typeError(name, expected: "a model (see moco())", got: value) }
         return m
     }
 
     public func pipeline(_ name: String) throws -> PipelineValue {
-        guard case .pipeline(let p) = self[name] else { throw typeError(name, expected: "an augmentation", got: self[name]) }
+        let value = try self[name]
+        guard case .pipeline(let p) = value else { throw typeError(name, expected: "an augmentation", got: value) }
         return p
     }
 
     public func tensor(_ name: String) throws -> Tensor {
-        guard case .tensor(let t) = self[name] else { throw typeError(name, expected: "a tensor", got: self[name]) }
+        let value = try self[name]
+        guard case .tensor(let t) = value else { throw typeError(name, expected: "a tensor", got: value) }
         return t
     }
 
     /// A schedule from a number (constant), a schedule, or a function of progress `t`.
     public func schedule(_ name: String) throws -> ScheduleValue {
-        try interpreter.schedule(from: self[name], what: "\(builtin.name): '\(name)'", at: loc)
+        try interpreter.schedule(from: try self[name], what: "\(builtin.name): '\(name)'", at: loc)
     }
 }

@@ -409,36 +409,17 @@ public final class Interpreter {
 
     private func callClosure(_ c: Closure, _ positional: [Value], _ named: [(String, Value, Loc)], at loc: Loc) throws -> Value {
         let decl = c.decl
-        // Built only for error messages: this is the hot path of every script function call.
-        var signature: String { "fn \(decl.name)(\(decl.params.map { $0.defaultValue == nil ? $0.name : "\($0.name): ..." }.joined(separator: ", ")))" }
-        guard positional.count <= decl.params.count else {
-            throw ScriptError(.runtime, "\(decl.name) takes \(decl.params.count) argument\(decl.params.count == 1 ? "" : "s"), got \(positional.count)",
-                              at: loc, notes: ["signature: \(signature)"])
-        }
+        let bound = try decl.parameters.bind(positional, named, at: loc)
         guard callDepth < 200 else { throw ScriptError(.runtime, "too many nested calls (200): runaway recursion?", at: loc) }
         let callFrame = Frame(size: decl.slotCount, parent: c.captured)
-        var given = Array(repeating: false, count: decl.params.count)
-        for (i, v) in positional.enumerated() { callFrame.slots[i] = v; given[i] = true }
-        for (label, v, argLoc) in named {
-            guard let i = decl.params.firstIndex(where: { $0.name == label }) else {
-                var notes = ["signature: \(signature)"]
-                if let s = Resolver.closest(to: label, in: decl.params.map(\.name)) { notes.insert("did you mean '\(s)'?", at: 0) }
-                throw ScriptError(.runtime, "\(decl.name) has no parameter '\(label)'", at: argLoc, notes: notes)
-            }
-            guard !given[i] else { throw ScriptError(.runtime, "\(decl.name): '\(label)' is given twice", at: argLoc) }
-            callFrame.slots[i] = v
-            given[i] = true
-        }
+        for (i, v) in bound.enumerated() { if let v { callFrame.slots[i] = v } }
         let saved = frame
         frame = callFrame
         callDepth += 1
         defer { frame = saved; callDepth -= 1 }
         do {
-            for (i, p) in decl.params.enumerated() where !given[i] {
-                guard let d = p.defaultValue else {
-                    throw ScriptError(.runtime, "\(decl.name) is missing argument '\(p.name)'", at: loc, notes: ["signature: \(signature)"])
-                }
-                callFrame.slots[i] = try evaluate(d)
+            for (i, p) in decl.params.enumerated() where bound[i] == nil {
+                if let d = p.defaultValue { callFrame.slots[i] = try evaluate(d) }
             }
             for s in decl.body.statements {
                 switch try execute(s) {
@@ -454,15 +435,11 @@ public final class Interpreter {
     }
 
     func callBuiltin(_ b: Builtin, receiver: Value?, _ positional: [Value], _ named: [(String, Value, Loc)], at loc: Loc) throws -> Value {
-        if let problem = b.bindingProblem(positional: positional.count, named: named.map { ($0.0, $0.2) }, at: loc) {
-            throw problem
-        }
+        let bound = try b.parameters.bind(positional, named, at: loc)
         // A variadic builtin's parameters are named-only: every positional argument is extra.
-        var values: [Value?] = b.params.map(\.defaultValue)
-        if !b.variadic { for (i, v) in positional.enumerated() { values[i] = v } }
-        for (label, v, _) in named { values[b.params.firstIndex { $0.name == label }!] = v }
-        let rest = b.variadic ? positional : []
-        var args = Arguments(builtin: b, values: values.map { $0! }, rest: rest, receiver: receiver, loc: loc, interpreter: self)
+        let values = bound.enumerated().map { i, v in v ?? b.params[i].defaultValue ?? .nil }
+        var args = Arguments(builtin: b, values: values, rest: b.variadic ? positional : [], receiver: receiver, loc: loc,
+                             interpreter: self)
         do {
             return try b.body(&args)
         } catch let e as ScriptError {

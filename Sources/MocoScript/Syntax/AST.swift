@@ -38,6 +38,11 @@ public final class FunctionDecl {
     public let loc: Loc
     /// Slots of the call frame (parameters first).
     var slotCount = 0
+    /// How a call's arguments bind to `params`.
+    private(set) lazy var parameters = ParameterList(owner: name, names: params.map(\.name),
+                                                     optional: params.map { $0.defaultValue != nil }, variadic: false) {
+        [name, params] in "fn \(name)(\(params.map { $0.defaultValue == nil ? $0.name : "\($0.name): ..." }.joined(separator: ", ")))"
+    }
 
     init(name: String, params: [ParamDecl], body: Block, loc: Loc) {
         (self.name, self.params, self.body, self.loc) = (name, params, body, loc)

@@ -194,7 +194,7 @@ public final class Resolver {
             // A call of a builtin by its own name binds the same way every time: check it now.
             if case .variable(let ref) = f, case .builtin(let b)? = ref.builtin {
                 let named = args.compactMap { a in a.label.map { (label: $0, loc: a.loc) } }
-                if let problem = b.bindingProblem(positional: args.count - named.count, named: named, at: loc) {
+                if let problem = b.parameters.problem(positional: args.count - named.count, named: named, at: loc) {
                     error(problem.message, at: problem.loc ?? loc, notes: problem.notes)
                 }
             }
