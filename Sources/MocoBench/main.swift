@@ -11,6 +11,7 @@ let usage = """
            moco-bench repl [--json] [--reps N]
            moco-bench script [--json] [--epochs E] [--reps N]
            moco-bench augment [--json] [--images N] [--draws D] [--data DIR] [--python PATH --shared DIR]
+           moco-bench cifar-views [--views FILE] [--init FILE] [--epochs E] [--seed S] [--data DIR]
            moco-bench supervised [--json] [--steps N] [--rounds N] [--batch N] [--width W] [--python PATH --shared DIR]
       engine       sgemm (256, 512, 1024) against cblas_sgemm; conv 3x3 forward and backward at the
                    ResNet-18 CIFAR layer shapes (64x32x32, 128x16x16, 256x8x8, 512x4x4) against oneDNN
@@ -34,6 +35,10 @@ let usage = """
                    (scripts/reference/augment_stats.py with PATH and DIR/moco_ref.py) on the first N
                    images (default 500) of DIR (default ../shared/data/cifar10-mini), D draws each
                    (default 20): crop box, jitter factors and order, rates, pixel statistics per step.
+      cifar-views  the C10 recipe trained on the views in FILE (scripts/reference/cifar_views.py: torchvision's
+                   augmentation), or on its own views without FILE: per-epoch losses and the final kNN, to
+                   split a learning gap between the data and the optimisation (default 5 epochs, seed 0);
+                   --init FILE starts from the reference's weights and queue (scripts/reference/cifar_init.py).
       supervised   a training step of ResNet-18 (widths 16 and 64, 32x32x3, batch 256) beside PyTorch
                    running scripts/reference/supervised_step.py with PATH (a python with torch) and the
                    models of DIR/moco_ref.py.
@@ -74,6 +79,9 @@ let shared = stringOption("--shared")
 let augmentImages = option("--images", default: 500)
 let augmentDraws = option("--draws", default: 20)
 let dataDir = stringOption("--data") ?? "../shared/data/cifar10-mini"
+let viewsFile = stringOption("--views")
+let initFile = stringOption("--init")
+let seed = option("--seed", default: 0)
 let qualityWorkloads: [QualitySuite.Workload] = args.first != "moco-quality" ? [] : workloadsGiven
     ? workloads.compactMap { QualitySuite.Workload(rawValue: $0) }
     : [.w1] + (FileManager.default.fileExists(atPath: dataDir) ? [.c10] : [])
@@ -83,7 +91,7 @@ func log(_ s: String) {
     FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
 }
 
-guard args.count == 1, ["engine", "supervised", "moco", "moco-quality", "script", "tsne", "repl", "augment"].contains(args[0]) else {
+guard args.count == 1, ["engine", "supervised", "moco", "moco-quality", "script", "tsne", "repl", "augment", "cifar-views"].contains(args[0]) else {
     log(usage)
     exit(64)
 }
@@ -100,6 +108,10 @@ do {
             try QualitySuite(workload: w, seeds: Array(0..<seedCount), epochs: w == .c10 ? min(epochs, 20) : epochs,
                              cifar: URL(fileURLWithPath: dataDir), torchref: torchref, log: log).run()
         }
+        : args[0] == "cifar-views"
+        ? try CifarViewsSuite(views: viewsFile.map { URL(fileURLWithPath: $0) }, initial: initFile.map { URL(fileURLWithPath: $0) },
+                              epochs: CommandLine.arguments.contains("--epochs") ? epochs : 5,
+                              seed: seed, cifar: URL(fileURLWithPath: dataDir), log: log).run()
         : args[0] == "repl"
         ? try REPLSuite(binary: URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("moco").path,
                         reps: reps, log: log).run()
