@@ -7,7 +7,7 @@ import MocoTensor
 /// Splits a learning gap between the data and the optimisation: trains `Recipes.cifar10` for `epochs` on the
 /// views of a file written by `scripts/reference/cifar_views.py` (torchvision's augmentation, uint8
 /// `[E, steps, 2, batch, 3, 32, 32]`, normalised here as the `cifar` preset does), or on its own loader's
-/// views without a file, and reports each epoch's mean loss and the final backbone kNN (k 200, t 0.1) on
+/// views without a file, and reports each epoch's mean loss and the backbone kNN (k 200, t 0.1; every 10 epochs and at the end) on
 /// normalised images. Same seed, same initial weights and queue either way; with `initial`, the
 /// reference's (`scripts/reference/cifar_init.py`: `init.query.*` and `init.queue`).
 struct CifarViewsSuite {
@@ -38,6 +38,11 @@ struct CifarViewsSuite {
         }
         let handle = try views.map { try FileHandle(forReadingFrom: $0) }
         let source = views == nil ? "own views" : "views of \(views!.lastPathComponent)"
+        let normalised = { (d: LabeledImages) in
+            LabeledImages(images: try Recipes.cifar10EvaluationImages(d.images), labels: d.labels, classes: d.classes)
+        }
+        let (evalTrain, evalTest) = (try normalised(train), try normalised(test))
+        let classifier = try KNNClassifier(k: 200, t: 0.1)
         var losses: [Double] = []
         for epoch in 1...epochs {
             var sum = 0.0
@@ -61,14 +66,12 @@ struct CifarViewsSuite {
             }
             losses.append(sum / Double(steps))
             log(String(format: "  %@ epoch %d: loss %.4f", source, epoch, losses.last!))
+            if epoch == epochs || epoch % 10 == 0 {
+                let knn = try knnAccuracy(trainer.model.query, train: evalTrain, test: evalTest, classifier: classifier)
+                log(String(format: "  %@ after %d epochs: kNN %.2f%%; losses %@", source, epoch, knn * 100,
+                           losses.map { String(format: "%.3f", $0) }.joined(separator: " ")))
+            }
         }
-        let normalised = { (d: LabeledImages) in
-            LabeledImages(images: try Recipes.cifar10EvaluationImages(d.images), labels: d.labels, classes: d.classes)
-        }
-        let knn = try knnAccuracy(trainer.model.query, train: try normalised(train), test: try normalised(test),
-                                  classifier: try KNNClassifier(k: 200, t: 0.1))
-        log(String(format: "  %@ after %d epochs: kNN %.2f%%; losses %@", source, epochs, knn * 100,
-                   losses.map { String(format: "%.3f", $0) }.joined(separator: " ")))
         return []
     }
 }
