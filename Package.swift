@@ -80,5 +80,5 @@ let package = Package(
         .testTarget(name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript", "MocoTestSupport"], exclude: ["Golden", "Schema"], resources: [.copy("Notebooks")]),
         .testTarget(name: "MocoREPLTests", dependencies: ["MocoREPL", "MocoScript", "MocoTestSupport"], resources: [.copy("Transcripts")]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

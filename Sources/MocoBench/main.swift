@@ -51,7 +51,7 @@ if args.count == 3, args[0] == "raw-sgemm", let n = Int(args[1]), let reps = Int
     print(RawSGEMM.run(n: n, reps: reps))
     exit(0)
 }
-func option(_ name: String, default value: Int) -> Int {
+@MainActor func option(_ name: String, default value: Int) -> Int {
     guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]), v > 0 else { return value }
     args.removeSubrange(i...(i + 1))
     return v
@@ -66,7 +66,7 @@ let rounds = option("--rounds", default: args.first == "moco" ? 3 : 2)
 let width = option("--width", default: 0)
 let seedCount = option("--seeds", default: 5)
 let epochs = option("--epochs", default: 100)
-func stringOption(_ name: String) -> String? {
+@MainActor func stringOption(_ name: String) -> String? {
     guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
     defer { args.removeSubrange(i...(i + 1)) }
     return args[i + 1]

@@ -103,7 +103,7 @@ public enum ImageFolder {
             moco_jpeg_decode(src.baseAddress, src.count, channels == 3 ? 0 : 1, &pixels, &w, &h, &message, message.count)
         }
         guard status == 0, let pixels else {
-            let reason = String(cString: message)
+            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw DataError(file: file, "is not a readable JPEG, or its data is corrupt or truncated (\(reason.isEmpty ? "unknown error" : reason))")
         }
         defer { moco_jpeg_free(pixels) }

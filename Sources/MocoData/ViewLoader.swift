@@ -3,7 +3,7 @@ import MocoTensor
 
 /// A batch of augmented views: `views[v]` is `[B, C, H, W]` for view `v` of the images
 /// `indices` of the dataset.
-public struct ViewBatch {
+public struct ViewBatch: Sendable {
     public let indices: [Int]
     public let views: [Tensor]
 }
@@ -15,7 +15,7 @@ public struct ViewBatch {
 /// `shuffle/e`, and the augmentation of the image at position `p` of epoch `e` from its
 /// own stream, so batches are identical whatever the thread count, and augmenting one batch
 /// never shifts another. Images of a batch are augmented in parallel.
-public struct ViewLoader {
+public struct ViewLoader: Sendable {
     public let images: Tensor
     public let batchSize: Int
     /// One pipeline per view.

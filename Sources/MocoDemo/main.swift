@@ -15,7 +15,7 @@ import MocoTensor
 //   be compared with one trained straight through (scripts/test does).
 
 var args = Array(CommandLine.arguments.dropFirst())
-func take(_ flag: String) -> String? {
+@MainActor func take(_ flag: String) -> String? {
     guard let i = args.firstIndex(of: flag), i + 1 < args.count else { return nil }
     defer { args.removeSubrange(i...(i + 1)) }
     return args[i + 1]

@@ -29,7 +29,8 @@ func harness(_ name: String?) -> Harness {
     return h
 }
 
-/// The harness libFuzzer calls (a C callback cannot capture it).
+/// The harness libFuzzer calls (a C callback cannot capture it). `nonisolated(unsafe)`: set once
+/// before the fuzzing driver starts, then only read, by the driver's one thread.
 nonisolated(unsafe) var selected: Harness?
 
 var arguments = Array(CommandLine.arguments.dropFirst())

@@ -7,7 +7,9 @@ import MocoTensor
 /// The small, fixed things the harnesses read against: a MoCo v2 run of a one-layer ConvNet
 /// (checkpoints are loaded into it) and a valid IDX pair (one file of the pair is fuzzed).
 enum SmallRun {
-    static let trainer: MoCoTrainer? = try? build()
+    /// The run checkpoints are loaded into. `nonisolated(unsafe)`: the fuzzing driver runs one input at a time
+    /// on one thread, so this mutable trainer is never used by two threads.
+    nonisolated(unsafe) static let trainer: MoCoTrainer? = try? build()
 
     static func build() throws -> MoCoTrainer {
         var rng = RandomGenerator(seed: 1)

@@ -98,6 +98,8 @@ public enum REPL {
     }
 
     /// The session completion reads (readline's callback is a C function without context).
+    /// `nonisolated(unsafe)`: set before the line editor starts, and read by its callback, which
+    /// readline calls on the REPL's own thread while it reads a line.
     nonisolated(unsafe) static var completionSession: Session?
 
     static func complete(_ line: String, start: Int, end: Int, session: Session) {

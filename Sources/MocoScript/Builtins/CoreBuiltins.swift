@@ -109,7 +109,7 @@ enum CoreBuiltins {
 
 /// Numeric functions.
 enum MathBuiltins {
-    static func unary(_ name: String, _ summary: String, _ example: String, _ f: @escaping (Double) -> Double) -> Builtin {
+    static func unary(_ name: String, _ summary: String, _ example: String, _ f: @escaping @Sendable (Double) -> Double) -> Builtin {
         Builtin(name, [.required("x")], doc: Doc(summary, example: example)) { args in .number(f(try args.number("x"))) }
     }
 

@@ -19,10 +19,15 @@ public enum BuiltinLibrary {
         .map { ($0.type, $0.methods) })
 
     /// Constants visible everywhere.
-    static let constants: [String: Value] = ["pi": .number(Double.pi), "inf": .number(.infinity), "nan": .number(.nan)]
+    ///
+    /// `nonisolated(unsafe)`: `Value` is not Sendable (it can hold engine objects), but these are
+    /// immutable numbers, shared read-only.
+    nonisolated(unsafe) static let constants: [String: Value] = ["pi": .number(Double.pi), "inf": .number(.infinity), "nan": .number(.nan)]
 
     /// Every global builtin name with its value.
-    public static let globals: [String: Value] = {
+    ///
+    /// `nonisolated(unsafe)`: immutable, and holds only numbers and builtins (both Sendable).
+    nonisolated(unsafe) public static let globals: [String: Value] = {
         var all = constants
         for (_, builtins) in groups { for b in builtins { all[b.name] = .builtin(b) } }
         return all

@@ -2,7 +2,7 @@ import MocoTensor
 
 /// A function implemented in Swift. Arguments are bound to `params` by position and name
 /// (defaults filled in) before `body` runs.
-public final class Builtin {
+public final class Builtin: Sendable {
     public let name: String
     public let params: [Param]
     /// Takes any number of positional arguments (`augment(a, b, c)`, `plot(x, y, title: ...)`);
@@ -11,12 +11,12 @@ public final class Builtin {
     public let doc: Doc
     /// The type a method belongs to (`run` for `run.resume`), nil for a free function.
     public let receiverType: String?
-    let body: (inout Arguments) throws -> Value
+    let body: @Sendable (inout Arguments) throws -> Value
     /// How a call's arguments bind to `params`.
     let parameters: ParameterList
 
     init(_ name: String, _ params: [Param], variadic: Bool = false, on receiverType: String? = nil, doc: Doc,
-         _ body: @escaping (inout Arguments) throws -> Value) {
+         _ body: @escaping @Sendable (inout Arguments) throws -> Value) {
         (self.name, self.params, self.variadic, self.receiverType, self.doc, self.body) = (name, params, variadic, receiverType, doc, body)
         parameters = ParameterList(owner: name, names: params.map(\.name), optional: params.map { $0.defaultValue != nil },
                                    variadic: variadic) { Self.signature(name, params, variadic: variadic, on: receiverType) }

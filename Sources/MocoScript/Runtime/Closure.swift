@@ -9,7 +9,11 @@ public final class Closure {
 }
 
 /// One parameter of a builtin: its name and, when optional, its default.
-public struct Param {
+///
+/// Sendable because builtins are shared by every interpreter, on any thread: its default is a
+/// literal (a number, string, bool, nil or a list of them), never an engine object, so nothing in
+/// it is mutable. The compiler cannot check that `Value` is used so.
+public struct Param: @unchecked Sendable {
     public let name: String
     /// nil: required.
     public let defaultValue: Value?

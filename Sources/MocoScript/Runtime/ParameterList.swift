@@ -2,7 +2,7 @@
 /// to them: by position, then by name, defaults for the rest. The one binder of both kinds of
 /// callable, so their errors read the same, and of `moco check`, which reports them before
 /// anything runs.
-struct ParameterList {
+struct ParameterList: Sendable {
     /// The callable as messages name it (`train`, `resume`, `f`).
     let owner: String
     let names: [String]
@@ -11,7 +11,7 @@ struct ParameterList {
     /// Takes any number of positional arguments; its parameters can then only be given by name.
     let variadic: Bool
     /// The signature that errors quote, made only when one is reported.
-    let signature: () -> String
+    let signature: @Sendable () -> String
 
     /// Why a call with `positional` positional arguments and these named ones cannot bind (too
     /// many, an unknown or repeated name, a required one missing), or nil.

@@ -41,7 +41,8 @@ public final class FunctionDecl {
     /// How a call's arguments bind to `params`.
     private(set) lazy var parameters = ParameterList(owner: name, names: params.map(\.name),
                                                      optional: params.map { $0.defaultValue != nil }, variadic: false) {
-        [name, params] in "fn \(name)(\(params.map { $0.defaultValue == nil ? $0.name : "\($0.name): ..." }.joined(separator: ", ")))"
+        [name, shown = params.map { $0.defaultValue == nil ? $0.name : "\($0.name): ..." }] in
+        "fn \(name)(\(shown.joined(separator: ", ")))"
     }
 
     init(name: String, params: [ParamDecl], body: Block, loc: Loc) {

@@ -18,6 +18,7 @@ public struct Loc: Equatable, Sendable {
 /// kept so that an error can quote its line. Append-only and thread-safe.
 public enum SourceFiles {
     private static let lock = NSLock()
+    /// `nonisolated(unsafe)`: read and written only while holding `lock`.
     nonisolated(unsafe) private static var files: [(name: String, lines: [Substring], firstLine: Int)] = []
 
     /// Registers `text` under `name` and returns its id. `firstLine` numbers its first line

@@ -12,6 +12,8 @@ public enum BufferPool {
     static let minimumBytes = 1 << 16
     static let alignment = 64
     private static let lock = NSLock()
+    /// Released buffers by size, and their total bytes. `nonisolated(unsafe)`: read and written
+    /// only while holding `lock`.
     nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
     nonisolated(unsafe) private static var cached = 0
 

@@ -112,3 +112,10 @@ func formatScalar(_ x: Float) -> String {
     return s
 }
 
+
+/// Tensors cross threads: batches are made on the prefetch thread, kernels read parameters from
+/// many. That is safe because storage is copy-on-write (a writer copies unless its reference is the
+/// only one, and reference counts are atomic), so no two threads write one buffer. Not checked by
+/// the compiler: the autograd graph a tensor may carry (`node`) is mutable and must stay on the
+/// thread that builds and back-propagates it; the engine only sends detached tensors.
+extension Tensor: @unchecked Sendable {}

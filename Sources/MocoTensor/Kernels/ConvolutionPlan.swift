@@ -32,6 +32,7 @@ final class ConvolutionPlan {
     private var backwardWeightsPrimitive: (DNNLPrimitive, src: DNNLReorder, diffDst: DNNLReorder, diffWeights: DNNLReorder)?
 
     private static let lock = NSLock()
+    /// Plans by geometry. `nonisolated(unsafe)`: read and written only while holding `lock`.
     nonisolated(unsafe) private static var cache: [ConvGeometry: ConvolutionPlan] = [:]
 
     /// The cached plan for `g`, created on first use.

@@ -2,6 +2,10 @@ import CDNNL
 import Foundation
 
 /// oneDNN's CPU engine and stream, created once.
+///
+/// `@unchecked Sendable`: both handles are immutable after `init`; oneDNN's engines are thread-safe, and
+/// primitives run on the stream from the calling thread, which waits for them (`execute`), so two
+/// executions never overlap on it (oneDNN parallelises inside a primitive with its own threads).
 final class DNNLContext: @unchecked Sendable {
     static let shared = DNNLContext()
     let engine: dnnl_engine_t

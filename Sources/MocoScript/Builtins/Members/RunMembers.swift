@@ -17,7 +17,7 @@ enum RunMembers {
     ], methods: [])
 
     /// A per-step series of the run's history, plotted against epochs.
-    private static func steps(_ name: String, _ doc: String, _ label: String, _ value: @escaping (StepMetrics) -> Float) -> Member {
+    private static func steps(_ name: String, _ doc: String, _ label: String, _ value: @escaping @Sendable (StepMetrics) -> Float) -> Member {
         run.property(name, doc) { r, _ in .series(r.stepSeries(label, value)) }
     }
 

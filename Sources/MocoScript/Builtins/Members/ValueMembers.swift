@@ -21,7 +21,7 @@ enum ValueMembers {
     ], methods: [values])
 
     /// A statistic of a series that needs at least one value.
-    private static func nonEmpty(_ name: String, _ doc: String, _ f: @escaping ([Double]) -> Double) -> Member {
+    private static func nonEmpty(_ name: String, _ doc: String, _ f: @escaping @Sendable ([Double]) -> Double) -> Member {
         series.property(name, doc) { s, a in
             guard !s.y.isEmpty else { throw a.error("series \(s.name) is empty") }
             return .number(f(s.y))
@@ -41,7 +41,7 @@ enum ValueMembers {
 
     /// A statistic of a tensor's elements that needs at least one element.
     private static func statistic(_ name: String, _ doc: String,
-                                  _ pick: @escaping ((mean: Double, std: Double, min: Double, max: Double)) -> Double) -> Member {
+                                  _ pick: @escaping @Sendable ((mean: Double, std: Double, min: Double, max: Double)) -> Double) -> Member {
         tensor.property(name, doc) { t, a in
             guard t.count > 0 else { throw a.error("the tensor is empty") }
             return .number(pick(Value.statistics(t.scalars.map(Double.init))))
