@@ -14,7 +14,10 @@ enum AugmentationBuiltins {
 
     static let all: [Builtin] = [
         Builtin("augment", [], variadic: true, doc: Doc(
-            "A pipeline applying its arguments (augmentations or pipelines) in order, as transforms.Compose. Pipelines also compose with `+`.",
+            """
+            A pipeline applying its arguments (augmentations or pipelines) in order, as transforms.Compose. Pipelines \
+            also compose with `+`.
+            """,
             example: "let views = augment(random_resized_crop(8, scale: 0.5..1), gaussian_noise(0.1, p: 0.5))")) { args in
             var steps: [any Augmentation] = []
             for (i, v) in args.rest.enumerated() {
@@ -25,7 +28,10 @@ enum AugmentationBuiltins {
         },
         Builtin("random_resized_crop", [.required("size"), .optional("scale", .range(0.08, 1, inclusive: true)),
                                         .optional("ratio", .range(0.75, 4.0 / 3, inclusive: true))], doc: Doc(
-            "Crops a random area (a `scale` fraction of the image, aspect ratio in `ratio`) and resizes it to `size` x `size` with antialiased bilinear interpolation (torchvision's RandomResizedCrop).",
+            """
+            Crops a random area (a `scale` fraction of the image, aspect ratio in `ratio`) and resizes it to `size` x \
+            `size` with antialiased bilinear interpolation (torchvision's RandomResizedCrop).
+            """,
             example: "random_resized_crop(32, scale: 0.2..1)")) { args in
             one(try RandomResizedCrop(try args.size("size", max: Limits.maxImageSide), scale: try args.interval("scale"), ratio: try args.interval("ratio")))
         },
@@ -35,7 +41,10 @@ enum AugmentationBuiltins {
         },
         Builtin("color_jitter", [.optional("brightness", .number(0.4)), .optional("contrast", .number(0.4)), .optional("saturation", .number(0.4)),
                                  .optional("hue", .number(0.1)), .optional("p", .number(1))], doc: Doc(
-            "Changes brightness, contrast, saturation and hue by random factors, in a random order (torchvision's ColorJitter), with probability `p`.",
+            """
+            Changes brightness, contrast, saturation and hue by random factors, in a random order (torchvision's \
+            ColorJitter), with probability `p`.
+            """,
             example: "color_jitter(0.4, 0.4, 0.4, 0.1, p: 0.8)")) { args in
             try maybe(try ColorJitter(brightness: Float(try args.number("brightness")), contrast: Float(try args.number("contrast")),
                                       saturation: Float(try args.number("saturation")), hue: Float(try args.number("hue"))), args)

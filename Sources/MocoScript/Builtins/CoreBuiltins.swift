@@ -41,12 +41,18 @@ enum CoreBuiltins {
             }
         },
         Builtin("type", [.required("value")], doc: Doc(
-            "The name of the value's type: number, string, bool, nil, list, record, range, function, dataset, images, augmentation, schedule, encoder, model, optimizer, monitor, run, series or tensor.",
+            """
+            The name of the value's type: number, string, bool, nil, list, record, range, function, dataset, images, \
+            augmentation, schedule, encoder, model, optimizer, monitor, run, series or tensor.
+            """,
             example: "type(0.5)   # \"number\"")) { args in
             .string(try args["value"].typeName)
         },
         Builtin("range", [.required("start"), .optional("stop"), .optional("step", .number(1))], doc: Doc(
-            "A list of numbers from `start` up to but not including `stop`, by `step`; with one argument, 0 up to `start`.",
+            """
+            A list of numbers from `start` up to but not including `stop`, by `step`; with one argument, 0 up to \
+            `start`.
+            """,
             example: "range(0, 1, 0.25)   # [0, 0.25, 0.5, 0.75]")) { args in
             var (start, stop) = (try args.number("start"), try args.optionalNumber("stop"))
             if stop == nil { (start, stop) = (0, start) }
@@ -65,7 +71,10 @@ enum CoreBuiltins {
             return .list(r.keys.map { .string($0) })
         },
         Builtin("sorted", [.required("list"), .optional("reverse", .bool(false))], doc: Doc(
-            "The list sorted ascending (numbers or strings), or descending with `reverse: true`; NaN comes last either way.",
+            """
+            The list sorted ascending (numbers or strings), or descending with `reverse: true`; NaN comes last either \
+            way.
+            """,
             example: "sorted([3, 1, 2])   # [1, 2, 3]")) { args in
             let items = try Operators.list(try args["list"], at: args.loc)
             // NaN sorts last (both ways), so the order is a total one.
@@ -88,7 +97,10 @@ enum CoreBuiltins {
             return .nil
         },
         Builtin("help", [.optional("name")], doc: Doc(
-            "Prints what a builtin does, its arguments with their defaults and an example (or what a member such as `\"model.queue\"` holds); without an argument, lists every builtin.",
+            """
+            Prints what a builtin does, its arguments with their defaults and an example (or what a member such as \
+            `\"model.queue\"` holds); without an argument, lists every builtin.
+            """,
             example: #"help("train")"#)) { args in
             switch try args["name"] {
             case .nil: args.interpreter.output(BuiltinLibrary.overview)

@@ -6,7 +6,10 @@ import MocoTensor
 enum ModelBuiltins {
     static let all: [Builtin] = [
         Builtin("convnet", [.optional("channels", .list([32, 64, 128].map { .number($0) })), .optional("in_channels", .number(1))], doc: Doc(
-            "A small conv net: per width a 3x3 conv (stride 1 first, then 2), batch norm and ReLU, then global average pooling.",
+            """
+            A small conv net: per width a 3x3 conv (stride 1 first, then 2), batch norm and ReLU, then global average \
+            pooling.
+            """,
             example: "convnet([32, 64, 128])")) { args in
             let channels = try args.ints("channels", min: 1, max: Limits.maxSize)
             guard !channels.isEmpty else { throw args.error("'channels' must be a non-empty list of positive widths") }
@@ -14,7 +17,10 @@ enum ModelBuiltins {
         },
         Builtin("resnet", [.optional("depth", .number(18)), .optional("width", .number(64)), .optional("stem", .string("cifar")),
                            .optional("in_channels", .number(3))], doc: Doc(
-            "A ResNet-18 or -34 (torchvision's layout); `width` is the first stage's channels, `stem` \"cifar\" (3x3 conv, no pooling) or \"imagenet\" (7x7 conv and max pooling).",
+            """
+            A ResNet-18 or -34 (torchvision's layout); `width` is the first stage's channels, `stem` \"cifar\" (3x3 \
+            conv, no pooling) or \"imagenet\" (7x7 conv and max pooling).
+            """,
             example: #"resnet(18, width: 16, stem: "cifar")"#)) { args in
             let depth = try args.int("depth")
             guard depth == 18 || depth == 34 else { throw args.error("'depth' must be 18 or 34, got \(depth)") }

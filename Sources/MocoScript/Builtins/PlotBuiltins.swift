@@ -19,12 +19,22 @@ enum PlotBuiltins {
 
     static let all: [Builtin] = [
         Builtin("plot", [.optional("names"), .optional("smooth"), .optional("steps", .number(200))] + common, variadic: true, doc: Doc(
-            "Draws curves with gnuplot into `plots/` (PNG, 800x500 pixels unless `width`/`height` or a notebook cell's `fig-width`/`fig-height` say otherwise; `format: \"svg\"`, or a `file:` ending in .svg) with the data beside it as .tsv and the script as .gp, and returns the image's path. Each argument is a series (`run.loss`, `run.knn`), a run (its loss), a schedule or function of t (sampled at `steps` points), a list of numbers, or a list of these (overlays, sweeps); a t-SNE embedding draws a scatter coloured by class. `names:` relabels the curves, `smooth: 0.9` adds an EMA over faint raw curves, `log_y: true` a log axis.",
+            """
+            Draws curves with gnuplot into `plots/` (PNG, 800x500 pixels unless `width`/`height` or a notebook cell's \
+            `fig-width`/`fig-height` say otherwise; `format: \"svg\"`, or a `file:` ending in .svg) with the data \
+            beside it as .tsv and the script as .gp, and returns the image's path. Each argument is a series \
+            (`run.loss`, `run.knn`), a run (its loss), a schedule or function of t (sampled at `steps` points), a list \
+            of numbers, or a list of these (overlays, sweeps); a t-SNE embedding draws a scatter coloured by class. \
+            `names:` relabels the curves, `smooth: 0.9` adds an EMA over faint raw curves, `log_y: true` a log axis.
+            """,
             example: #"plot(run.loss, smooth: 0.9, title: "InfoNCE loss")"#)) { args in
             try draw(args, figure: try lineFigure(args))
         },
         Builtin("histogram", [.optional("names"), .optional("bins", .number(40))] + common, variadic: true, doc: Doc(
-            "Draws overlaid histograms over common bins (series, tensors or lists of numbers), like `plot`: positive vs negative logits, feature norms.",
+            """
+            Draws overlaid histograms over common bins (series, tensors or lists of numbers), like `plot`: positive vs \
+            negative logits, feature norms.
+            """,
             example: #"histogram(run.positive, run.negative, bins: 30, title: "logits")"#)) { args in
             let names = try nameList(args)
             var samples: [Sample] = []
@@ -47,7 +57,10 @@ enum PlotBuiltins {
             return try draw(args, figure: try figure(args, title: title, yLabel: "count", content: .histogram(samples, bins: try args.size("bins", max: Limits.maxBins))))
         },
         Builtin("gallery", [.required("data"), .required("views"), .optional("samples", .number(8)), .optional("count", .number(6))] + common, doc: Doc(
-            "The augmentation gallery: `samples` images of `data` (the first ones), each as it is and in `count` augmented views drawn by `views` (one pipeline, or a list whose pipelines take turns), as one image grid.",
+            """
+            The augmentation gallery: `samples` images of `data` (the first ones), each as it is and in `count` \
+            augmented views drawn by `views` (one pipeline, or a list whose pipelines take turns), as one image grid.
+            """,
             example: #"gallery(data.train, preset("v2"), samples: 8, count: 6)"#)) { args in
             let data = try args.images("data").labeled
             let pipelines: [any Augmentation]
@@ -91,7 +104,12 @@ enum PlotBuiltins {
         Builtin("tsne", [.required("x"), .optional("data"), .optional("source", .string("backbone")), .optional("labels"),
                          .optional("perplexity", .number(30)), .optional("iterations", .number(1000)), .optional("theta", .number(0.5)),
                          .optional("quiet", .bool(false)), .optional("transform")], doc: Doc(
-            "A 2-D t-SNE embedding (Barnes-Hut, PCA initialisation, early exaggeration 12 for 250 iterations, perplexity-calibrated affinities): of a model's features of `data` (`tsne(model, data.test)`), of raw images (`tsne(data.test)`), or of a tensor `[N, D]` with optional `labels`. `plot(e)` draws it coloured by class; `e.kl` is the final KL divergence.",
+            """
+            A 2-D t-SNE embedding (Barnes-Hut, PCA initialisation, early exaggeration 12 for 250 iterations, \
+            perplexity-calibrated affinities): of a model's features of `data` (`tsne(model, data.test)`), of raw \
+            images (`tsne(data.test)`), or of a tensor `[N, D]` with optional `labels`. `plot(e)` draws it coloured by \
+            class; `e.kl` is the final KL divergence.
+            """,
             example: #"plot(tsne(model, data.test), title: "t-SNE after training")"#)) { args in
             try tsne(args)
         },

@@ -18,7 +18,10 @@ enum ScheduleBuiltins {
         },
         Builtin("lars", [.optional("lr", .number(0.3)), .optional("momentum", .number(0.9)), .optional("weight_decay", .number(1e-6)),
                          .optional("trust", .number(0.001))], doc: Doc(
-            "LARS as moco-v3 uses it: SGD whose step per tensor is scaled by `trust` x |w| / |g| (biases and norms excluded).",
+            """
+            LARS as moco-v3 uses it: SGD whose step per tensor is scaled by `trust` x |w| / |g| (biases and norms \
+            excluded).
+            """,
             example: "lars(lr: warmup_cosine(0.3, 0, warmup: 0.1), weight_decay: 1e-6)")) { args in
             .optimizer(OptimizerSpec(kind: .lars, lr: try args.schedule("lr"), momentum: try args.number("momentum"),
                                      weightDecay: try args.number("weight_decay"), nesterov: false, betas: (0.9, 0.999), trust: try args.number("trust")))
@@ -36,12 +39,18 @@ enum ScheduleBuiltins {
             .schedule(.constant(try args.number("value")))
         },
         Builtin("cosine", [.required("start"), .optional("final", .number(0))], doc: Doc(
-            "Half-cycle cosine from `start` at t = 0 to `final` at t = 1. As a momentum, cosine(0.99, 1) is moco-v3's rule.",
+            """
+            Half-cycle cosine from `start` at t = 0 to `final` at t = 1. As a momentum, cosine(0.99, 1) is moco-v3's \
+            rule.
+            """,
             example: "cosine(0.06, 0)")) { args in
             .schedule(cosine(try args.number("start"), try args.number("final")))
         },
         Builtin("warmup_cosine", [.required("start"), .optional("final", .number(0)), .optional("warmup", .number(0.1))], doc: Doc(
-            "Linear warm-up from 0 to `start` over the first `warmup` fraction of training, then half-cycle cosine to `final`.",
+            """
+            Linear warm-up from 0 to `start` over the first `warmup` fraction of training, then half-cycle cosine to \
+            `final`.
+            """,
             example: "warmup_cosine(0.3, 0, warmup: 0.1)")) { args in
             let (start, final, warmup) = (try args.number("start"), try args.number("final"), try args.number("warmup", in: 0...1))
             return .schedule(ScheduleValue(name: "warmup_cosine(\(Value.format(start)), \(Value.format(final)), warmup: \(Value.format(warmup)))") { t in
@@ -58,7 +67,10 @@ enum ScheduleBuiltins {
             })
         },
         Builtin("step_schedule", [.required("start"), .optional("at", .list([.number(0.6), .number(0.8)])), .optional("gamma", .number(0.1))], doc: Doc(
-            "`start` multiplied by `gamma` at each progress milestone in `at` (MoCo v1's lr drops at 120 and 160 of 200 epochs).",
+            """
+            `start` multiplied by `gamma` at each progress milestone in `at` (MoCo v1's lr drops at 120 and 160 of 200 \
+            epochs).
+            """,
             example: "step_schedule(0.03, at: [0.6, 0.8], gamma: 0.1)")) { args in
             let (start, at, gamma) = (try args.number("start"), try args.numbers("at").sorted(), try args.number("gamma"))
             return .schedule(ScheduleValue(name: "step_schedule(\(Value.format(start)), at: \(at.map(Value.format)), gamma: \(Value.format(gamma)))") { t in

@@ -39,7 +39,10 @@ enum TensorBuiltins {
             return .tensor(try Tensor.randn(try shape(args), std: Float(try args.number("std")), using: &rng))
         },
         Builtin("save", [.required("value"), .required("path")], doc: Doc(
-            "Writes atomically: a run as a full checkpoint, a model's encoder for export, or a tensor or record of tensors as safetensors.",
+            """
+            Writes atomically: a run as a full checkpoint, a model's encoder for export, or a tensor or record of \
+            tensors as safetensors.
+            """,
             example: #"save({features: model.features(data.test)}, "features.safetensors")"#)) { args in
             let interp = args.interpreter
             switch try args["value"] {

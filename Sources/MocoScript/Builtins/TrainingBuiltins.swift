@@ -126,14 +126,22 @@ enum TrainingBuiltins {
         },
         Builtin("knn", [.required("test"), .optional("k", .number(200)), .optional("t", .number(0.1)), .optional("source", .string("backbone")),
                         .optional("transform")], doc: Doc(
-            "A kNN monitor for `train`: after each epoch, weighted kNN (InstDisc voting, cosine similarity, `k` neighbours, temperature `t`) classifies `test` with the unaugmented training images as the memory bank, both through the model's evaluation transform (`transform:` to override).",
+            """
+            A kNN monitor for `train`: after each epoch, weighted kNN (InstDisc voting, cosine similarity, `k` \
+            neighbours, temperature `t`) classifies `test` with the unaugmented training images as the memory bank, \
+            both through the model's evaluation transform (`transform:` to override).
+            """,
             example: "monitor: knn(data.test, k: 200, t: 0.1)")) { args in
             .monitor(MonitorSpec(test: try args.images("test"), k: try args.size("k"), t: try args.number("t"), source: try source(args),
                                  transform: try evaluation(args)))
         },
         Builtin("knn_accuracy", [.required("model"), .required("train"), .required("test"), .optional("k", .number(200)), .optional("t", .number(0.1)),
                                  .optional("source", .string("backbone")), .optional("transform")], doc: Doc(
-            "Weighted kNN top-1 accuracy (a fraction) of the model's features: `train` is the memory bank, `test` the queries, both through the model's evaluation transform (the deterministic part of its training views, such as `normalize`; `transform:` gives another pipeline, `false` the images as they are).",
+            """
+            Weighted kNN top-1 accuracy (a fraction) of the model's features: `train` is the memory bank, `test` the \
+            queries, both through the model's evaluation transform (the deterministic part of its training views, such \
+            as `normalize`; `transform:` gives another pipeline, `false` the images as they are).
+            """,
             example: "let acc = knn_accuracy(model, data.train, data.test, k: 200)")) { args in
             let model = try args.model("model")
             let classifier = try KNNClassifier(k: try args.size("k"), t: Float(try args.number("t")))
@@ -151,7 +159,11 @@ enum TrainingBuiltins {
         },
         Builtin("linear_probe", [.required("model"), .required("train"), .required("test"), .optional("epochs", .number(100)), .optional("lr", .number(30)),
                                  .optional("transform")], doc: Doc(
-            "Linear evaluation: a linear classifier trained on the frozen, standardised backbone features of `train` (SGD, momentum 0.9, cosine lr, batch 256), returning its top-1 accuracy (a fraction) on `test`. Images go through the model's evaluation transform (`transform:` as for `knn_accuracy`).",
+            """
+            Linear evaluation: a linear classifier trained on the frozen, standardised backbone features of `train` \
+            (SGD, momentum 0.9, cosine lr, batch 256), returning its top-1 accuracy (a fraction) on `test`. Images go \
+            through the model's evaluation transform (`transform:` as for `knn_accuracy`).
+            """,
             example: "linear_probe(model, data.train, data.test, epochs: 100)")) { args in
             let model = try args.model("model")
             var seedRNG = args.interpreter.nextGenerator("linear-probe")
@@ -167,7 +179,10 @@ enum TrainingBuiltins {
             })
         },
         Builtin("alignment", [.required("model"), .required("data"), .required("views")], doc: Doc(
-            "Alignment (Wang & Isola): the mean squared distance between the normalised head features of two augmented views of each image (up to 1,024 images; lower is better).",
+            """
+            Alignment (Wang & Isola): the mean squared distance between the normalised head features of two augmented \
+            views of each image (up to 1,024 images; lower is better).
+            """,
             example: "alignment(model, data.test, views)")) { args in
             let model = try args.model("model")
             let data = try args.images("data").labeled
@@ -179,7 +194,11 @@ enum TrainingBuiltins {
             return .number(Double(try RepresentationMetrics.alignment(a, b)))
         },
         Builtin("logits", [.required("model"), .required("data"), .required("views")], doc: Doc(
-            "The contrastive logits of one batch without training (up to 256 images of `data`, two views, eval mode): a record of tensors `positive` (q·k₊ / T, one per image) and `negative` (q against every queued key for v1/v2, against the other images' keys for v3), for `histogram`.",
+            """
+            The contrastive logits of one batch without training (up to 256 images of `data`, two views, eval mode): a \
+            record of tensors `positive` (q·k₊ / T, one per image) and `negative` (q against every queued key for \
+            v1/v2, against the other images' keys for v3), for `histogram`.
+            """,
             example: #"let l = logits(model, data.test, preset("digits")); histogram(l.positive, l.negative, names: ["positive", "negative"])"#)) { args in
             let model = try args.model("model")
             let data = try args.images("data").labeled
@@ -190,7 +209,10 @@ enum TrainingBuiltins {
             return .record(Record([("positive", .tensor(positive)), ("negative", .tensor(negative))]))
         },
         Builtin("uniformity", [.required("model"), .required("data"), .optional("t", .number(2)), .optional("transform")], doc: Doc(
-            "Uniformity (Wang & Isola): log of the mean of exp(-t |f(x) - f(y)|^2) over pairs of normalised head features of up to 1,024 images, through the model's evaluation transform (lower is better).",
+            """
+            Uniformity (Wang & Isola): log of the mean of exp(-t |f(x) - f(y)|^2) over pairs of normalised head \
+            features of up to 1,024 images, through the model's evaluation transform (lower is better).
+            """,
             example: "uniformity(model, data.test)")) { args in
             let model = try args.model("model")
             let data = try args.images("data").labeled

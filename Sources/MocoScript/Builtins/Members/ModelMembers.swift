@@ -56,7 +56,11 @@ enum ModelMembers {
 
     static let features = Builtin("features", [.required("data"), .optional("source", .string("backbone")),
                                                .optional("normalize", .bool(false)), .optional("transform")], on: "model", doc: Doc(
-        "The query encoder's features of every image of `data` (eval mode, through the model's evaluation transform, no augmentation), `[N, D]`: pooled backbone features, or after the head with `source: \"head\"`; L2-normalised with `normalize: true`.",
+        """
+        The query encoder's features of every image of `data` (eval mode, through the model's evaluation transform, no \
+        augmentation), `[N, D]`: pooled backbone features, or after the head with `source: \"head\"`; L2-normalised \
+        with `normalize: true`.
+        """,
         example: "let f = model.features(data.test)")) { args in
         guard case .model(let m)? = args.receiver else { throw args.error("needs a model") }
         let images = try m.evaluationImages(try args.images("data").labeled.images, try TrainingBuiltins.evaluation(args))
@@ -65,7 +69,10 @@ enum ModelMembers {
     }
 
     static let save = Builtin("save", [.required("path")], on: "model", doc: Doc(
-        "Writes the query encoder's backbone (no head) as safetensors with torchvision names, for fine-tuning elsewhere (`load_state_dict(strict=False)`).",
+        """
+        Writes the query encoder's backbone (no head) as safetensors with torchvision names, for fine-tuning elsewhere \
+        (`load_state_dict(strict=False)`).
+        """,
         example: #"model.save("encoder.safetensors")"#)) { args in
         guard case .model(let m)? = args.receiver else { throw args.error("needs a model") }
         let url = try args.interpreter.writableURL(try args.string("path"), kind: .safetensors, builtin: "model.save", at: args.loc)

@@ -42,7 +42,10 @@ enum RunMembers {
     ], methods: [resume, save, load])
 
     static let resume = Builtin("resume", [.optional("epochs"), .optional("quiet", .bool(false))], on: "run", doc: Doc(
-        "Continues training: without `epochs`, up to the planned number (after an interruption); with `epochs`, that many more (the schedules stretch over the longer plan).",
+        """
+        Continues training: without `epochs`, up to the planned number (after an interruption); with `epochs`, that \
+        many more (the schedules stretch over the longer plan).
+        """,
         example: "run.resume(epochs: 10)")) { args in
         guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
         var more = r.plannedEpochs - r.trainer.epoch
@@ -55,7 +58,10 @@ enum RunMembers {
     }
 
     static let save = Builtin("save", [.required("path")], on: "run", doc: Doc(
-        "Writes a checkpoint of the whole run (both encoders, queue, optimizer, generators, histories) atomically; `run.load` restores it exactly.",
+        """
+        Writes a checkpoint of the whole run (both encoders, queue, optimizer, generators, histories) atomically; \
+        `run.load` restores it exactly.
+        """,
         example: #"run.save("digits.ckpt.safetensors")"#)) { args in
         guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
         let url = try args.interpreter.writableURL(try args.string("path"), kind: .safetensors, builtin: "run.save", at: args.loc)
@@ -66,7 +72,10 @@ enum RunMembers {
     }
 
     static let load = Builtin("load", [.required("path")], on: "run", doc: Doc(
-        "Restores a checkpoint written by `run.save` into this run (built with the same model and data settings); training then continues exactly as the saved run would have.",
+        """
+        Restores a checkpoint written by `run.save` into this run (built with the same model and data settings); \
+        training then continues exactly as the saved run would have.
+        """,
         example: #"run.load("digits.ckpt.safetensors")"#)) { args in
         guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
         let url = try args.interpreter.readableURL(try args.string("path"), builtin: "run.load", at: args.loc)

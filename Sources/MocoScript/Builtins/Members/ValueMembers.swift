@@ -91,7 +91,10 @@ enum ValueMembers {
     }
 
     static let ema = Builtin("ema", [.optional("alpha", .number(0.9))], on: "series", doc: Doc(
-        "The series smoothed by an exponential moving average, bias-corrected as TensorBoard does (`alpha` is the weight of the past).",
+        """
+        The series smoothed by an exponential moving average, bias-corrected as TensorBoard does (`alpha` is the \
+        weight of the past).
+        """,
         example: "run.loss.ema(0.95)")) { args in
         guard case .series(let s)? = args.receiver else { throw args.error("needs a series") }
         let alpha = try args.number("alpha", in: 0...0.9999)
