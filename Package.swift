@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(name: "MocoFuzz", dependencies: ["MocoFuzzing", "CFuzzDriver"]),
         .testTarget(name: "MocoFuzzingTests", dependencies: ["MocoFuzzing"], resources: [.copy("Seeds")]),
         .testTarget(name: "MocoPlotTests", dependencies: ["MocoPlot", "MocoTestSupport"], resources: [.copy("Golden")]),
-        .testTarget(name: "MocoTSNETests", dependencies: ["MocoTSNE", "MocoData", "MocoTensor"]),
+        .testTarget(name: "MocoTSNETests", dependencies: ["MocoTSNE", "MocoData", "MocoTensor", "MocoTestSupport"]),
         .testTarget(name: "MocoScriptTests", dependencies: ["MocoScript"], resources: [.copy("Scripts")]),
         .testTarget(name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript", "MocoTestSupport"], exclude: ["Golden", "Schema"], resources: [.copy("Notebooks")]),
         .testTarget(name: "MocoREPLTests", dependencies: ["MocoREPL", "MocoScript", "MocoTestSupport"], resources: [.copy("Transcripts")]),

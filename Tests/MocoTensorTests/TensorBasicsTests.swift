@@ -1,4 +1,5 @@
 import MocoTensor
+import MocoTestSupport
 import Testing
 
 @Suite("Tensor basics")
@@ -171,11 +172,11 @@ struct DeterminismTests {
     }
 
     @Test func bitIdenticalRunToRun() throws {
-        let saved = Threads.count
-        defer { Threads.count = saved }
-        for n in [1, 2] {
-            Threads.count = n
-            #expect(try step(seed: 5) == step(seed: 5), "threads \(n)")
+        ThreadCountGuard.changing {
+            for n in [1, 2] {
+                Threads.count = n
+                #expect(try step(seed: 5) == step(seed: 5), "threads \(n)")
+            }
         }
     }
 
@@ -183,8 +184,10 @@ struct DeterminismTests {
     /// one thread or two: the channel blocks, and so where a partial vector falls, differ
     /// between the two, but a channel's or a row's arithmetic does not.
     @Test func kernelsIgnoreTheThreadCount() throws {
-        let saved = Threads.count
-        defer { Threads.count = saved }
+        try ThreadCountGuard.changing { try kernelsGiveTheSameBitsWithOneOrTwoThreads() }
+    }
+
+    private func kernelsGiveTheSameBitsWithOneOrTwoThreads() throws {
         var d = TestData(seed: 6)
         let x = d.normal([64, 150, 3, 3], scale: 3), w = d.normal([150]), b = d.normal([150]), r = d.normal([64, 1350])
         func run() throws -> [[Float]] {
@@ -202,10 +205,10 @@ struct DeterminismTests {
     }
 
     @Test func threadSetting() {
-        let saved = Threads.count
-        Threads.count = 0
-        #expect(Threads.count == 1)
-        Threads.count = saved
+        ThreadCountGuard.changing {
+            Threads.count = 0
+            #expect(Threads.count == 1)
+        }
         #expect(Threads.count >= 1)
     }
 }

@@ -4,6 +4,7 @@ import MocoData
 import MocoNN
 import MocoSupport
 import MocoTensor
+import MocoTestSupport
 import Testing
 
 @Suite("Checkpoints", .serialized)
@@ -15,6 +16,10 @@ struct CheckpointTests {
     /// 2 epochs, save, load into a freshly built trainer, 2 more epochs: the same bits as
     /// 4 epochs straight (weights, queue, optimizer state, metrics).
     @Test func resumeIsExact() throws {
+        try ThreadCountGuard.steady { try resumeMatchesAStraightRun() }
+    }
+
+    private func resumeMatchesAStraightRun() throws {
         let straight = try TrainingTests().trainer(epochs: 4).0
         try straight.train(epochs: 4)
 

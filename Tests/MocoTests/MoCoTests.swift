@@ -95,17 +95,19 @@ struct TrainingTests {
     /// Same seed, same losses; one thread or two, same batches.
     @Test func deterministicForASeed() throws {
         let (a, _) = try trainer(epochs: 1), (b, _) = try trainer(epochs: 1)
-        try a.train(epochs: 1)
-        try b.train(epochs: 1)
+        try ThreadCountGuard.steady {
+            try a.train(epochs: 1)
+            try b.train(epochs: 1)
+        }
         #expect(a.history == b.history)
         let loader = a.loader
         let order = loader.order(epoch: 3)
-        let saved = Threads.count
-        Threads.count = 1
-        let one = try loader.batch(epoch: 3, index: 2, order: order)
-        Threads.count = 2
-        let two = try loader.batch(epoch: 3, index: 2, order: order)
-        Threads.count = saved
+        let (one, two) = try ThreadCountGuard.changing {
+            Threads.count = 1
+            let one = try loader.batch(epoch: 3, index: 2, order: order)
+            Threads.count = 2
+            return (one, try loader.batch(epoch: 3, index: 2, order: order))
+        }
         #expect(one.views[0].scalars == two.views[0].scalars && one.views[1].scalars == two.views[1].scalars)
         #expect(one.views[0].scalars != one.views[1].scalars)
     }
