@@ -21,10 +21,10 @@ let package = Package(
         .library(name: "MocoPlot", targets: ["MocoPlot"]),
         .library(name: "MocoScript", targets: ["MocoScript"]),
         .executable(name: "moco", targets: ["MocoCLI"]),
-        .executable(name: "moco-fuzz", targets: ["MocoFuzz"]),
+        .executable(name: "moco-fuzz", targets: ["MocoFuzz"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -39,17 +39,28 @@ let package = Package(
         .target(name: "CJPEGDecoder", linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "MocoNotebook", dependencies: ["MocoScript", "MocoPlot", "MocoTensor", "MocoSupport"]),
         .target(name: "MocoREPL", dependencies: ["MocoScript", "MocoPlot", "MocoTensor", "MocoSupport", "CLineEditor"]),
-        .executableTarget(name: "MocoBench", dependencies: ["MocoREPL", "MocoTSNE", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "CBLAS", "CDNNL"]),
+        .executableTarget(
+            name: "MocoBench",
+            dependencies: [
+                "MocoREPL", "MocoTSNE", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "CBLAS", "CDNNL"
+            ]),
         .target(name: "MocoNN", dependencies: ["MocoTensor", "MocoSupport"]),
-        .target(name: "MocoData", dependencies: ["MocoTensor", "MocoSupport", "CZlib", "CPNG", "CJPEGDecoder"], resources: [.copy("Resources")]),
+        .target(
+            name: "MocoData", dependencies: ["MocoTensor", "MocoSupport", "CZlib", "CPNG", "CJPEGDecoder"],
+            resources: [.copy("Resources")]),
         .target(name: "Moco", dependencies: ["MocoNN", "MocoData", "MocoTensor", "MocoSupport"]),
         .executableTarget(name: "MocoDemo", dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor"]),
         .target(name: "MocoTSNE", dependencies: ["MocoTensor", "CBLAS"]),
         .target(name: "MocoPlot", dependencies: ["MocoSupport"]),
-        .target(name: "MocoScript", dependencies: ["MocoPlot", "MocoTSNE", "Moco", "MocoNN", "MocoData", "MocoTensor", "MocoSupport"]),
+        .target(
+            name: "MocoScript",
+            dependencies: ["MocoPlot", "MocoTSNE", "Moco", "MocoNN", "MocoData", "MocoTensor", "MocoSupport"]),
         .executableTarget(
             name: "MocoCLI",
-            dependencies: ["MocoNotebook", "MocoREPL", "MocoScript", "MocoTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "MocoNotebook", "MocoREPL", "MocoScript", "MocoTensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
+            ]
         ),
         .testTarget(name: "MocoSupportTests", dependencies: ["MocoSupport"]),
         .testTarget(
@@ -71,14 +82,20 @@ let package = Package(
         // The fuzz harnesses (a library, so the tests run them too) and their driver: a bounded
         // mutation fuzzer, or libFuzzer in a build made by scripts/fuzz.
         .target(name: "CFuzzDriver"),
-        .target(name: "MocoFuzzing", dependencies: ["MocoNotebook", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "MocoSupport"]),
+        .target(
+            name: "MocoFuzzing",
+            dependencies: ["MocoNotebook", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "MocoSupport"]),
         .executableTarget(name: "MocoFuzz", dependencies: ["MocoFuzzing", "CFuzzDriver"]),
         .testTarget(name: "MocoFuzzingTests", dependencies: ["MocoFuzzing"], resources: [.copy("Seeds")]),
         .testTarget(name: "MocoPlotTests", dependencies: ["MocoPlot", "MocoTestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "MocoTSNETests", dependencies: ["MocoTSNE", "MocoData", "MocoTensor", "MocoTestSupport"]),
         .testTarget(name: "MocoScriptTests", dependencies: ["MocoScript"], resources: [.copy("Scripts")]),
-        .testTarget(name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript", "MocoTestSupport"], exclude: ["Golden", "Schema"], resources: [.copy("Notebooks")]),
-        .testTarget(name: "MocoREPLTests", dependencies: ["MocoREPL", "MocoScript", "MocoTestSupport"], resources: [.copy("Transcripts")]),
+        .testTarget(
+            name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript", "MocoTestSupport"],
+            exclude: ["Golden", "Schema"], resources: [.copy("Notebooks")]),
+        .testTarget(
+            name: "MocoREPLTests", dependencies: ["MocoREPL", "MocoScript", "MocoTestSupport"],
+            resources: [.copy("Transcripts")])
     ],
     swiftLanguageModes: [.v6]
 )

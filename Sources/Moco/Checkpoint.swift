@@ -25,26 +25,38 @@ public enum Checkpoint {
         var state: StateDict = []
         state += model.query.stateDict().map { ("query." + $0.name, $0.tensor) }
         state += model.key.stateDict().map { ("key." + $0.name, $0.tensor) }
-        if let predictor = model.predictor { state += predictor.stateDict().map { ("predictor." + $0.name, $0.tensor) } }
+        if let predictor = model.predictor {
+            state += predictor.stateDict().map { ("predictor." + $0.name, $0.tensor) }
+        }
         if let queue = model.queue {
             state.append(("queue.keys", .float(queue.keys)))
             state.append(("queue.position", .int64([Int64(queue.pointer), Int64(queue.filled)], shape: [2])))
         }
-        for (name, t) in trainer.optimizer.state().sorted(by: { $0.key < $1.key }) { state.append(("optimizer." + name, .float(t))) }
+        for (name, t) in trainer.optimizer.state().sorted(by: { $0.key < $1.key }) {
+            state.append(("optimizer." + name, .float(t)))
+        }
         state.append(("trainer.epoch", .int64([Int64(trainer.epoch)], shape: [])))
         state.append(("rng.shuffle_bn", .int64(model.shuffleRNG.state.map { Int64(bitPattern: $0) }, shape: [7])))
         state.append(("rng.data", .int64(trainer.loader.seed.state.map { Int64(bitPattern: $0) }, shape: [7])))
         let h = trainer.history
-        for (name, values) in [("loss", h.map(\.loss)), ("top1", h.map(\.top1)), ("positive", h.map(\.positive)),
-                               ("negative", h.map(\.negative)), ("lr", h.map(\.lr)), ("momentum", h.map(\.momentum)),
-                               ("queue_fill", h.map(\.queueFill))] {
+        for (name, values) in [
+            ("loss", h.map(\.loss)), ("top1", h.map(\.top1)), ("positive", h.map(\.positive)),
+            ("negative", h.map(\.negative)), ("lr", h.map(\.lr)), ("momentum", h.map(\.momentum)),
+            ("queue_fill", h.map(\.queueFill))
+        ] {
             state.append(("history." + name, .float(Tensor(values))))
         }
-        state.append(("knn.epoch", .int64(trainer.knnHistory.map { Int64($0.epoch) }, shape: [trainer.knnHistory.count])))
+        state.append(
+            ("knn.epoch", .int64(trainer.knnHistory.map { Int64($0.epoch) }, shape: [trainer.knnHistory.count])))
         state.append(("knn.accuracy", .float(Tensor(trainer.knnHistory.map { Float($0.accuracy) }))))
         // The accuracies exactly (float64 bit patterns), so a restored history equals the original.
-        state.append(("knn.accuracy_f64", .int64(trainer.knnHistory.map { Int64(bitPattern: $0.accuracy.bitPattern) },
-                                                 shape: [trainer.knnHistory.count])))
+        state.append(
+            (
+                "knn.accuracy_f64",
+                .int64(
+                    trainer.knnHistory.map { Int64(bitPattern: $0.accuracy.bitPattern) },
+                    shape: [trainer.knnHistory.count])
+            ))
         var metadata = recipe
         metadata["format"] = format
         try SafeTensors.write(state, metadata: metadata, checksum: true, to: url)
@@ -107,8 +119,10 @@ public enum Checkpoint {
             }
             guard keys.scalars.allSatisfy(\.isFinite) else { throw fail("queue.keys hold NaN or infinite values") }
             guard position.count == 2, (0..<Int64(current.capacity)).contains(position[0]),
-                  (0...Int64(current.capacity)).contains(position[1]) else {
-                throw fail("queue.position \(position) is not a pointer and fill within the queue of \(current.capacity)")
+                (0...Int64(current.capacity)).contains(position[1])
+            else {
+                throw fail(
+                    "queue.position \(position) is not a pointer and fill within the queue of \(current.capacity)")
             }
             do {
                 queue = try KeyQueue(keys: keys, pointer: Int(position[0]), filled: Int(position[1]))
@@ -120,18 +134,25 @@ public enum Checkpoint {
         let columns = try names.map { try float("history." + $0).scalars }
         guard Set(columns.map(\.count)).count == 1 else { throw fail("history columns differ in length") }
         let knnEpochs = try ints("knn.epoch")
-        let knnAccuracy = byName["knn.accuracy_f64"] != nil
+        let knnAccuracy =
+            byName["knn.accuracy_f64"] != nil
             ? try ints("knn.accuracy_f64").map { Double(bitPattern: UInt64(bitPattern: $0)) }
             : try float("knn.accuracy").scalars.map(Double.init)
         guard knnEpochs.count == knnAccuracy.count else { throw fail("kNN history columns differ in length") }
-        guard knnEpochs.allSatisfy({ (0...epoch).contains($0) }) else { throw fail("knn.epoch names epochs past \(epoch)") }
-        guard knnAccuracy.allSatisfy({ (0...1).contains($0) }) else { throw fail("knn.accuracy holds values outside 0...1") }
+        guard knnEpochs.allSatisfy({ (0...epoch).contains($0) }) else {
+            throw fail("knn.epoch names epochs past \(epoch)")
+        }
+        guard knnAccuracy.allSatisfy({ (0...1).contains($0) }) else {
+            throw fail("knn.accuracy holds values outside 0...1")
+        }
         // Trial loads into copies, so a mismatch leaves the trainer untouched; the optimizer
         // checks its state before taking it.
-        let optimizerState = Dictionary(section("optimizer.").compactMap { n, t -> (String, Tensor)? in
-            if case .float(let x) = t { return (n, x) } else { return nil }
-        }, uniquingKeysWith: { a, _ in a })
-        let modules = [("query.", trainer.model.query as any Module), ("key.", trainer.model.key)]
+        let optimizerState = Dictionary(
+            section("optimizer.").compactMap { n, t -> (String, Tensor)? in
+                if case .float(let x) = t { return (n, x) } else { return nil }
+            }, uniquingKeysWith: { a, _ in a })
+        let modules =
+            [("query.", trainer.model.query as any Module), ("key.", trainer.model.key)]
             + (trainer.model.predictor.map { [("predictor.", $0 as any Module)] } ?? [])
         let sections = modules.map { section($0.0) }
         for ((prefix, module), state) in zip(modules, sections) {
@@ -139,15 +160,18 @@ public enum Checkpoint {
                 throw fail("\(prefix)*: \(e.message)")
             }
         }
-        do { try trainer.optimizer.load(state: optimizerState) } catch let e as any OperationError { throw fail(e.description) }
+        do { try trainer.optimizer.load(state: optimizerState) } catch let e as any OperationError {
+            throw fail(e.description)
+        }
         for ((_, module), state) in zip(modules, sections) { try module.loadStateDict(state) }
         trainer.model.queue = queue
         trainer.model.shuffleRNG = rng
         trainer.loader = trainer.loader.withSeed(dataRNG)
         trainer.epoch = Int(epoch)
         trainer.history = (0..<columns[0].count).map { i in
-            StepMetrics(loss: columns[0][i], top1: columns[1][i], positive: columns[2][i], negative: columns[3][i],
-                        lr: columns[4][i], momentum: columns[5][i], queueFill: columns[6][i])
+            StepMetrics(
+                loss: columns[0][i], top1: columns[1][i], positive: columns[2][i], negative: columns[3][i],
+                lr: columns[4][i], momentum: columns[5][i], queueFill: columns[6][i])
         }
         trainer.knnHistory = zip(knnEpochs, knnAccuracy).map { (Int($0), $1) }
         return metadata.filter { $0.key != "format" && $0.key != SafeTensors.checksumKey }

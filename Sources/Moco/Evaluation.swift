@@ -11,14 +11,18 @@ public struct EvaluationInterrupted: Error, CustomStringConvertible {
 
 /// Backbone features of `images` in eval mode without gradient (not normalised). `cancel` is
 /// asked before each batch; when it returns true, `EvaluationInterrupted` is thrown.
-public func backboneFeatures(_ encoder: any Encoder, _ images: Tensor, batch: Int = 512,
-                             cancel: () -> Bool = { false }) throws -> Tensor {
+public func backboneFeatures(
+    _ encoder: any Encoder, _ images: Tensor, batch: Int = 512,
+    cancel: () -> Bool = { false }
+) throws -> Tensor {
     try encoder.inEvalMode {
         try withoutGrad {
             var parts: [Tensor] = []
             for start in stride(from: 0, to: images.shape[0], by: batch) {
                 if cancel() { throw EvaluationInterrupted() }
-                parts.append(try encoder.features(images.indexSelect(axis: 0, Array(start..<min(start + batch, images.shape[0])))))
+                parts.append(
+                    try encoder.features(
+                        images.indexSelect(axis: 0, Array(start..<min(start + batch, images.shape[0])))))
             }
             return try Tensor.concat(parts)
         }
@@ -42,23 +46,31 @@ public struct LinearProbe {
 
     /// The probe's test accuracy on `encoder`'s backbone features; `cancel` is asked before each
     /// feature batch and each SGD step (`EvaluationInterrupted` when it returns true).
-    public func accuracy(_ encoder: any Encoder, train: LabeledImages, test: LabeledImages,
-                         cancel: () -> Bool = { false }) throws -> Double {
-        try accuracy(trainFeatures: backboneFeatures(encoder, train.images, cancel: cancel), trainLabels: train.labels,
-                     testFeatures: backboneFeatures(encoder, test.images, cancel: cancel), testLabels: test.labels,
-                     classes: train.classes.count, cancel: cancel)
+    public func accuracy(
+        _ encoder: any Encoder, train: LabeledImages, test: LabeledImages,
+        cancel: () -> Bool = { false }
+    ) throws -> Double {
+        try accuracy(
+            trainFeatures: backboneFeatures(encoder, train.images, cancel: cancel), trainLabels: train.labels,
+            testFeatures: backboneFeatures(encoder, test.images, cancel: cancel), testLabels: test.labels,
+            classes: train.classes.count, cancel: cancel)
     }
 
-    public func accuracy(trainFeatures: Tensor, trainLabels: [Int], testFeatures: Tensor, testLabels: [Int], classes: Int,
-                         cancel: () -> Bool = { false }) throws -> Double {
+    public func accuracy(
+        trainFeatures: Tensor, trainLabels: [Int], testFeatures: Tensor, testLabels: [Int], classes: Int,
+        cancel: () -> Bool = { false }
+    ) throws -> Double {
         let mean = try trainFeatures.mean(axes: [0], keepdims: true)
         let std = try trainFeatures.variance(axes: [0], unbiased: false, keepdims: true).sqrt().clamp(min: 1e-6)
-        let xTrain = try (trainFeatures - mean) / std, xTest = try (testFeatures - mean) / std
+        let xTrain = try (trainFeatures - mean) / std
+        let xTest = try (testFeatures - mean) / std
         var rng = RandomGenerator(seed: seed)
         let head = try Linear(xTrain.shape[1], classes, using: &rng)
         let sgd = try SGD(head.parameters(), lr: lr, momentum: momentum)
         let schedule = Schedule.cosine(Double(lr), epochs: Double(epochs))
-        let n = xTrain.shape[0], b = min(batch, n), steps = max(n / b, 1)
+        let n = xTrain.shape[0]
+        let b = min(batch, n)
+        let steps = max(n / b, 1)
         var data = rng.stream("probe-data")
         for epoch in 0..<epochs {
             let order = data.permutation(n)
@@ -66,7 +78,8 @@ public struct LinearProbe {
                 if cancel() { throw EvaluationInterrupted() }
                 let idx = Array(order[(s * b)..<((s + 1) * b)])
                 sgd.lr = Float(schedule.value(atEpoch: Double(epoch) + Double(s) / Double(steps)))
-                let loss = try Tensor.crossEntropy(head(xTrain.indexSelect(axis: 0, idx)), labels: idx.map { trainLabels[$0] })
+                let loss = try Tensor.crossEntropy(
+                    head(xTrain.indexSelect(axis: 0, idx)), labels: idx.map { trainLabels[$0] })
                 sgd.zeroGrad()
                 try loss.backward()
                 try sgd.step()

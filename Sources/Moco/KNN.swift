@@ -22,7 +22,9 @@ public struct KNNClassifier {
             throw MoCoError("knn", "queries \(queries.shape), bank \(bank.shape) and \(labels.count) labels do not fit")
         }
         let sim = try queries.matmul(bank.transposed())
-        let n = bank.shape[0], kk = min(k, n), m = queries.shape[0]
+        let n = bank.shape[0]
+        let kk = min(k, n)
+        let m = queries.shape[0]
         let s = sim.scalars
         var out = [Int](repeating: 0, count: m)
         out.withUnsafeMutableBufferPointer { result in
@@ -40,7 +42,8 @@ public struct KNNClassifier {
                         let j = Int(key & 0xFFFF_FFFF)
                         scores[labels[j]] += Foundation.exp(s[base + j] / t)
                     }
-                    predictions[row] = scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) } ?? 0
+                    predictions[row] =
+                        scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) } ?? 0
                 }
             }
         }
@@ -50,11 +53,13 @@ public struct KNNClassifier {
     /// Reorders `keys` (distinct) so that its first `k` elements are the `k` smallest, in no
     /// particular order: quickselect with the median of three as pivot, O(n) expected.
     static func moveSmallest(_ k: Int, of keys: inout [UInt64]) {
-        var lo = 0, hi = keys.count - 1
+        var lo = 0
+        var hi = keys.count - 1
         while lo < hi {
             let mid = lo + (hi - lo) / 2
             let pivot = Swift.max(Swift.min(keys[lo], keys[mid]), Swift.min(Swift.max(keys[lo], keys[mid]), keys[hi]))
-            var i = lo, j = hi
+            var i = lo
+            var j = hi
             while i <= j {
                 while keys[i] < pivot { i += 1 }
                 while keys[j] > pivot { j -= 1 }
@@ -79,7 +84,9 @@ public struct KNNClassifier {
     }
 
     /// Top-1 accuracy of `test` against the bank `train`, both as normalised features.
-    public func accuracy(train: Tensor, trainLabels: [Int], test: Tensor, testLabels: [Int], classes: Int) throws -> Double {
+    public func accuracy(train: Tensor, trainLabels: [Int], test: Tensor, testLabels: [Int], classes: Int) throws
+        -> Double
+    {
         let p = try predict(test, bank: train, labels: trainLabels, classes: classes)
         return Double(zip(p, testLabels).filter { $0 == $1 }.count) / Double(max(testLabels.count, 1))
     }
@@ -92,8 +99,10 @@ public enum FeatureSource: Sendable {
 
 /// L2-normalised features of `images` (see `backboneFeatures`), from the backbone or after
 /// the head (`fc`), as the CIFAR-10 MoCo demo's monitor offers both.
-public func normalizedFeatures(_ encoder: any Encoder, _ images: Tensor, source: FeatureSource = .backbone, batch: Int = 512,
-                               cancel: () -> Bool = { false }) throws -> Tensor {
+public func normalizedFeatures(
+    _ encoder: any Encoder, _ images: Tensor, source: FeatureSource = .backbone, batch: Int = 512,
+    cancel: () -> Bool = { false }
+) throws -> Tensor {
     try withoutGrad {
         var f = try backboneFeatures(encoder, images, batch: batch, cancel: cancel)
         if source == .head { f = try encoder.inEvalMode { try encoder.fc(f) } }
@@ -104,13 +113,16 @@ public func normalizedFeatures(_ encoder: any Encoder, _ images: Tensor, source:
 /// kNN accuracy of an encoder's features (backbone by default): the bank is `train` without
 /// augmentation, the queries `test`. `cancel` is asked before each feature batch
 /// (`EvaluationInterrupted` when it returns true).
-public func knnAccuracy(_ encoder: any Encoder, train: LabeledImages, test: LabeledImages, classifier: KNNClassifier,
-                        source: FeatureSource = .backbone, cancel: () -> Bool = { false }) throws -> Double {
+public func knnAccuracy(
+    _ encoder: any Encoder, train: LabeledImages, test: LabeledImages, classifier: KNNClassifier,
+    source: FeatureSource = .backbone, cancel: () -> Bool = { false }
+) throws -> Double {
     let bank = try normalizedFeatures(encoder, train.images, source: source, cancel: cancel)
     let queries = try normalizedFeatures(encoder, test.images, source: source, cancel: cancel)
     if cancel() { throw EvaluationInterrupted() }
-    return try classifier.accuracy(train: bank, trainLabels: train.labels, test: queries, testLabels: test.labels,
-                                   classes: train.classes.count)
+    return try classifier.accuracy(
+        train: bank, trainLabels: train.labels, test: queries, testLabels: test.labels,
+        classes: train.classes.count)
 }
 
 /// A kNN monitor for training: after each epoch, the accuracy of `test` against the bank
@@ -121,7 +133,8 @@ public struct KNNMonitor {
     public let classifier: KNNClassifier
     public let source: FeatureSource
 
-    public init(train: LabeledImages, test: LabeledImages, classifier: KNNClassifier, source: FeatureSource = .backbone) {
+    public init(train: LabeledImages, test: LabeledImages, classifier: KNNClassifier, source: FeatureSource = .backbone)
+    {
         (self.train, self.test, self.classifier, self.source) = (train, test, classifier, source)
     }
 

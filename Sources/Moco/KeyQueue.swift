@@ -16,7 +16,9 @@ public struct KeyQueue {
 
     /// A queue of noise keys drawn from `rng`.
     public init(dim: Int, capacity: Int, using rng: inout RandomGenerator) throws {
-        guard dim > 0, capacity > 0 else { throw MoCoError("queue", "needs a positive width and size, got \(dim) and \(capacity)") }
+        guard dim > 0, capacity > 0 else {
+            throw MoCoError("queue", "needs a positive width and size, got \(dim) and \(capacity)")
+        }
         keys = try Tensor.randn([dim, capacity], using: &rng).l2Normalized(axis: 0)
         pointer = 0
         filled = 0
@@ -25,7 +27,9 @@ public struct KeyQueue {
     /// A queue restored from saved keys, pointer and fill.
     public init(keys: Tensor, pointer: Int, filled: Int) throws {
         guard keys.rank == 2, (0..<keys.shape[1]).contains(pointer), (0...keys.shape[1]).contains(filled) else {
-            throw MoCoError("queue", "saved queue of shape \(keys.shape) with pointer \(pointer) and fill \(filled) is inconsistent")
+            throw MoCoError(
+                "queue", "saved queue of shape \(keys.shape) with pointer \(pointer) and fill \(filled) is inconsistent"
+            )
         }
         (self.keys, self.pointer, self.filled) = (keys.detached(), pointer, filled)
     }
@@ -35,7 +39,9 @@ public struct KeyQueue {
         guard batch.rank == 2, batch.shape[1] == dim else {
             throw MoCoError("queue", "keys of shape \(batch.shape) for a queue of width \(dim)")
         }
-        let n = batch.shape[0], k = capacity, d = dim
+        let n = batch.shape[0]
+        let k = capacity
+        let d = dim
         let start = n > k ? n - k : 0  // only the newest `capacity` keys survive
         let p0 = pointer
         batch.withUnsafeBufferPointer { src in

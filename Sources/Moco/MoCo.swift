@@ -61,9 +61,13 @@ public final class MoCo {
     ///   - variant: `.v1` or `.v2` (they differ only in the head, which `encoder.fc` holds).
     ///   - encoder: the query encoder, with its head in `fc`; the key encoder is a deep copy.
     ///   - queueSize: `K`, the number of negatives.
-    public init(variant: Variant = .v2, encoder: any Encoder, queueSize: Int, temperature: Float = 0.2, symmetric: Bool = false,
-                shuffleKeys: Bool = true, using rng: inout RandomGenerator) throws {
-        guard variant.usesQueue else { throw MoCoError("moco", "\(variant) has no queue; use MoCo(v3Encoder:predictor:)") }
+    public init(
+        variant: Variant = .v2, encoder: any Encoder, queueSize: Int, temperature: Float = 0.2, symmetric: Bool = false,
+        shuffleKeys: Bool = true, using rng: inout RandomGenerator
+    ) throws {
+        guard variant.usesQueue else {
+            throw MoCoError("moco", "\(variant) has no queue; use MoCo(v3Encoder:predictor:)")
+        }
         guard temperature > 0 else { throw MoCoError("moco", "temperature must be positive, got \(temperature)") }
         self.variant = variant
         query = encoder
@@ -79,7 +83,9 @@ public final class MoCo {
     /// MoCo v3: `encoder.fc` is the projector (see `Heads.v3Projector`), `predictor` follows
     /// it (see `Heads.v3Predictor`); moco-v3 uses `T = 1` for ResNets. The key batch is not
     /// shuffled (v3 has no shuffle-BN).
-    public init(v3Encoder encoder: any Encoder, predictor: any Module, temperature: Float = 1, using rng: inout RandomGenerator) throws {
+    public init(
+        v3Encoder encoder: any Encoder, predictor: any Module, temperature: Float = 1, using rng: inout RandomGenerator
+    ) throws {
         guard temperature > 0 else { throw MoCoError("moco", "temperature must be positive, got \(temperature)") }
         variant = .v3
         query = encoder
@@ -99,7 +105,9 @@ public final class MoCo {
     /// The width of the head's output (the key dimension).
     static func outputDimension(of encoder: any Encoder) throws -> Int {
         if let fc = encoder.fc as? Linear { return fc.outFeatures }
-        if let seq = encoder.fc as? Sequential, let last = seq.layers.last(where: { $0 is Linear }) as? Linear { return last.outFeatures }
+        if let seq = encoder.fc as? Sequential, let last = seq.layers.last(where: { $0 is Linear }) as? Linear {
+            return last.outFeatures
+        }
         throw MoCoError("moco", "the encoder's head must end with a linear layer")
     }
 
@@ -111,7 +119,8 @@ public final class MoCo {
             let n = images.shape[0]
             guard shuffleKeys else { return try key(images).l2Normalized(axis: 1) }
             if let permutation, permutation.count != n || Set(permutation) != Set(0..<n) {
-                throw MoCoError("moco", "a key permutation must order the \(n) keys of the batch, got \(permutation.count) indices")
+                throw MoCoError(
+                    "moco", "a key permutation must order the \(n) keys of the batch, got \(permutation.count) indices")
             }
             let perm = permutation ?? shuffleRNG.permutation(n)
             var inverse = [Int](repeating: 0, count: n)
@@ -124,7 +133,9 @@ public final class MoCo {
     /// InfoNCE logits `[N, 1 + K]` for normalised queries and keys `[N, dim]`: the positive
     /// `q.k` first, then `q` against every queued key, all divided by `T`; with the means of
     /// the positive and negative cosine similarities.
-    public func infoNCELogits(query q: Tensor, key k: Tensor) throws -> (logits: Tensor, positive: Float, negative: Float) {
+    public func infoNCELogits(query q: Tensor, key k: Tensor) throws -> (
+        logits: Tensor, positive: Float, negative: Float
+    ) {
         guard let queue else { throw MoCoError("moco", "MoCo v3 has no queue; use v3Loss") }
         let pos = try (q * k).sum(axes: [1], keepdims: true)
         let neg = try q.matmul(queue.keys)
@@ -138,7 +149,9 @@ public final class MoCo {
     /// loss is known to be finite. `keyPermutation` replaces the shuffle-BN permutation the
     /// model would draw (to replay another implementation's step); it needs `shuffleKeys` and
     /// a loss that is not symmetric.
-    public func loss(_ viewQ: Tensor, _ viewK: Tensor, momentum m: Float, keyPermutation: [Int]? = nil) throws -> ContrastiveStep {
+    public func loss(_ viewQ: Tensor, _ viewK: Tensor, momentum m: Float, keyPermutation: [Int]? = nil) throws
+        -> ContrastiveStep
+    {
         guard viewQ.shape == viewK.shape else {
             throw MoCoError("moco", "views of shapes \(viewQ.shape) and \(viewK.shape) differ")
         }
@@ -163,8 +176,9 @@ public final class MoCo {
             enqueued = try Tensor.concat([k, k2])
         }
         let top1 = try logits.detached().argmax(axis: 1).scalars.filter { $0 == 0 }.count
-        let metrics = StepMetrics(loss: try loss.item(), top1: Float(top1) / Float(logits.shape[0]), positive: pos, negative: neg,
-                                  lr: 0, momentum: m, queueFill: 0)
+        let metrics = StepMetrics(
+            loss: try loss.item(), top1: Float(top1) / Float(logits.shape[0]), positive: pos, negative: neg,
+            lr: 0, momentum: m, queueFill: 0)
         return ContrastiveStep(loss: loss, keys: enqueued, logits: logits.detached(), metrics: metrics)
     }
 
@@ -172,11 +186,13 @@ public final class MoCo {
     /// on the diagonal, cross-entropy times `2T`; with the top-1 and the mean positive
     /// (diagonal) and negative (off-diagonal) cosine similarities.
     public func v3ContrastiveLoss(query q: Tensor, key k: Tensor)
-        throws -> (loss: Tensor, logits: Tensor, top1: Int, positive: Float, negative: Float) {
-        let qn = try q.l2Normalized(axis: 1), kn = try k.l2Normalized(axis: 1)
+        throws -> (loss: Tensor, logits: Tensor, top1: Int, positive: Float, negative: Float)
+    {
+        let qn = try q.l2Normalized(axis: 1)
+        let kn = try k.l2Normalized(axis: 1)
         let sim = try qn.matmul(kn.transposed())
         let n = q.shape[0]
-        let logits = try sim / temperature
+        let logits = sim / temperature
         let loss = try Tensor.crossEntropy(logits, labels: Array(0..<n)) * (2 * temperature)
         let s = sim.scalars
         let diagonal = (0..<n).map { s[$0 * n + $0] }
@@ -189,16 +205,20 @@ public final class MoCo {
     /// The v3 step: predictions of both views, EMA, keys of both views, symmetric loss.
     func v3Loss(_ x1: Tensor, _ x2: Tensor, momentum m: Float) throws -> ContrastiveStep {
         guard let predictor else { throw MoCoError("moco", "v3 needs a predictor") }
-        let q1 = try predictor(query(x1)), q2 = try predictor(query(x2))
+        let q1 = try predictor(query(x1))
+        let q2 = try predictor(query(x2))
         try key.emaUpdate(from: query, momentum: m)
         let (k1, k2) = try withoutGrad { (try key(x1), try key(x2)) }
-        let a = try v3ContrastiveLoss(query: q1, key: k2), b = try v3ContrastiveLoss(query: q2, key: k1)
+        let a = try v3ContrastiveLoss(query: q1, key: k2)
+        let b = try v3ContrastiveLoss(query: q2, key: k1)
         let loss = try a.loss + b.loss
-        let metrics = StepMetrics(loss: try loss.item(), top1: Float(a.top1 + b.top1) / Float(2 * x1.shape[0]),
-                                  positive: (a.positive + b.positive) / 2, negative: (a.negative + b.negative) / 2,
-                                  lr: 0, momentum: m, queueFill: 0)
-        return ContrastiveStep(loss: loss, keys: try Tensor.concat([k1, k2]),
-                               logits: try Tensor.concat([a.logits.detached(), b.logits.detached()]), metrics: metrics)
+        let metrics = StepMetrics(
+            loss: try loss.item(), top1: Float(a.top1 + b.top1) / Float(2 * x1.shape[0]),
+            positive: (a.positive + b.positive) / 2, negative: (a.negative + b.negative) / 2,
+            lr: 0, momentum: m, queueFill: 0)
+        return ContrastiveStep(
+            loss: loss, keys: try Tensor.concat([k1, k2]),
+            logits: try Tensor.concat([a.logits.detached(), b.logits.detached()]), metrics: metrics)
     }
 
     /// The contrastive logits of one batch without training (eval mode, no gradient, nothing changed): the

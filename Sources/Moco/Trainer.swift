@@ -5,7 +5,7 @@ import MocoTensor
 
 /// Why training stopped early.
 public struct TrainingStopped: Error, CustomStringConvertible {
-    public enum Reason: Equatable, CustomStringConvertible {
+    public enum Reason: Equatable, Sendable, CustomStringConvertible {
         /// `cancelRequested` was seen at a step boundary.
         case cancelled
         /// The step's loss was not finite (the model is as before that step).
@@ -72,16 +72,22 @@ public final class MoCoTrainer {
     private let cancelLock = NSLock()
     private var cancelFlag = false
 
-    public init(model: MoCo, optimizer: any Optimizer, loader: ViewLoader, lr: Schedule, lrUpdate: LRUpdate = .perStep,
-                momentum: Schedule) throws {
+    public init(
+        model: MoCo, optimizer: any Optimizer, loader: ViewLoader, lr: Schedule, lrUpdate: LRUpdate = .perStep,
+        momentum: Schedule
+    ) throws {
         guard loader.pipelines.count == 2 else { throw MoCoError("train", "MoCo needs a loader with two views") }
-        (self.model, self.optimizer, self.loader, self.lr, self.lrUpdate, self.momentum) = (model, optimizer, loader, lr, lrUpdate, momentum)
+        (self.model, self.optimizer, self.loader, self.lr, self.lrUpdate, self.momentum) = (
+            model, optimizer, loader, lr, lrUpdate, momentum
+        )
     }
 
     /// Trains `epochs` more epochs (the first finishes an epoch a cancellation stopped part-way).
     /// With a monitor, kNN accuracy is measured after each.
-    public func train(epochs: Int, monitor: KNNMonitor? = nil,
-                      progress: ((Progress) -> Void)? = nil) throws {
+    public func train(
+        epochs: Int, monitor: KNNMonitor? = nil,
+        progress: ((Progress) -> Void)? = nil
+    ) throws {
         let steps = loader.batchesPerEpoch
         for _ in 0..<epochs {
             let prefetch = Prefetcher(loader, epoch: epoch)
@@ -125,8 +131,10 @@ public final class MoCoTrainer {
     /// non-finite loss throws `NonFiniteLoss` and undoes what the step changed before it was known
     /// (the key encoder's EMA, the BN running statistics, the shuffle generator). `keyPermutation`
     /// replays a given shuffle-BN permutation (see `MoCo.loss`). The step is not added to `history`.
-    public func step(_ viewQ: Tensor, _ viewK: Tensor, lr lrValue: Float, momentum m: Float,
-                     keyPermutation: [Int]? = nil) throws -> ContrastiveStep {
+    public func step(
+        _ viewQ: Tensor, _ viewK: Tensor, lr lrValue: Float, momentum m: Float,
+        keyPermutation: [Int]? = nil
+    ) throws -> ContrastiveStep {
         // What the step changes before its loss is known, kept to undo a non-finite step.
         // Tensors are copy-on-write: this costs one copy of the key encoder's weights
         // (the EMA writes them), small beside the step.

@@ -19,7 +19,8 @@ struct AugmentSuite {
         var mean: Double, sd: Double, count: Int
 
         init(_ values: [Double]) {
-            let n = Double(max(values.count, 1)), m = values.reduce(0, +) / n
+            let n = Double(max(values.count, 1))
+            let m = values.reduce(0, +) / n
             (count, mean) = (values.count, m)
             sd = (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / n).squareRoot()
         }
@@ -39,8 +40,10 @@ struct AugmentSuite {
         let all = try CIFAR10.load(train).images
         let pipeline = try Presets.cifar()
         guard pipeline.steps.count == 5, let crop = pipeline.steps[0] as? RandomResizedCrop,
-              let jitterApply = pipeline.steps[1] as? RandomApply, let jitter = jitterApply.inner as? ColorJitter else {
-            throw TensorError("bench", "the cifar preset is not crop, random_apply(color_jitter), grayscale, flip, normalize")
+            let jitterApply = pipeline.steps[1] as? RandomApply, let jitter = jitterApply.inner as? ColorJitter
+        else {
+            throw TensorError(
+                "bench", "the cifar preset is not crop, random_apply(color_jitter), grayscale, flip, normalize")
         }
         let steps = ["crop", "jitter", "grayscale", "flip", "normalize"]
         let names = ["brightness", "contrast", "saturation", "hue"]
@@ -68,7 +71,11 @@ struct AugmentSuite {
                 var z = x
                 pipeline.steps[2].apply(&z, using: &rng)
                 let plane = z.height * z.width
-                add("rate.grayscale", (0..<plane).allSatisfy { z.pixels[$0] == z.pixels[plane + $0] && z.pixels[$0] == z.pixels[2 * plane + $0] })
+                add(
+                    "rate.grayscale",
+                    (0..<plane).allSatisfy {
+                        z.pixels[$0] == z.pixels[plane + $0] && z.pixels[$0] == z.pixels[2 * plane + $0]
+                    })
                 var f = x
                 pipeline.steps[3].apply(&f, using: &rng)
                 add("rate.flip", f.pixels != x.pixels)
@@ -76,7 +83,9 @@ struct AugmentSuite {
                 for (name, step) in zip(steps, pipeline.steps) {
                     step.apply(&out, using: &rng)
                     for (c, cn) in ["R", "G", "B"].enumerated() {
-                        add("after.\(name).mean.\(cn)", Double(out.pixels[(c * plane)..<((c + 1) * plane)].reduce(0, +)) / Double(plane))
+                        add(
+                            "after.\(name).mean.\(cn)",
+                            Double(out.pixels[(c * plane)..<((c + 1) * plane)].reduce(0, +)) / Double(plane))
                     }
                     add("after.\(name).std", Double(Summary(out.pixels.map(Double.init)).sd))
                 }
@@ -90,13 +99,17 @@ struct AugmentSuite {
         guard let python, let shared else { return nil }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["scripts/reference/augment_stats.py", shared, data.path, "--images", String(images), "--draws", String(draws)]
+        p.arguments = [
+            "scripts/reference/augment_stats.py", shared, data.path, "--images", String(images), "--draws",
+            String(draws)
+        ]
         let pipe = Pipe()
         p.standardOutput = pipe
         try p.run()
         let out = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        guard p.terminationStatus == 0, let obj = try JSONSerialization.jsonObject(with: out) as? [String: [Double]] else {
+        guard p.terminationStatus == 0, let obj = try JSONSerialization.jsonObject(with: out) as? [String: [Double]]
+        else {
             throw TensorError("bench", "augment_stats.py failed (exit \(p.terminationStatus))")
         }
         return obj.compactMapValues { v in v.count == 3 ? Summary(mean: v[0], sd: v[1], count: Int(v[2])) : nil }
@@ -106,22 +119,32 @@ struct AugmentSuite {
         let mine = try ours()
         guard let theirs = try reference() else {
             log("augment: no reference (needs --python and --shared); ours only")
-            for name in mine.keys.sorted() { log(name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: " %9.4f", mine[name]!.mean)) }
+            for name in mine.keys.sorted() {
+                log(
+                    name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: " %9.4f", mine[name]!.mean)
+                )
+            }
             return []
         }
         log("statistic                         ours     torch        z")
-        var rows: [BenchRow] = [], differing: [String] = []
+        var rows: [BenchRow] = []
+        var differing: [String] = []
         for name in mine.keys.sorted() {
             guard let o = mine[name], let r = theirs[name] else { continue }
             let z = o.z(r)
             if abs(z) > 4 { differing.append(name) }
-            log(name.padding(toLength: 28, withPad: " ", startingAt: 0)
-                + String(format: " %9.4f %9.4f %+8.2f", o.mean, r.mean, z) + (abs(z) > 4 ? "  <- differs" : ""))
-            rows.append(BenchRow(workload: "aug-" + name, unit: "mean over \(o.count) draws", ours: o.mean, reference: r.mean,
-                                 referenceName: "torchvision (PIL)", higherIsBetter: true, extra: ["z": z]))
+            log(
+                name.padding(toLength: 28, withPad: " ", startingAt: 0)
+                    + String(format: " %9.4f %9.4f %+8.2f", o.mean, r.mean, z) + (abs(z) > 4 ? "  <- differs" : ""))
+            rows.append(
+                BenchRow(
+                    workload: "aug-" + name, unit: "mean over \(o.count) draws", ours: o.mean, reference: r.mean,
+                    referenceName: "torchvision (PIL)", higherIsBetter: true, extra: ["z": z]))
         }
-        log(differing.isEmpty ? "augment: no statistic differs by more than 4 standard errors"
-                              : "augment: differs by more than 4 standard errors: " + differing.joined(separator: ", "))
+        log(
+            differing.isEmpty
+                ? "augment: no statistic differs by more than 4 standard errors"
+                : "augment: differs by more than 4 standard errors: " + differing.joined(separator: ", "))
         return rows
     }
 }

@@ -21,13 +21,17 @@ struct CifarViewsSuite {
     /// Logs the losses and the kNN; there is no reference row (run the reference with `moco-quality`).
     func run() throws -> [BenchRow] {
         let files = try CIFAR10.batches(in: cifar)
-        let train = try CIFAR10.load(files.train), test = try CIFAR10.load(files.test)
+        let train = try CIFAR10.load(files.train)
+        let test = try CIFAR10.load(files.test)
         let trainer = try Recipes.cifar10(train: train, seed: UInt64(seed), epochs: 20)
-        let steps = trainer.loader.batchesPerEpoch, batch = trainer.loader.batchSize
+        let steps = trainer.loader.batchesPerEpoch
+        let batch = trainer.loader.batchSize
         if let initial {
             let (state, _) = try SafeTensors.read(initial)
             let prefix = "init.query."
-            let query = state.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
+            let query = state.filter { $0.name.hasPrefix(prefix) }.map {
+                (String($0.name.dropFirst(prefix.count)), $0.tensor)
+            }
             try trainer.model.query.loadStateDict(query)
             try trainer.model.key.loadStateDict(query)
             guard case .float(let keys)? = state.first(where: { $0.name == "init.queue" })?.tensor else {
@@ -56,8 +60,10 @@ struct CifarViewsSuite {
                     }
                     let pixels = data.map { Float($0) / 255 }
                     let half = count / 2
-                    let q = try Recipes.cifar10EvaluationImages(Tensor(shape: [batch, 3, 32, 32], scalars: Array(pixels[..<half])))
-                    let k = try Recipes.cifar10EvaluationImages(Tensor(shape: [batch, 3, 32, 32], scalars: Array(pixels[half...])))
+                    let q = try Recipes.cifar10EvaluationImages(
+                        Tensor(shape: [batch, 3, 32, 32], scalars: Array(pixels[..<half])))
+                    let k = try Recipes.cifar10EvaluationImages(
+                        Tensor(shape: [batch, 3, 32, 32], scalars: Array(pixels[half...])))
                     sum += Double(try trainer.step(q, k, lr: lr, momentum: m).metrics.loss)
                 }
             } else {
@@ -68,8 +74,10 @@ struct CifarViewsSuite {
             log(String(format: "  %@ epoch %d: loss %.4f", source, epoch, losses.last!))
             if epoch == epochs || epoch % 10 == 0 {
                 let knn = try knnAccuracy(trainer.model.query, train: evalTrain, test: evalTest, classifier: classifier)
-                log(String(format: "  %@ after %d epochs: kNN %.2f%%; losses %@", source, epoch, knn * 100,
-                           losses.map { String(format: "%.3f", $0) }.joined(separator: " ")))
+                log(
+                    String(
+                        format: "  %@ after %d epochs: kNN %.2f%%; losses %@", source, epoch, knn * 100,
+                        losses.map { String(format: "%.3f", $0) }.joined(separator: " ")))
             }
         }
         return []

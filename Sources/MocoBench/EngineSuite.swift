@@ -16,17 +16,21 @@ struct EngineSuite {
     /// that neither side's idle threads spin on the other's cores; the two alternate.
     func sgemm(_ n: Int) throws -> BenchRow {
         var rng = RandomGenerator(seed: 1)
-        let a = try Tensor.randn([n, n], using: &rng), b = try Tensor.randn([n, n], using: &rng)
+        let a = try Tensor.randn([n, n], using: &rng)
+        let b = try Tensor.randn([n, n], using: &rng)
         let flops = 2.0 * Double(n * n * n)
-        var ours: [Double] = [], raw: [Double] = []
+        var ours: [Double] = []
+        var raw: [Double] = []
         for _ in 0..<reps {
             raw.append(try RawSGEMM.measureInChild(n: n, reps: 5))
             ours.append(try medianSeconds(reps: 5) { _ = try a.matmul(b) })
         }
         ours.sort()
         raw.sort()
-        return BenchRow(workload: "sgemm-\(n)", unit: "GFLOP/s", ours: flops / ours[reps / 2] / 1e9,
-                        reference: flops / raw[reps / 2] / 1e9, referenceName: "cblas_sgemm, OpenBLAS threads", higherIsBetter: true)
+        return BenchRow(
+            workload: "sgemm-\(n)", unit: "GFLOP/s", ours: flops / ours[reps / 2] / 1e9,
+            reference: flops / raw[reps / 2] / 1e9, referenceName: "cblas_sgemm, OpenBLAS threads", higherIsBetter: true
+        )
     }
 
     /// Conv 3x3 (stride 1, padding 1, `c` -> `c` channels) at `[batch, c, hw, hw]`:
@@ -58,10 +62,14 @@ struct EngineSuite {
             }
             let suffix = plain ? "" : "-vs-blocked"
             let refName = plain ? "oneDNN direct, NCHW memory" : "oneDNN direct, blocked layouts"
-            rows.append(BenchRow(workload: name + "-fwd" + suffix, unit: "GFLOP/s", ours: flops / fwd / 1e9,
-                                 reference: flops / rawFwd / 1e9, referenceName: refName, higherIsBetter: true))
-            rows.append(BenchRow(workload: name + "-bwd" + suffix, unit: "GFLOP/s", ours: 2 * flops / bwd / 1e9,
-                                 reference: 2 * flops / rawBwd / 1e9, referenceName: refName, higherIsBetter: true))
+            rows.append(
+                BenchRow(
+                    workload: name + "-fwd" + suffix, unit: "GFLOP/s", ours: flops / fwd / 1e9,
+                    reference: flops / rawFwd / 1e9, referenceName: refName, higherIsBetter: true))
+            rows.append(
+                BenchRow(
+                    workload: name + "-bwd" + suffix, unit: "GFLOP/s", ours: 2 * flops / bwd / 1e9,
+                    reference: 2 * flops / rawBwd / 1e9, referenceName: refName, higherIsBetter: true))
         }
         return rows
     }

@@ -21,7 +21,8 @@ func medianSeconds(reps: Int, _ body: () throws -> Void) rethrows -> Double {
 func interleavedMedians(reps: Int, _ a: () throws -> Void, _ b: () throws -> Void) rethrows -> (Double, Double) {
     try a()
     try b()
-    var ta: [Double] = [], tb: [Double] = []
+    var ta: [Double] = []
+    var tb: [Double] = []
     for _ in 0..<reps {
         ta.append(try seconds(a))
         tb.append(try seconds(b))
@@ -54,7 +55,8 @@ struct BenchRow {
 
     var json: String {
         func num(_ x: Double) -> String { String(format: "%.4g", x) }
-        return "{\"workload\": \"\(workload)\", \"unit\": \"\(unit)\", \"ours\": \(num(ours)), \"reference\": \(num(reference)), "
+        return
+            "{\"workload\": \"\(workload)\", \"unit\": \"\(unit)\", \"ours\": \(num(ours)), \"reference\": \(num(reference)), "
             + "\"ratio\": \(String(format: "%.3f", ratio)), \"reference_name\": \"\(referenceName)\""
             + extra.keys.sorted().map { ", \"\($0)\": \(num(extra[$0]!))" }.joined() + "}"
     }
@@ -64,7 +66,8 @@ struct BenchRow {
         return String(format: "%@ %10.2f %10.2f  %6.3f  %@ (%@)", w, ours, reference, ratio, unit, referenceName)
     }
 
-    static let header = "workload".padding(toLength: 34, withPad: " ", startingAt: 0) + "       ours  reference   ratio  unit"
+    static let header =
+        "workload".padding(toLength: 34, withPad: " ", startingAt: 0) + "       ours  reference   ratio  unit"
 }
 
 /// A benchmark that could not run, with the reason.

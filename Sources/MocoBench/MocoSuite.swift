@@ -18,7 +18,7 @@ struct MocoSuite {
     static let workloads = [
         Workload(id: "W1", dataset: "digits", arch: "convnet-small", queue: 1024, dim: 64, defaultSteps: 30),
         Workload(id: "W2", dataset: "synthetic32", arch: "resnet18", queue: 4096, dim: 128, defaultSteps: 3),
-        Workload(id: "W3", dataset: "synthetic32", arch: "resnet18-w16", queue: 4096, dim: 128, defaultSteps: 5),
+        Workload(id: "W3", dataset: "synthetic32", arch: "resnet18-w16", queue: 4096, dim: 128, defaultSteps: 5)
     ]
 
     var ids: [String]
@@ -34,12 +34,16 @@ struct MocoSuite {
     func encoder(_ w: Workload, using rng: inout RandomGenerator) throws -> any Encoder {
         switch w.arch {
         case "convnet-small":
-            let e = try ConvNet(channels: [32, 64, 128], inputChannels: 1, classes: w.dim, norm: .splitBatchNorm(splits: 8), using: &rng)
+            let e = try ConvNet(
+                channels: [32, 64, 128], inputChannels: 1, classes: w.dim, norm: .splitBatchNorm(splits: 8), using: &rng
+            )
             e.fc = try Heads.v2(128, dim: w.dim, using: &rng)
             return e
         default:
             let width = w.arch == "resnet18" ? 64 : 16
-            let e = try ResNet(depth: 18, width: width, stem: .cifar, inputChannels: 3, classes: w.dim, norm: .splitBatchNorm(splits: 8), using: &rng)
+            let e = try ResNet(
+                depth: 18, width: width, stem: .cifar, inputChannels: 3, classes: w.dim,
+                norm: .splitBatchNorm(splits: 8), using: &rng)
             e.fc = try Heads.v2(width * 8, dim: w.dim, using: &rng)
             return e
         }
@@ -55,7 +59,8 @@ struct MocoSuite {
         if w.dataset == "digits" {
             let (train, _) = try Digits.load()
             let views = try Presets.digits()
-            let loader = try ViewLoader(images: train.images, batchSize: batch, pipelines: [views, views], seed: rng.stream("data"))
+            let loader = try ViewLoader(
+                images: train.images, batchSize: batch, pipelines: [views, views], seed: rng.stream("data"))
             let order = loader.order(epoch: 0)
             for j in 0..<2 {
                 let b = try loader.batch(epoch: 0, index: j, order: order)
@@ -63,7 +68,11 @@ struct MocoSuite {
             }
         } else {
             for _ in 0..<2 {
-                pairs.append((try Tensor.randn([batch, 3, 32, 32], using: &rng), try Tensor.randn([batch, 3, 32, 32], using: &rng)))
+                pairs.append(
+                    (
+                        try Tensor.randn([batch, 3, 32, 32], using: &rng),
+                        try Tensor.randn([batch, 3, 32, 32], using: &rng)
+                    ))
             }
         }
         func step(_ s: Int) throws {
@@ -90,13 +99,17 @@ struct MocoSuite {
         defer { try? FileManager.default.removeItem(at: json) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: torchref)
-        p.arguments = ["--steps-only", String(timedSteps(w)), "--arch", w.arch, "--dataset", w.dataset, "--batch", String(batch),
-                       "--queue", String(w.queue), "--dim", String(w.dim), "--threads", String(Threads.count), "--json", json.path]
+        p.arguments = [
+            "--steps-only", String(timedSteps(w)), "--arch", w.arch, "--dataset", w.dataset, "--batch", String(batch),
+            "--queue", String(w.queue), "--dim", String(w.dim), "--threads", String(Threads.count), "--json", json.path
+        ]
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
-        guard p.terminationStatus == 0, let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any],
-              let step = obj["step"] as? [String: Any], let med = step["median_step_s"] as? Double else {
+        guard p.terminationStatus == 0,
+            let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any],
+            let step = obj["step"] as? [String: Any], let med = step["median_step_s"] as? Double
+        else {
             throw TensorError("bench", "torchref failed for \(w.id) (exit \(p.terminationStatus))")
         }
         return med
@@ -115,7 +128,8 @@ struct MocoSuite {
             images = try Tensor.uniform([2560, 3, 32, 32], using: &rng)
             views = try Presets.cifar()
         }
-        let loader = try ViewLoader(images: images, batchSize: batch, pipelines: [views, views], seed: rng.stream("data"))
+        let loader = try ViewLoader(
+            images: images, batchSize: batch, pipelines: [views, views], seed: rng.stream("data"))
         let order = loader.order(epoch: 0)
         let n = min(loader.batchesPerEpoch, 5)
         let t = try seconds { for b in 0..<n { _ = try loader.batch(epoch: 0, index: b, order: order) } }
@@ -127,7 +141,9 @@ struct MocoSuite {
         for w in Self.workloads where ids.contains(w.id) {
             // Rounds alternate the reference and ours, so that drift of a shared machine
             // (15-25% over minutes here) reaches both sides alike.
-            var mine: [Double] = [], theirs: [Double] = [], ratios: [Double] = []
+            var mine: [Double] = []
+            var theirs: [Double] = []
+            var ratios: [Double] = []
             for _ in 0..<rounds {
                 let reference = try self.reference(w).map { Double(batch) / $0 }
                 let rate = Double(batch) / (try ours(w))
@@ -139,21 +155,29 @@ struct MocoSuite {
             }
             let rate = median(mine)
             guard !theirs.isEmpty else {
-                log("\(w.id): ours \(String(format: "%.1f", rate)) images/s (no PyTorch reference); augmentation \(String(format: "%.0f", try augmentationRate(w))) images/s")
+                log(
+                    "\(w.id): ours \(String(format: "%.1f", rate)) images/s (no PyTorch reference); augmentation \(String(format: "%.0f", try augmentationRate(w))) images/s"
+                )
                 continue
             }
-            var row = BenchRow(workload: w.id, unit: "images/s", ours: rate, reference: median(theirs),
-                               referenceName: "torchref --steps-only", higherIsBetter: true)
+            var row = BenchRow(
+                workload: w.id, unit: "images/s", ours: rate, reference: median(theirs),
+                referenceName: "torchref --steps-only", higherIsBetter: true)
             row.extra = ["rounds": Double(rounds), "ratio_min": ratios.min()!, "ratio_max": ratios.max()!]
             rows.append(row)
             log(rows.last!.line)
             if rounds > 1 {
-                log("\(w.id) per round (ours / reference = ratio): " + zip(mine, theirs).map {
-                    String(format: "%.0f / %.0f = %.2f", $0, $1, $0 / $1)
-                }.joined(separator: ", "))
+                log(
+                    "\(w.id) per round (ours / reference = ratio): "
+                        + zip(mine, theirs).map {
+                            String(format: "%.0f / %.0f = %.2f", $0, $1, $0 / $1)
+                        }.joined(separator: ", "))
             }
             let aug = try augmentationRate(w)
-            log(String(format: "%@ augmentation alone: %.0f images/s (two views each), %.2fx our training step", w.id, aug, aug / rate))
+            log(
+                String(
+                    format: "%@ augmentation alone: %.0f images/s (two views each), %.2fx our training step", w.id, aug,
+                    aug / rate))
         }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)

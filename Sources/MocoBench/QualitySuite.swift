@@ -11,7 +11,10 @@ import MocoTensor
 ///   images in ../shared/data/cifar10-mini), epochs 10 and 20 of 20, evaluated on normalised images as the
 ///   demo does; raw-pixel kNN is printed for context.
 struct QualitySuite {
-    enum Workload: String { case w1 = "W1", c10 = "C10" }
+    enum Workload: String {
+        case w1 = "W1"
+        case c10 = "C10"
+    }
 
     var workload: Workload
     var seeds: [Int]
@@ -33,7 +36,8 @@ struct QualitySuite {
             return (train, train, test)
         }
         let files = try CIFAR10.batches(in: cifar)
-        let train = try CIFAR10.load(files.train), test = try CIFAR10.load(files.test)
+        let train = try CIFAR10.load(files.train)
+        let test = try CIFAR10.load(files.test)
         func normalised(_ d: LabeledImages) throws -> LabeledImages {
             LabeledImages(images: try Recipes.cifar10EvaluationImages(d.images), labels: d.labels, classes: d.classes)
         }
@@ -43,7 +47,8 @@ struct QualitySuite {
     /// Our kNN accuracy at each checkpoint epoch for `seed`.
     func ours(seed: Int, data: Workset) throws -> [Int: Double] {
         let (train, evalTrain, evalTest) = data
-        let trainer = workload == .w1
+        let trainer =
+            workload == .w1
             ? try Recipes.digitsW1(train: train, seed: UInt64(seed), epochs: epochs)
             : try Recipes.cifar10(train: train, seed: UInt64(seed), epochs: epochs)
         let encoder = trainer.model.query
@@ -54,8 +59,10 @@ struct QualitySuite {
             out[e] = try knnAccuracy(encoder, train: evalTrain, test: evalTest, classifier: knn)
             if workload == .c10 {
                 let losses = trainer.history.suffix(trainer.loader.batchesPerEpoch).map(\.loss)
-                log(String(format: "  ours seed %d epoch %d: kNN %.2f%%, epoch loss %.4f", seed, e, out[e]! * 100,
-                           losses.reduce(0, +) / Float(max(losses.count, 1))))
+                log(
+                    String(
+                        format: "  ours seed %d epoch %d: kNN %.2f%%, epoch loss %.4f", seed, e, out[e]! * 100,
+                        losses.reduce(0, +) / Float(max(losses.count, 1))))
             }
         }
         return out
@@ -68,18 +75,24 @@ struct QualitySuite {
         defer { try? FileManager.default.removeItem(at: json) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: torchref)
-        p.arguments = ["--epochs", String(epochs), "--seed", String(seed), "--threads", String(Threads.count),
-                       "--eval-epochs", checkpoints.map(String.init).joined(separator: ","), "--knn-k", "200", "--knn-t", "0.1",
-                       "--json", json.path]
+        p.arguments = [
+            "--epochs", String(epochs), "--seed", String(seed), "--threads", String(Threads.count),
+            "--eval-epochs", checkpoints.map(String.init).joined(separator: ","), "--knn-k", "200", "--knn-t", "0.1",
+            "--json", json.path
+        ]
         if workload == .c10 {
-            p.arguments! += ["--dataset", "cifar10", "--data-dir", cifar.path, "--arch", "resnet18-w16", "--dim", "128",
-                             "--queue", "4096", "--temperature", "0.1", "--momentum", "0.99"]
+            p.arguments! += [
+                "--dataset", "cifar10", "--data-dir", cifar.path, "--arch", "resnet18-w16", "--dim", "128",
+                "--queue", "4096", "--temperature", "0.1", "--momentum", "0.99"
+            ]
         }
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
-        guard p.terminationStatus == 0, let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any],
-              let evals = obj["evals"] as? [[String: Any]] else {
+        guard p.terminationStatus == 0,
+            let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any],
+            let evals = obj["evals"] as? [[String: Any]]
+        else {
             throw TensorError("bench", "torchref failed for seed \(seed) (exit \(p.terminationStatus))")
         }
         var out: [Int: Double] = [:]
@@ -89,8 +102,9 @@ struct QualitySuite {
         if workload == .c10 {
             let raw = (obj["raw_knn"] as? [String: Double])?["k200"] ?? .nan
             let losses = (obj["epochs"] as? [[String: Any]] ?? []).compactMap { $0["loss"] as? Double }
-            log(String(format: "  reference seed %d: raw-pixel kNN %.2f%%; epoch losses ", seed, raw)
-                + losses.map { String(format: "%.3f", $0) }.joined(separator: " "))
+            log(
+                String(format: "  reference seed %d: raw-pixel kNN %.2f%%; epoch losses ", seed, raw)
+                    + losses.map { String(format: "%.3f", $0) }.joined(separator: " "))
         }
         return out
     }
@@ -98,14 +112,18 @@ struct QualitySuite {
     /// Weighted kNN on the L2-normalised pixels of the images as evaluated (the reference's `raw_knn`).
     func rawPixelKNN(_ data: Workset) throws -> Double {
         let (train, test) = (data.evalTrain, data.evalTest)
-        func flat(_ x: Tensor) throws -> Tensor { try x.reshaped([x.shape[0], x.count / x.shape[0]]).l2Normalized(axis: 1) }
-        let predicted = try KNNClassifier(k: 200, t: 0.1).predict(try flat(test.images), bank: try flat(train.images),
-                                                                   labels: train.labels, classes: train.classes.count)
+        func flat(_ x: Tensor) throws -> Tensor {
+            try x.reshaped([x.shape[0], x.count / x.shape[0]]).l2Normalized(axis: 1)
+        }
+        let predicted = try KNNClassifier(k: 200, t: 0.1).predict(
+            try flat(test.images), bank: try flat(train.images),
+            labels: train.labels, classes: train.classes.count)
         return Double(zip(predicted, test.labels).filter { $0 == $1 }.count) / Double(test.labels.count)
     }
 
     func run() throws -> [BenchRow] {
-        var mine: [[Int: Double]] = [], theirs: [[Int: Double]] = []
+        var mine: [[Int: Double]] = []
+        var theirs: [[Int: Double]] = []
         let data = try load()
         if workload == .c10 { log(String(format: "C10: ours raw-pixel kNN %.2f%%", try rawPixelKNN(data) * 100)) }
         log("\(workload.rawValue) seed  " + checkpoints.map { "ours e\($0)  ref e\($0)" }.joined(separator: "  "))
@@ -114,16 +132,20 @@ struct QualitySuite {
             let o = try ours(seed: seed, data: data)
             mine.append(o)
             if let r { theirs.append(r) }
-            log(String(format: "%4d  ", seed) + checkpoints.map { e in
-                String(format: "%7.2f%%  %6.2f%%", (o[e] ?? .nan) * 100, (r?[e] ?? .nan) * 100)
-            }.joined(separator: "  "))
+            log(
+                String(format: "%4d  ", seed)
+                    + checkpoints.map { e in
+                        String(format: "%7.2f%%  %6.2f%%", (o[e] ?? .nan) * 100, (r?[e] ?? .nan) * 100)
+                    }.joined(separator: "  "))
         }
         guard !theirs.isEmpty else { return [] }
         return checkpoints.map { e in
-            let o = mine.compactMap { $0[e] }, r = theirs.compactMap { $0[e] }
-            return BenchRow(workload: "\(workload.rawValue)-knn-e\(e)", unit: "kNN top-1 (k 200), mean of \(seeds.count) seeds",
-                            ours: o.reduce(0, +) / Double(o.count), reference: r.reduce(0, +) / Double(r.count),
-                            referenceName: "torchref", higherIsBetter: true)
+            let o = mine.compactMap { $0[e] }
+            let r = theirs.compactMap { $0[e] }
+            return BenchRow(
+                workload: "\(workload.rawValue)-knn-e\(e)", unit: "kNN top-1 (k 200), mean of \(seeds.count) seeds",
+                ours: o.reduce(0, +) / Double(o.count), reference: r.reduce(0, +) / Double(r.count),
+                referenceName: "torchref", higherIsBetter: true)
         }
     }
 }

@@ -20,7 +20,10 @@ final class RawConvolution {
     private var reorders: [String: [(dnnl_primitive_t?, [dnnl_exec_arg_t])]] = [:]
     private let plainMemory: Bool
 
-    struct Failure: Error { let what: String; let status: dnnl_status_t }
+    struct Failure: Error {
+        let what: String
+        let status: dnnl_status_t
+    }
 
     /// `DNNL_MEMORY_ALLOCATE`: the library allocates the buffer.
     private func check(_ s: dnnl_status_t, _ what: String) throws {
@@ -38,8 +41,12 @@ final class RawConvolution {
             try check(moco_md_init(&md, Int32(dims.count), dims.map(Int64.init), dnnl_format_tag_any), "md")
             return md
         }
-        var src = try any([n, c, h, w]), dst = try any([n, o, h, w]), wei = try any([o, c, k, k])
-        let one: [Int64] = [1, 1], zero: [Int64] = [0, 0], pad: [Int64] = [Int64(k / 2), Int64(k / 2)]
+        var src = try any([n, c, h, w])
+        var dst = try any([n, o, h, w])
+        var wei = try any([o, c, k, k])
+        let one: [Int64] = [1, 1]
+        let zero: [Int64] = [0, 0]
+        let pad: [Int64] = [Int64(k / 2), Int64(k / 2)]
         var fdesc = dnnl_convolution_desc_t()
         try check(moco_conv_forward_init(&fdesc, &src, &wei, nil, &dst, one, zero, pad, pad), "forward desc")
         var fpd: dnnl_primitive_desc_t?
@@ -49,7 +56,8 @@ final class RawConvolution {
         var bpd: dnnl_primitive_desc_t?
         try check(dnnl_primitive_desc_create(&bpd, &bdesc, nil, engine, fpd), "bwd data pd")
         var wdesc = dnnl_convolution_desc_t()
-        try check(moco_conv_backward_weights_init(&wdesc, &src, &wei, nil, &dst, one, zero, pad, pad), "bwd weights desc")
+        try check(
+            moco_conv_backward_weights_init(&wdesc, &src, &wei, nil, &dst, one, zero, pad, pad), "bwd weights desc")
         var wpd: dnnl_primitive_desc_t?
         try check(dnnl_primitive_desc_create(&wpd, &wdesc, nil, engine, fpd), "bwd weights pd")
         descriptors = [fpd, bpd, wpd]
@@ -60,7 +68,10 @@ final class RawConvolution {
         }
         func memory(_ pd: dnnl_primitive_desc_t?, _ q: dnnl_query_t) throws -> dnnl_memory_t? {
             var m: dnnl_memory_t?
-            try check(dnnl_memory_create(&m, dnnl_primitive_desc_query_md(pd, q, 0), engine, UnsafeMutableRawPointer(bitPattern: -1)), "memory")
+            try check(
+                dnnl_memory_create(
+                    &m, dnnl_primitive_desc_query_md(pd, q, 0), engine, UnsafeMutableRawPointer(bitPattern: -1)),
+                "memory")
             var handle: UnsafeMutableRawPointer?
             dnnl_memory_get_data_handle(m, &handle)
             var md = dnnl_primitive_desc_query_md(pd, q, 0)!.pointee
@@ -80,7 +91,8 @@ final class RawConvolution {
         }
         /// A reorder between a plain memory and a primitive's memory.
         func reorder(_ from: dnnl_memory_t?, _ to: dnnl_memory_t?) throws -> (dnnl_primitive_t?, [dnnl_exec_arg_t]) {
-            var a: UnsafePointer<dnnl_memory_desc_t>?, b: UnsafePointer<dnnl_memory_desc_t>?
+            var a: UnsafePointer<dnnl_memory_desc_t>?
+            var b: UnsafePointer<dnnl_memory_desc_t>?
             dnnl_memory_get_memory_desc(from, &a)
             dnnl_memory_get_memory_desc(to, &b)
             var pd: dnnl_primitive_desc_t?
@@ -89,26 +101,41 @@ final class RawConvolution {
             try check(dnnl_primitive_create(&p, pd), "reorder")
             descriptors.append(pd)
             primitives.append(p)
-            return (p, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: from), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: to)])
+            return (
+                p, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: from), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: to)]
+            )
         }
-        forwardArgs = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: try memory(fpd, dnnl_query_src_md)),
-                       dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: try memory(fpd, dnnl_query_weights_md)),
-                       dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: try memory(fpd, dnnl_query_dst_md))]
-        backwardDataArgs = [dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_DST, memory: try memory(bpd, dnnl_query_diff_dst_md)),
-                            dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: try memory(bpd, dnnl_query_weights_md)),
-                            dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_SRC, memory: try memory(bpd, dnnl_query_diff_src_md))]
-        backwardWeightsArgs = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: try memory(wpd, dnnl_query_src_md)),
-                               dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_DST, memory: try memory(wpd, dnnl_query_diff_dst_md)),
-                               dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_WEIGHTS, memory: try memory(wpd, dnnl_query_diff_weights_md))]
+        forwardArgs = [
+            dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: try memory(fpd, dnnl_query_src_md)),
+            dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: try memory(fpd, dnnl_query_weights_md)),
+            dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: try memory(fpd, dnnl_query_dst_md))
+        ]
+        backwardDataArgs = [
+            dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_DST, memory: try memory(bpd, dnnl_query_diff_dst_md)),
+            dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: try memory(bpd, dnnl_query_weights_md)),
+            dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_SRC, memory: try memory(bpd, dnnl_query_diff_src_md))
+        ]
+        backwardWeightsArgs = [
+            dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: try memory(wpd, dnnl_query_src_md)),
+            dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_DST, memory: try memory(wpd, dnnl_query_diff_dst_md)),
+            dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_WEIGHTS, memory: try memory(wpd, dnnl_query_diff_weights_md))
+        ]
         if plainMemory {
-            let x = try makePlainMemory([n, c, h, w], dnnl_nchw), y = try makePlainMemory([n, o, h, w], dnnl_nchw)
-            let wt = try makePlainMemory([o, c, k, k], dnnl_oihw), gx = try makePlainMemory([n, c, h, w], dnnl_nchw)
-            let gy = try makePlainMemory([n, o, h, w], dnnl_nchw), gw = try makePlainMemory([o, c, k, k], dnnl_oihw)
+            let x = try makePlainMemory([n, c, h, w], dnnl_nchw)
+            let y = try makePlainMemory([n, o, h, w], dnnl_nchw)
+            let wt = try makePlainMemory([o, c, k, k], dnnl_oihw)
+            let gx = try makePlainMemory([n, c, h, w], dnnl_nchw)
+            let gy = try makePlainMemory([n, o, h, w], dnnl_nchw)
+            let gw = try makePlainMemory([o, c, k, k], dnnl_oihw)
             reorders["forward.into"] = [try reorder(x, forwardArgs[0].memory), try reorder(wt, forwardArgs[1].memory)]
             reorders["forward.outOf"] = [try reorder(forwardArgs[2].memory, y)]
-            reorders["backward.into"] = [try reorder(gy, backwardDataArgs[0].memory), try reorder(wt, backwardDataArgs[1].memory),
-                                         try reorder(x, backwardWeightsArgs[0].memory), try reorder(gy, backwardWeightsArgs[1].memory)]
-            reorders["backward.outOf"] = [try reorder(backwardDataArgs[2].memory, gx), try reorder(backwardWeightsArgs[2].memory, gw)]
+            reorders["backward.into"] = [
+                try reorder(gy, backwardDataArgs[0].memory), try reorder(wt, backwardDataArgs[1].memory),
+                try reorder(x, backwardWeightsArgs[0].memory), try reorder(gy, backwardWeightsArgs[1].memory)
+            ]
+            reorders["backward.outOf"] = [
+                try reorder(backwardDataArgs[2].memory, gx), try reorder(backwardWeightsArgs[2].memory, gw)
+            ]
         }
     }
 

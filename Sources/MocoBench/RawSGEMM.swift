@@ -15,7 +15,8 @@ enum RawSGEMM {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0, let s = String(data: data, encoding: .utf8),
-              let t = Double(s.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            let t = Double(s.trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
             throw TensorError("bench", "raw-sgemm child failed (exit \(p.terminationStatus))")
         }
         return t
@@ -24,13 +25,23 @@ enum RawSGEMM {
     /// The child's side: median seconds of `reps` calls (after one warm-up) on random `n x n`.
     static func run(n: Int, reps: Int) -> Double {
         openblas_set_num_threads(Int32(Threads.fromEnvironment()))
-        let a = UnsafeMutablePointer<Float>.allocate(capacity: n * n), b = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
         let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
-        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        defer {
+            a.deallocate()
+            b.deallocate()
+            c.deallocate()
+        }
         var rng = RandomGenerator(seed: 1)
-        for i in 0..<(n * n) { a[i] = Float(rng.nextNormal()); b[i] = Float(rng.nextNormal()) }
+        for i in 0..<(n * n) {
+            a[i] = Float(rng.nextNormal())
+            b[i] = Float(rng.nextNormal())
+        }
         func call() {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, c, Int32(n))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0,
+                c, Int32(n))
         }
         return medianSeconds(reps: reps, call)
     }

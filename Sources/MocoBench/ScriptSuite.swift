@@ -39,7 +39,10 @@ struct ScriptSuite {
         for (name, text) in [("script-loop-1M-for", Self.loop), ("script-loop-1M-while", Self.whileLoop)] {
             let interpreter = Interpreter()
             let t = try medianSeconds(reps: reps) { try interpreter.run(text, name: name) }
-            rows.append(BenchRow(workload: name, unit: "s", ours: t, reference: 1, referenceName: "budget of 1 s", higherIsBetter: false))
+            rows.append(
+                BenchRow(
+                    workload: name, unit: "s", ours: t, reference: 1, referenceName: "budget of 1 s",
+                    higherIsBetter: false))
             log(rows.last!.line)
         }
 
@@ -47,14 +50,19 @@ struct ScriptSuite {
         let interpreter = Interpreter()
         try interpreter.run("let data = dataset(\"digits\")", name: "setup")
         let script = trainingScript()
-        let (fromScript, fromSwift) = try interleavedMedians(reps: reps, {
-            try interpreter.run(script, name: "w1.moco")
-        }, {
-            let trainer = try Recipes.digitsW1(train: train, seed: 0, epochs: epochs)
-            try trainer.train(epochs: epochs)
-        })
-        rows.append(BenchRow(workload: "script-train-W1-\(epochs)ep", unit: "s", ours: fromScript, reference: fromSwift,
-                             referenceName: "the same run driven from Swift", higherIsBetter: false))
+        let (fromScript, fromSwift) = try interleavedMedians(
+            reps: reps,
+            {
+                try interpreter.run(script, name: "w1.moco")
+            },
+            {
+                let trainer = try Recipes.digitsW1(train: train, seed: 0, epochs: epochs)
+                try trainer.train(epochs: epochs)
+            })
+        rows.append(
+            BenchRow(
+                workload: "script-train-W1-\(epochs)ep", unit: "s", ours: fromScript, reference: fromSwift,
+                referenceName: "the same run driven from Swift", higherIsBetter: false))
         log(rows.last!.line)
         return rows
     }

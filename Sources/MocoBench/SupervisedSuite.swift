@@ -41,8 +41,10 @@ struct SupervisedSuite {
             .appendingPathComponent("../../scripts/reference/supervised_step.py").standardizedFileURL.path
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [script, sharedBench, "--width", String(width), "--batch", String(batch), "--steps", String(steps),
-                       "--threads", String(Threads.count)]
+        p.arguments = [
+            script, sharedBench, "--width", String(width), "--batch", String(batch), "--steps", String(steps),
+            "--threads", String(Threads.count)
+        ]
         var env = ProcessInfo.processInfo.environment
         env["OPENBLAS_CORETYPE"] = nil
         env["OPENBLAS_L2_SIZE"] = nil
@@ -53,9 +55,10 @@ struct SupervisedSuite {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0,
-              let line = String(data: data, encoding: .utf8)?.split(separator: "\n").last,
-              let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let rate = obj["images_per_s"] as? Double else {
+            let line = String(data: data, encoding: .utf8)?.split(separator: "\n").last,
+            let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            let rate = obj["images_per_s"] as? Double
+        else {
             throw TensorError("bench", "the PyTorch reference failed (exit \(p.terminationStatus))")
         }
         return rate
@@ -64,7 +67,8 @@ struct SupervisedSuite {
     func run() throws -> [BenchRow] {
         var rows: [BenchRow] = []
         for width in widths {
-            var mine: [Double] = [], theirs: [Double] = []
+            var mine: [Double] = []
+            var theirs: [Double] = []
             for _ in 0..<rounds {
                 if let r = try reference(width: width) { theirs.append(r) }
                 mine.append(try ours(width: width))
@@ -74,11 +78,15 @@ struct SupervisedSuite {
             let name = width == 64 ? "supervised-resnet18" : "supervised-resnet18-w\(width)"
             let oursRate = mine[mine.count / 2]
             if theirs.isEmpty {
-                log("\(name): \(String(format: "%.1f", oursRate)) images/s (no PyTorch reference: pass --python and --shared)")
+                log(
+                    "\(name): \(String(format: "%.1f", oursRate)) images/s (no PyTorch reference: pass --python and --shared)"
+                )
                 continue
             }
-            rows.append(BenchRow(workload: name, unit: "images/s", ours: oursRate, reference: theirs[theirs.count / 2],
-                                 referenceName: "PyTorch, same step", higherIsBetter: true))
+            rows.append(
+                BenchRow(
+                    workload: name, unit: "images/s", ours: oursRate, reference: theirs[theirs.count / 2],
+                    referenceName: "PyTorch, same step", higherIsBetter: true))
             log(rows.last!.line)
         }
         return rows

@@ -31,7 +31,8 @@ struct TSNESuite {
     static func mixture(count n: Int = 10_000, dimension d: Int = 50) -> Dataset {
         var rng = RandomGenerator(seed: 2026)
         let centres = (0..<(10 * d)).map { _ in Float(rng.nextNormal() * 3) }
-        var points = [Float](repeating: 0, count: n * d), labels = [Int](repeating: 0, count: n)
+        var points = [Float](repeating: 0, count: n * d)
+        var labels = [Int](repeating: 0, count: n)
         for i in 0..<n {
             labels[i] = i % 10
             for c in 0..<d { points[i * d + c] = centres[labels[i] * d + c] + Float(rng.nextNormal()) }
@@ -41,30 +42,41 @@ struct TSNESuite {
 
     func run() throws -> [BenchRow] {
         var rows: [BenchRow] = []
-        let sets = try [sizes.contains("digits") ? Self.digits() : nil, sizes.contains("10k") ? Self.mixture() : nil].compactMap { $0 }
+        let sets = try [sizes.contains("digits") ? Self.digits() : nil, sizes.contains("10k") ? Self.mixture() : nil]
+            .compactMap { $0 }
         for set in sets {
             let start = DispatchTime.now().uptimeNanoseconds
             let ours = try TSNE().embed(set.points, count: set.count, dimension: set.dimension)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let trust = EmbeddingQuality.trustworthiness(original: set.points, dimension: set.dimension,
-                                                         embedding: ours.embedding, count: set.count, k: 10)
+            let trust = EmbeddingQuality.trustworthiness(
+                original: set.points, dimension: set.dimension,
+                embedding: ours.embedding, count: set.count, k: 10)
             let accuracy = EmbeddingQuality.knnAccuracy(embedding: ours.embedding, labels: set.labels, k: 10)
-            log(String(format: "%@ ours: %.2f s, KL %.4f, trustworthiness %.4f, 10-NN accuracy %.4f", set.name, seconds,
-                       ours.divergence, trust, accuracy))
+            log(
+                String(
+                    format: "%@ ours: %.2f s, KL %.4f, trustworthiness %.4f, 10-NN accuracy %.4f", set.name, seconds,
+                    ours.divergence, trust, accuracy))
             var extra: [String: Double] = ["ours_kl": ours.divergence, "ours_trust": trust, "ours_knn": accuracy]
             var reference = (name: "none", seconds: Double.nan)
             if let python {
                 for r in try references(set, python: python) {
-                    log(String(format: "%@ %@: %.2f s, KL %.4f, trustworthiness %.4f, 10-NN accuracy %.4f", set.name, r.name,
-                               r.seconds, r.kl, r.trust, r.accuracy))
+                    log(
+                        String(
+                            format: "%@ %@: %.2f s, KL %.4f, trustworthiness %.4f, 10-NN accuracy %.4f", set.name,
+                            r.name,
+                            r.seconds, r.kl, r.trust, r.accuracy))
                     if reference.name == "none" || r.seconds < reference.seconds {
                         reference = (r.name, r.seconds)
-                        (extra["reference_kl"], extra["reference_trust"], extra["reference_knn"]) = (r.kl, r.trust, r.accuracy)
+                        (extra["reference_kl"], extra["reference_trust"], extra["reference_knn"]) = (
+                            r.kl, r.trust, r.accuracy
+                        )
                     }
                 }
             }
-            rows.append(BenchRow(workload: set.name, unit: "s", ours: seconds, reference: reference.seconds,
-                                 referenceName: reference.name, higherIsBetter: false, extra: extra))
+            rows.append(
+                BenchRow(
+                    workload: set.name, unit: "s", ours: seconds, reference: reference.seconds,
+                    referenceName: reference.name, higherIsBetter: false, extra: extra))
         }
         return rows
     }
@@ -89,7 +101,9 @@ struct TSNESuite {
         try process.run()
         let out = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchFailure("\(script) failed (exit \(process.terminationStatus))") }
+        guard process.terminationStatus == 0 else {
+            throw BenchFailure("\(script) failed (exit \(process.terminationStatus))")
+        }
         var results: [Reference] = []
         for line in String(decoding: out, as: UTF8.self).split(separator: "\n") {
             // "name seconds kl": the embedding is in DIR/name.f64.
@@ -98,8 +112,9 @@ struct TSNESuite {
             let name = String(fields[0])
             let data = try Data(contentsOf: dir.appendingPathComponent("\(name).f64"))
             let embedding = data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
-            let trust = EmbeddingQuality.trustworthiness(original: set.points, dimension: set.dimension, embedding: embedding,
-                                                         count: set.count, k: 10)
+            let trust = EmbeddingQuality.trustworthiness(
+                original: set.points, dimension: set.dimension, embedding: embedding,
+                count: set.count, k: 10)
             let accuracy = EmbeddingQuality.knnAccuracy(embedding: embedding, labels: set.labels, k: 10)
             results.append(Reference(name: name, seconds: seconds, kl: kl, trust: trust, accuracy: accuracy))
         }

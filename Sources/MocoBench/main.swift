@@ -82,47 +82,76 @@ let dataDir = stringOption("--data") ?? "../shared/data/cifar10-mini"
 let viewsFile = stringOption("--views")
 let initFile = stringOption("--init")
 let seed = option("--seed", default: 0)
-let qualityWorkloads: [QualitySuite.Workload] = args.first != "moco-quality" ? [] : workloadsGiven
-    ? workloads.compactMap { QualitySuite.Workload(rawValue: $0) }
-    : [.w1] + (FileManager.default.fileExists(atPath: dataDir) ? [.c10] : [])
+let qualityWorkloads: [QualitySuite.Workload] =
+    args.first != "moco-quality"
+    ? []
+    : workloadsGiven
+        ? workloads.compactMap { QualitySuite.Workload(rawValue: $0) }
+        : [.w1] + (FileManager.default.fileExists(atPath: dataDir) ? [.c10] : [])
 let tsneSizes = stringOption("--sizes")?.split(separator: ",").map(String.init) ?? ["digits", "10k"]
 
 func log(_ s: String) {
     FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
 }
 
-guard args.count == 1, ["engine", "supervised", "moco", "moco-quality", "script", "tsne", "repl", "augment", "cifar-views"].contains(args[0]) else {
+guard args.count == 1,
+    ["engine", "supervised", "moco", "moco-quality", "script", "tsne", "repl", "augment", "cifar-views"].contains(
+        args[0])
+else {
     log(usage)
     exit(64)
 }
 log("moco-bench \(args[0]): \(Threads.count) threads, batch \(batch)")
 log(BenchRow.header)
 do {
-    let rows = args[0] == "engine"
+    let rows =
+        args[0] == "engine"
         ? try EngineSuite(reps: reps, batch: batch, sizes: [256, 512, 1024], log: log).run()
         : args[0] == "augment"
-        ? try AugmentSuite(images: augmentImages, draws: augmentDraws, data: URL(fileURLWithPath: dataDir), python: python,
-                           shared: shared, log: log).run()
-        : args[0] == "moco-quality"
-        ? try qualityWorkloads.flatMap { w in
-            try QualitySuite(workload: w, seeds: Array(0..<seedCount), epochs: w == .c10 ? min(epochs, 20) : epochs,
-                             cifar: URL(fileURLWithPath: dataDir), torchref: torchref, log: log).run()
-        }
-        : args[0] == "cifar-views"
-        ? try CifarViewsSuite(views: viewsFile.map { URL(fileURLWithPath: $0) }, initial: initFile.map { URL(fileURLWithPath: $0) },
-                              epochs: CommandLine.arguments.contains("--epochs") ? epochs : 5,
-                              seed: seed, cifar: URL(fileURLWithPath: dataDir), log: log).run()
-        : args[0] == "repl"
-        ? try REPLSuite(binary: URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("moco").path,
-                        reps: reps, log: log).run()
-        : args[0] == "tsne"
-        ? try TSNESuite(python: python, script: "scripts/reference/tsne_ref.py",
-                        sizes: tsneSizes, log: log).run()
-        : args[0] == "script"
-        ? try ScriptSuite(epochs: CommandLine.arguments.contains("--epochs") ? epochs : 3, reps: reps, log: log).run()
-        : args[0] == "moco"
-        ? try MocoSuite(ids: workloads, steps: stepsGiven ? steps : nil, rounds: rounds, batch: batch, torchref: torchref, log: log).run()
-        : try SupervisedSuite(batch: batch, steps: steps, rounds: rounds, widths: width > 0 ? [width] : [16, 64], python: python, sharedBench: shared, log: log).run()
+            ? try AugmentSuite(
+                images: augmentImages, draws: augmentDraws, data: URL(fileURLWithPath: dataDir), python: python,
+                shared: shared, log: log
+            ).run()
+            : args[0] == "moco-quality"
+                ? try qualityWorkloads.flatMap { w in
+                    try QualitySuite(
+                        workload: w, seeds: Array(0..<seedCount), epochs: w == .c10 ? min(epochs, 20) : epochs,
+                        cifar: URL(fileURLWithPath: dataDir), torchref: torchref, log: log
+                    ).run()
+                }
+                : args[0] == "cifar-views"
+                    ? try CifarViewsSuite(
+                        views: viewsFile.map { URL(fileURLWithPath: $0) },
+                        initial: initFile.map { URL(fileURLWithPath: $0) },
+                        epochs: CommandLine.arguments.contains("--epochs") ? epochs : 5,
+                        seed: seed, cifar: URL(fileURLWithPath: dataDir), log: log
+                    ).run()
+                    : args[0] == "repl"
+                        ? try REPLSuite(
+                            binary: URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                                .appendingPathComponent("moco").path,
+                            reps: reps, log: log
+                        ).run()
+                        : args[0] == "tsne"
+                            ? try TSNESuite(
+                                python: python, script: "scripts/reference/tsne_ref.py",
+                                sizes: tsneSizes, log: log
+                            ).run()
+                            : args[0] == "script"
+                                ? try ScriptSuite(
+                                    epochs: CommandLine.arguments.contains("--epochs") ? epochs : 3, reps: reps,
+                                    log: log
+                                ).run()
+                                : args[0] == "moco"
+                                    ? try MocoSuite(
+                                        ids: workloads, steps: stepsGiven ? steps : nil, rounds: rounds, batch: batch,
+                                        torchref: torchref, log: log
+                                    ).run()
+                                    : try SupervisedSuite(
+                                        batch: batch, steps: steps, rounds: rounds,
+                                        widths: width > 0 ? [width] : [16, 64], python: python, sharedBench: shared,
+                                        log: log
+                                    ).run()
     if json {
         for r in rows { print(r.json) }
     } else {

@@ -11,15 +11,18 @@ struct MocoCommand: ParsableCommand {
         commandName: "moco",
         abstract: "A lab for Momentum Contrast: run .moco experiment scripts.",
         discussion: """
-        With no subcommand: the interactive REPL on a terminal; from a pipe, each complete input
-        is run in turn as in the REPL (`moco < session.moco`, `echo 'print(1 + 1)' | moco`).
-        `moco help NAME` shows a builtin (`moco help train`); `moco help --markdown` prints docs/builtins.md.
-        """,
+            With no subcommand: the interactive REPL on a terminal; from a pipe, each complete input
+            is run in turn as in the REPL (`moco < session.moco`, `echo 'print(1 + 1)' | moco`).
+            `moco help NAME` shows a builtin (`moco help train`); `moco help --markdown` prints docs/builtins.md.
+            """,
         version: MocoVersion.string,
         subcommands: [Run.self, Check.self, Render.self]
     )
 
-    @Option(name: .customLong("allow-write"), help: ArgumentHelp("Let the REPL write files under this folder too (the working folder is allowed).", valueName: "DIR"))
+    @Option(
+        name: .customLong("allow-write"),
+        help: ArgumentHelp(
+            "Let the REPL write files under this folder too (the working folder is allowed).", valueName: "DIR"))
     var allowWrite: [String] = []
 
     func run() throws {
@@ -55,7 +58,11 @@ struct Run: ParsableCommand {
     @ArgumentParser.Argument(help: "The script to run.", completion: .file(extensions: ["moco"]))
     var file: String
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Replace the value of a top-level let (a moco expression; anything else is taken as a string).", valueName: "NAME=VALUE"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            "Replace the value of a top-level let (a moco expression; anything else is taken as a string).",
+            valueName: "NAME=VALUE"))
     var assignments: [String] = []
 
     @Option(help: "Seed for every random draw (replaces the script's `seed`).")
@@ -64,7 +71,10 @@ struct Run: ParsableCommand {
     @Option(help: "Threads for the engine (default: MOCO_THREADS or all cores).")
     var threads: Int?
 
-    @Option(name: .customLong("allow-write"), help: ArgumentHelp("Let the script write files under this folder too (the working folder is allowed).", valueName: "DIR"))
+    @Option(
+        name: .customLong("allow-write"),
+        help: ArgumentHelp(
+            "Let the script write files under this folder too (the working folder is allowed).", valueName: "DIR"))
     var allowWrite: [String] = []
 
     func validate() throws {
@@ -78,9 +88,11 @@ struct Run: ParsableCommand {
         if let threads { Threads.count = threads }
         let interpreter = Interpreter(seed: seed ?? 0)
         interpreter.seedOverride = seed
-        interpreter.fileAccess = FileAccess(write: [workingFolder] + (try folders(allowWrite, flag: "--allow-write")), read: nil)
+        interpreter.fileAccess = FileAccess(
+            write: [workingFolder] + (try folders(allowWrite, flag: "--allow-write")), read: nil)
         for a in assignments {
-            let name = String(a.prefix { $0 != "=" }), text = String(a.drop { $0 != "=" }.dropFirst())
+            let name = String(a.prefix { $0 != "=" })
+            let text = String(a.drop { $0 != "=" }.dropFirst())
             do {
                 interpreter.overrides[name] = try Interpreter.constant(text) ?? .string(text)
             } catch {
@@ -123,13 +135,21 @@ struct Render: ParsableCommand {
     @Flag(help: "Run every cell again, replacing what the cell cache holds.")
     var refresh = false
 
-    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the cell cache (.moco-cache/ in the output folder).")
+    @Flag(
+        name: .customLong("no-cache"),
+        help: "Neither read nor write the cell cache (.moco-cache/ in the output folder).")
     var noCache = false
 
-    @Option(name: .customLong("allow-write"), help: ArgumentHelp("Let the notebook write files under this folder too (the output folder is allowed).", valueName: "DIR"))
+    @Option(
+        name: .customLong("allow-write"),
+        help: ArgumentHelp(
+            "Let the notebook write files under this folder too (the output folder is allowed).", valueName: "DIR"))
     var allowWrite: [String] = []
 
-    @Option(name: .customLong("allow-read"), help: ArgumentHelp("Let the notebook read files under this folder too (its own folder is allowed).", valueName: "DIR"))
+    @Option(
+        name: .customLong("allow-read"),
+        help: ArgumentHelp(
+            "Let the notebook read files under this folder too (its own folder is allowed).", valueName: "DIR"))
     var allowRead: [String] = []
 
     func validate() throws {
@@ -152,7 +172,8 @@ struct Render: ParsableCommand {
             let result = try renderer.render(URL(fileURLWithPath: file))
             for url in result.reports { print(SourceFiles.displayPath(url)) }
             if result.status != 0 {
-                FileHandle.standardError.write("moco render: the notebook stopped at an error (shown in its cell)\n".data(using: .utf8)!)
+                FileHandle.standardError.write(
+                    "moco render: the notebook stopped at an error (shown in its cell)\n".data(using: .utf8)!)
                 throw ExitCode(result.status)
             }
         } catch let e as ExitCode {

@@ -8,8 +8,9 @@ if let text = environment["MOCO_THREADS"], case .failure(let why) = Limits.threa
     FileHandle.standardError.write(Data("moco: MOCO_THREADS: \(why)\n".utf8))
     exit(64)
 }
-if let text = environment["MOCO_POOL_MB"], (Int(text).map { $0 < 0 || $0 > 1 << 30 } ?? true) {
-    FileHandle.standardError.write(Data("moco: MOCO_POOL_MB must be a whole number of megabytes from 0 to \(1 << 30), got '\(text)'\n".utf8))
+if let text = environment["MOCO_POOL_MB"], Int(text).map({ $0 < 0 || $0 > 1 << 30 }) ?? true {
+    FileHandle.standardError.write(
+        Data("moco: MOCO_POOL_MB must be a whole number of megabytes from 0 to \(1 << 30), got '\(text)'\n".utf8))
     exit(64)
 }
 
@@ -29,7 +30,9 @@ if arguments.first == "help", arguments.count >= 2 {
         exit(0)
     }
     if !["run", "check", "render"].contains(arguments[1]) {
-        FileHandle.standardError.write("moco: no builtin or command named '\(arguments[1])'; 'moco help' lists the commands and 'moco help builtins' the builtins\n".data(using: .utf8)!)
+        FileHandle.standardError.write(
+            "moco: no builtin or command named '\(arguments[1])'; 'moco help' lists the commands and 'moco help builtins' the builtins\n"
+                .data(using: .utf8)!)
         exit(64)
     }
 }

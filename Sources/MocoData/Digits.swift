@@ -30,20 +30,27 @@ public enum Digits {
                 throw DataError(file: name, "line \(i + 1) is not 64 pixels and a label 0-9")
             }
             for f in fields[..<64] {
-                guard let v = Float(f), v >= 0, v <= 16 else { throw DataError(file: name, "line \(i + 1) has a pixel outside 0..16") }
+                guard let v = Float(f), v >= 0, v <= 16 else {
+                    throw DataError(file: name, "line \(i + 1) has a pixel outside 0..16")
+                }
                 pixels.append(v / 16)
             }
             labels.append(label)
         }
         guard labels.count == 1797 else { throw DataError(file: name, "expected 1797 images, found \(labels.count)") }
-        return LabeledImages(images: try Tensor(shape: [labels.count, 1, 8, 8], scalars: pixels), labels: labels,
-                             classes: (0..<10).map(String.init))
+        return LabeledImages(
+            images: try Tensor(shape: [labels.count, 1, 8, 8], scalars: pixels), labels: labels,
+            classes: (0..<10).map(String.init))
     }
 
     private static func loadSplit() throws -> (train: [Int], test: [Int]) {
         let name = "split-seed0.json"
-        struct Split: Decodable { let train: [Int]; let test: [Int] }
-        guard let url = Bundle.module.url(forResource: "split-seed0", withExtension: "json", subdirectory: "Resources") else {
+        struct Split: Decodable {
+            let train: [Int]
+            let test: [Int]
+        }
+        guard let url = Bundle.module.url(forResource: "split-seed0", withExtension: "json", subdirectory: "Resources")
+        else {
             throw DataError(file: name, "the bundled resource is missing from this build")
         }
         do {

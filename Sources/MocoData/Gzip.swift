@@ -37,11 +37,15 @@ public enum Gzip {
                     return inflate(&stream, Z_NO_FLUSH)
                 }
                 guard status == Z_OK || status == Z_STREAM_END else {
-                    throw DataError(file: file, status == Z_BUF_ERROR ? "gzip data is truncated" : "gzip data is corrupt (zlib status \(status))")
+                    throw DataError(
+                        file: file,
+                        status == Z_BUF_ERROR
+                            ? "gzip data is truncated" : "gzip data is corrupt (zlib status \(status))")
                 }
                 output.append(contentsOf: buffer[0..<(chunk - Int(stream.avail_out))])
                 if output.count > trailer {
-                    throw DataError(file: file, "gzip data inflates to more than the \(trailer) bytes its trailer announces")
+                    throw DataError(
+                        file: file, "gzip data inflates to more than the \(trailer) bytes its trailer announces")
                 }
             } while status != Z_STREAM_END
         }

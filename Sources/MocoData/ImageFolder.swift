@@ -1,5 +1,5 @@
-import CPNG
 import CJPEGDecoder
+import CPNG
 import Foundation
 import MocoTensor
 
@@ -52,8 +52,9 @@ public enum ImageFolder {
             Resize(size).apply(&image, using: &unused)
             pixels += image.pixels
         }
-        return LabeledImages(images: try Tensor(shape: [files.count, channels, size, size], scalars: pixels),
-                             labels: files.map(\.1), classes: classes)
+        return LabeledImages(
+            images: try Tensor(shape: [files.count, channels, size, size], scalars: pixels),
+            labels: files.map(\.1), classes: classes)
     }
 
     /// Decodes a PNG or JPEG file's bytes into `channels` planes in `[0, 1]`.
@@ -87,7 +88,9 @@ public enum ImageFolder {
         image.format = channels == 3 ? moco_png_format_rgb : moco_png_format_gray
         let (w, h) = (Int(image.width), Int(image.height))
         guard w * h <= maxPixels else {
-            throw DataError(file: file, "PNG header claims \(w)x\(h) pixels, more than the limit of \(maxPixels / 1_000_000) megapixels")
+            throw DataError(
+                file: file,
+                "PNG header claims \(w)x\(h) pixels, more than the limit of \(maxPixels / 1_000_000) megapixels")
         }
         var out = [UInt8](repeating: 0, count: w * h * channels)
         let finished = out.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
@@ -97,14 +100,19 @@ public enum ImageFolder {
 
     static func decodeJPEG(_ bytes: [UInt8], file: String, channels: Int) throws -> (Int, Int, [UInt8]) {
         var pixels: UnsafeMutablePointer<UInt8>?
-        var w: Int32 = 0, h: Int32 = 0
+        var w: Int32 = 0
+        var h: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let status = bytes.withUnsafeBufferPointer { src in
-            moco_jpeg_decode(src.baseAddress, src.count, channels == 3 ? 0 : 1, &pixels, &w, &h, &message, message.count)
+            moco_jpeg_decode(
+                src.baseAddress, src.count, channels == 3 ? 0 : 1, &pixels, &w, &h, &message, message.count)
         }
         guard status == 0, let pixels else {
             let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw DataError(file: file, "is not a readable JPEG, or its data is corrupt or truncated (\(reason.isEmpty ? "unknown error" : reason))")
+            throw DataError(
+                file: file,
+                "is not a readable JPEG, or its data is corrupt or truncated (\(reason.isEmpty ? "unknown error" : reason))"
+            )
         }
         defer { moco_jpeg_free(pixels) }
         return (Int(w), Int(h), Array(UnsafeBufferPointer(start: pixels, count: Int(w) * Int(h) * channels)))

@@ -18,12 +18,15 @@ public struct LabeledImages {
 
     /// The images at `indices`, in that order.
     public func subset(_ indices: [Int]) throws -> LabeledImages {
-        LabeledImages(images: try images.indexSelect(axis: 0, indices), labels: indices.map { labels[$0] }, classes: classes)
+        LabeledImages(
+            images: try images.indexSelect(axis: 0, indices), labels: indices.map { labels[$0] }, classes: classes)
     }
 
     /// The first `n` images of a seeded shuffle (a random subset of size `n`).
     public func subset(_ n: Int, seed: UInt64) throws -> LabeledImages {
-        guard (0...count).contains(n) else { throw PipelineError("subset", "size \(n) is not between 0 and the \(count) images") }
+        guard (0...count).contains(n) else {
+            throw PipelineError("subset", "size \(n) is not between 0 and the \(count) images")
+        }
         var rng = RandomGenerator(seed: seed)
         return try subset(Array(rng.permutation(count).prefix(n)))
     }

@@ -23,7 +23,9 @@ public struct ViewLoader: Sendable {
     public let seed: RandomGenerator
 
     public init(images: Tensor, batchSize: Int, pipelines: [any Augmentation], seed: RandomGenerator) throws {
-        guard images.rank == 4 else { throw PipelineError("loader", "images must be [N, C, H, W], got \(images.shape)") }
+        guard images.rank == 4 else {
+            throw PipelineError("loader", "images must be [N, C, H, W], got \(images.shape)")
+        }
         guard batchSize > 0, batchSize <= images.shape[0] else {
             throw PipelineError("loader", "batch size \(batchSize) must be between 1 and the \(images.shape[0]) images")
         }
@@ -74,11 +76,14 @@ public struct ViewLoader: Sendable {
                 if parallel { Threads.parallelFor(idx.count, work) } else { work(0..<idx.count) }
             }
             let first = out[0]!
-            for image in out where image!.channels != first.channels || image!.height != first.height || image!.width != first.width {
+            for image in out
+            where image!.channels != first.channels || image!.height != first.height || image!.width != first.width {
                 throw PipelineError("loader", "the augmentations of view \(v) give images of different sizes")
             }
-            views.append(try Tensor(shape: [idx.count, first.channels, first.height, first.width],
-                                    scalars: out.flatMap { $0!.pixels }))
+            views.append(
+                try Tensor(
+                    shape: [idx.count, first.channels, first.height, first.width],
+                    scalars: out.flatMap { $0!.pixels }))
         }
         return ViewBatch(indices: idx, views: views)
     }

@@ -20,7 +20,9 @@ var args = Array(CommandLine.arguments.dropFirst())
     defer { args.removeSubrange(i...(i + 1)) }
     return args[i + 1]
 }
-let savePath = take("--save"), resumePath = take("--resume"), until = take("--until").flatMap { Int($0) }
+let savePath = take("--save")
+let resumePath = take("--resume")
+let until = take("--until").flatMap { Int($0) }
 let epochs = args.count > 0 ? Int(args[0]) ?? 30 : 30
 let seed = args.count > 1 ? UInt64(args[1]) ?? 0 : 0
 
@@ -28,7 +30,8 @@ let seed = args.count > 1 ? UInt64(args[1]) ?? 0 : 0
 func digest(_ trainer: MoCoTrainer) -> String {
     var h: UInt64 = 0xCBF2_9CE4_8422_2325
     func mix(_ v: UInt64) { h = (h ^ v) &* 0x0000_0100_0000_01B3 }
-    let tensors = (trainer.model.query.stateDict() + trainer.model.key.stateDict()).map(\.tensor)
+    let tensors =
+        (trainer.model.query.stateDict() + trainer.model.key.stateDict()).map(\.tensor)
         + [StateTensor.float(trainer.model.queue?.keys ?? Tensor(0))]
     for t in tensors {
         switch t {
@@ -51,26 +54,36 @@ do {
         }
         print("resumed \(resumePath) after epoch \(trainer.epoch)")
     }
-    let encoder = trainer.model.query, loader = trainer.loader
+    let encoder = trainer.model.query
+    let loader = trainer.loader
     let knn = try KNNClassifier(k: 200, t: 0.1)
     print("moco demo: MoCo v2 on \(train.count) digits, \(epochs) epochs, seed \(seed), \(Threads.count) threads")
     print("  encoder: convnet 32-64-128 (split BN, 8 splits), head 128-128-64, \(encoder.parameterCount) parameters")
     print("  augmentation: \(loader.pipelines[0].description)")
     if trainer.epoch == 0 {
-        print(String(format: "epoch %3d  kNN top-1 %.2f%%", 0, try knnAccuracy(encoder, train: train, test: test, classifier: knn) * 100))
+        print(
+            String(
+                format: "epoch %3d  kNN top-1 %.2f%%", 0,
+                try knnAccuracy(encoder, train: train, test: test, classifier: knn) * 100))
     }
-    let start = Date(), first = trainer.epoch, last = min(until ?? epochs, epochs)
+    let start = Date()
+    let first = trainer.epoch
+    let last = min(until ?? epochs, epochs)
     while trainer.epoch < last {
         try trainer.train(epochs: 1, monitor: KNNMonitor(train: train, test: test, classifier: knn))
         let steps = trainer.history.suffix(loader.batchesPerEpoch)
         let loss = steps.map(\.loss).reduce(0, +) / Float(steps.count)
         let top1 = steps.map(\.top1).reduce(0, +) / Float(steps.count)
-        print(String(format: "epoch %3d  loss %.4f  contrastive top-1 %5.1f%%  lr %.4f  kNN top-1 %.2f%%",
-                     trainer.epoch, loss, top1 * 100, steps.last!.lr, trainer.knnHistory.last!.accuracy * 100))
+        print(
+            String(
+                format: "epoch %3d  loss %.4f  contrastive top-1 %5.1f%%  lr %.4f  kNN top-1 %.2f%%",
+                trainer.epoch, loss, top1 * 100, steps.last!.lr, trainer.knnHistory.last!.accuracy * 100))
     }
     let seconds = Date().timeIntervalSince(start)
-    print(String(format: "trained in %.1f s (%.0f images/s including augmentation and kNN)", seconds,
-                 Double((last - first) * loader.batchesPerEpoch * 256) / max(seconds, 1e-9)))
+    print(
+        String(
+            format: "trained in %.1f s (%.0f images/s including augmentation and kNN)", seconds,
+            Double((last - first) * loader.batchesPerEpoch * 256) / max(seconds, 1e-9)))
     if let savePath {
         try Checkpoint.save(trainer, recipe: recipe, to: URL(fileURLWithPath: savePath))
         print("saved \(savePath)")

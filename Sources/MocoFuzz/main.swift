@@ -51,7 +51,9 @@ case "seeds":
 case "run":
     guard arguments.count >= 3 else { fail(usage) }
     let h = harness(arguments[1])
-    var runs = Int.max, seconds = Double.infinity, seed: UInt64 = 0
+    var runs = Int.max
+    var seconds = Double.infinity
+    var seed: UInt64 = 0
     var i = 3
     while i < arguments.count {
         guard i + 1 < arguments.count else { fail(usage) }

@@ -14,7 +14,9 @@ public struct Campaign {
     /// Runs up to `runs` inputs (seeds included) or for `seconds`, whichever ends first, calling
     /// `before` with each input; returns the number of inputs run.
     @discardableResult
-    public func run(runs: Int, seconds: Double = .infinity, seed: UInt64 = 0, before: ([UInt8]) -> Void = { _ in }) -> Int {
+    public func run(runs: Int, seconds: Double = .infinity, seed: UInt64 = 0, before: ([UInt8]) -> Void = { _ in })
+        -> Int
+    {
         let start = Date()
         var executed = 0
         for s in seeds where executed < runs {
@@ -24,7 +26,8 @@ public struct Campaign {
         }
         var mutator = Mutator(seed: seed, dictionary: harness.dictionary)
         while executed < runs && Date().timeIntervalSince(start) < seconds {
-            let input = mutator.mutate(seeds[executed % seeds.count], other: seeds[(executed / seeds.count) % seeds.count])
+            let input = mutator.mutate(
+                seeds[executed % seeds.count], other: seeds[(executed / seeds.count) % seeds.count])
             before(input)
             harness(Data(input))
             executed += 1

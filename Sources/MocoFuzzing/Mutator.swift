@@ -39,14 +39,17 @@ public struct Mutator {
             let start = below(b.count)
             b.removeSubrange(start..<min(b.count, start + 1 + below(64)))
         case 5 where !b.isEmpty:
-            let start = below(b.count), end = min(b.count, start + 1 + below(256))
+            let start = below(b.count)
+            let end = min(b.count, start + 1 + below(256))
             b.insert(contentsOf: Array(b[start..<end]), at: below(b.count + 1))
         case 6 where !other.isEmpty:
-            let start = below(other.count), end = min(other.count, start + 1 + below(1024))
+            let start = below(other.count)
+            let end = min(other.count, start + 1 + below(1024))
             b.insert(contentsOf: other[start..<end], at: at)
         case 7 where !dictionary.isEmpty: b.insert(contentsOf: dictionary[below(dictionary.count)], at: at)
         case 8 where !b.isEmpty && !dictionary.isEmpty:
-            let token = dictionary[below(dictionary.count)], start = below(b.count)
+            let token = dictionary[below(dictionary.count)]
+            let start = below(b.count)
             b.replaceSubrange(start..<min(b.count, start + token.count), with: token)
         default: b.insert(UInt8(truncatingIfNeeded: rng.next()), at: at)
         }

@@ -13,7 +13,8 @@ public enum SeedMaker {
         var out: [String: [String: Data]] = [:]
         let trainer = try SmallRun.build()
         try trainer.train(epochs: 1)
-        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("moco-seed-\(UUID().uuidString).safetensors")
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "moco-seed-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: checkpoint) }
         try Checkpoint.save(trainer, recipe: [Checkpoint.plannedEpochsKey: "2"], to: checkpoint)
         out["checkpoint"] = ["small-run.safetensors": try Data(contentsOf: checkpoint)]
@@ -21,11 +22,17 @@ public enum SeedMaker {
         out["safetensors"] = [
             "encoder.safetensors": try SafeTensors.encode(state, metadata: ["format": "pt"]),
             "checksummed.safetensors": try SafeTensors.encode(Array(state.prefix(3)), checksum: true),
-            "ints.safetensors": try SafeTensors.encode([("n", .int64([1, -2, 3], shape: [3])), ("e", .int64([], shape: [0]))]),
+            "ints.safetensors": try SafeTensors.encode([
+                ("n", .int64([1, -2, 3], shape: [3])), ("e", .int64([], shape: [0]))
+            ])
         ]
-        out["idx"] = ["images.idx": Data([0] + SmallRun.idxImagesBytes), "labels.idx": Data([1] + SmallRun.idxLabelsBytes)]
+        out["idx"] = [
+            "images.idx": Data([0] + SmallRun.idxImagesBytes), "labels.idx": Data([1] + SmallRun.idxLabelsBytes)
+        ]
         var records: [UInt8] = []
-        for label in [3, 9] as [UInt8] { records += [label] + (0..<3072).map { UInt8(truncatingIfNeeded: $0 * Int(label)) } }
+        for label in [3, 9] as [UInt8] {
+            records += [label] + (0..<3072).map { UInt8(truncatingIfNeeded: $0 * Int(label)) }
+        }
         out["cifar"] = ["two-records.bin": Data(records)]
         out["cache-entry"] = ["entry.json": entryJSON()]
         return out
@@ -33,14 +40,17 @@ public enum SeedMaker {
 
     /// The files beside the fuzzed entry.json: an image, an embedding and a checkpoint's bytes.
     static func entryFiles() -> [(name: String, data: Data)] {
-        [("output-0.png", Data([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
-         ("memo-1.f64", Data(count: 32)), ("train-2.safetensors", Data("not a checkpoint".utf8))]
+        [
+            ("output-0.png", Data([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+            ("memo-1.f64", Data(count: 32)), ("train-2.safetensors", Data("not a checkpoint".utf8))
+        ]
     }
 
     /// A valid entry naming every file of `entryFiles` with its digest.
     static func entryJSON() -> Data {
         let files = entryFiles().map { "\"\($0.name)\": \"\(SHA256.hex($0.data))\"" }.joined(separator: ", ")
-        return Data("""
+        return Data(
+            """
             {"outputs": [{"type": "text", "text": "hello"}, {"type": "value", "text": "42"},
                          {"type": "image", "name": "loss.png", "file": "output-0.png", "title": "Loss"}],
              "memo": [{"kind": "knn_accuracy", "type": "number", "value": 0.5},

@@ -30,7 +30,9 @@ public struct Cell: Equatable, Sendable {
 
     /// `label: name` names the cell (an anchor in HTML, the cell id in ipynb) when it is a valid id.
     public var label: String? {
-        guard let l = option("label"), !l.isEmpty, l.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        guard let l = option("label"), !l.isEmpty,
+            l.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        else { return nil }
         return l
     }
 
@@ -48,7 +50,11 @@ public struct Cell: Equatable, Sendable {
             return [Cell(kind: .code, title: nil, source: text, options: [], firstLine: 1)]
         }
         var cells: [Cell] = []
-        var kind = Kind.code, title: String?, body: [String] = [], start = 1, open = false
+        var kind = Kind.code
+        var title: String?
+        var body: [String] = []
+        var start = 1
+        var open = false
         func flush() {
             defer { body = [] }
             if kind == .markdown {
@@ -56,13 +62,19 @@ public struct Cell: Equatable, Sendable {
                     if line.hasPrefix("# ") { return String(line.dropFirst(2)) }
                     return line == "#" ? "" : line
                 }
-                cells.append(Cell(kind: .markdown, title: nil, source: trimBlankLines(prose).joined(separator: "\n"), options: [], firstLine: start))
+                cells.append(
+                    Cell(
+                        kind: .markdown, title: nil, source: trimBlankLines(prose).joined(separator: "\n"), options: [],
+                        firstLine: start))
                 return
             }
             var options: [(String, String)] = []
-            var code = body, first = start
+            var code = body
+            var first = start
             while let line = code.first, line.hasPrefix("#| ") {
-                let pair = line.dropFirst(3).split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let pair = line.dropFirst(3).split(separator: ":", maxSplits: 1).map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
                 if pair.count == 2 { options.append((pair[0], pair[1])) }
                 code.removeFirst()
                 first += 1
@@ -74,7 +86,10 @@ public struct Cell: Equatable, Sendable {
             }
             while let line = code.last, line.trimmingCharacters(in: .whitespaces).isEmpty { code.removeLast() }
             if open || !code.isEmpty {
-                cells.append(Cell(kind: .code, title: title, source: code.joined(separator: "\n"), options: options, firstLine: first))
+                cells.append(
+                    Cell(
+                        kind: .code, title: title, source: code.joined(separator: "\n"), options: options,
+                        firstLine: first))
             }
         }
         for (i, line) in lines.enumerated() {

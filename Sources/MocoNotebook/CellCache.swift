@@ -20,7 +20,8 @@ public final class CellCache {
     /// The cache of `notebook` in the output folder `out`, or nil (with a warning) when its folder
     /// is not a plain folder inside `out` (a link planted to lead writes elsewhere).
     static func open(in out: URL, notebook: String, warn: @escaping (String) -> Void) -> CellCache? {
-        let root = out.appendingPathComponent(".moco-cache"), dir = root.appendingPathComponent(notebook)
+        let root = out.appendingPathComponent(".moco-cache")
+        let dir = root.appendingPathComponent(notebook)
         for folder in [root, dir] {
             var info = stat()
             if lstat(folder.path, &info) == 0, info.st_mode & S_IFMT != S_IFDIR {
@@ -46,12 +47,18 @@ public final class CellCache {
     /// Whether `name` may name a file of an entry: a plain name inside the entry's folder.
     static func isEntryFileName(_ name: String) -> Bool {
         guard !name.isEmpty, name.utf8.count <= 200, name.first != ".", name != ".." else { return false }
-        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
+        return name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+                || "._-".unicodeScalars.contains($0)
+        }
     }
 
     /// Reads a file of an entry: a regular file (not a link) with a plain name.
     private func entryFile(_ name: String, in dir: URL) throws -> Data {
-        guard Self.isEntryFileName(name) else { throw Damaged(description: "the file name \(VisibleText.escape(name, keepLines: false)) is not a plain name") }
+        guard Self.isEntryFileName(name) else {
+            throw Damaged(
+                description: "the file name \(VisibleText.escape(name, keepLines: false)) is not a plain name")
+        }
         let url = dir.appendingPathComponent(name)
         var info = stat()
         guard lstat(url.path, &info) == 0 else { throw Damaged(description: "\(name) is missing") }
@@ -91,7 +98,9 @@ public final class CellCache {
             guard info.st_mode & S_IFMT == S_IFDIR else { throw Damaged(description: "the entry is not a folder") }
             return try parse(try entryFile("entry.json", in: dir), in: dir)
         } catch {
-            warn("cache: discarding the damaged entry \(dir.lastPathComponent.prefix(12)) (\(error)); the cell runs again")
+            warn(
+                "cache: discarding the damaged entry \(dir.lastPathComponent.prefix(12)) (\(error)); the cell runs again"
+            )
             try? FileManager.default.removeItem(at: dir)
             return nil
         }
@@ -113,8 +122,9 @@ public final class CellCache {
 
     private func parse(_ data: Data, in dir: URL) throws -> Entry {
         guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let outputs = json["outputs"] as? [[String: Any]], let memo = json["memo"] as? [[String: Any]],
-              let files = json["files"] as? [String: String] else { throw Damaged(description: "entry.json is not an entry") }
+            let outputs = json["outputs"] as? [[String: Any]], let memo = json["memo"] as? [[String: Any]],
+            let files = json["files"] as? [String: String]
+        else { throw Damaged(description: "entry.json is not an entry") }
         // Each listed file is read once: the bytes checked against their digest are the bytes used.
         var verified: [String: Data] = [:]
         for (name, digest) in files {
@@ -123,7 +133,9 @@ public final class CellCache {
             verified[name] = bytes
         }
         func listed(_ name: Any?) throws -> String {
-            guard let name = name as? String, verified[name] != nil else { throw Damaged(description: "a file is not listed") }
+            guard let name = name as? String, verified[name] != nil else {
+                throw Damaged(description: "a file is not listed")
+            }
             return name
         }
         func bytes(_ name: Any?) throws -> Data { verified[try listed(name)]! }
@@ -135,7 +147,9 @@ public final class CellCache {
                 // The name is written into the assets folder: a plain name, a PNG.
                 let name = o["name"] as? String ?? "plot.png"
                 guard Self.isEntryFileName(name), name.hasSuffix(".png") else {
-                    throw Damaged(description: "an image name \(VisibleText.escape(name, keepLines: false)) is not a plain .png name")
+                    throw Damaged(
+                        description:
+                            "an image name \(VisibleText.escape(name, keepLines: false)) is not a plain .png name")
                 }
                 return .image(file: name, png: try bytes(o["file"]), title: o["title"] as? String ?? "")
             default: throw Damaged(description: "unknown output")
@@ -149,14 +163,26 @@ public final class CellCache {
                 return (kind, .number(x))
             case "embedding":
                 let raw = try bytes(m["file"])
-                guard let divergence = m["divergence"] as? Double, raw.count % 8 == 0 else { throw Damaged(description: "a bad embedding") }
-                return (kind, .embedding(points: raw.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }, divergence: divergence))
+                guard let divergence = m["divergence"] as? Double, raw.count % 8 == 0 else {
+                    throw Damaged(description: "a bad embedding")
+                }
+                return (
+                    kind,
+                    .embedding(
+                        points: raw.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }, divergence: divergence)
+                )
             case "checkpoint":
-                return (kind, .checkpoint(dir.appendingPathComponent(try listed(m["file"])), interrupted: m["interrupted"] as? Bool ?? false))
+                return (
+                    kind,
+                    .checkpoint(
+                        dir.appendingPathComponent(try listed(m["file"])),
+                        interrupted: m["interrupted"] as? Bool ?? false)
+                )
             default: throw Damaged(description: "unknown memo record")
             }
         }
-        guard let seed = (json["seed"] as? NSNumber)?.uint64Value, let dataFiles = json["data_files"] as? [String] else {
+        guard let seed = (json["seed"] as? NSNumber)?.uint64Value, let dataFiles = json["data_files"] as? [String]
+        else {
             throw Damaged(description: "the session facts are missing")
         }
         return Entry(outputs: parsedOutputs, memo: parsedMemo, seed: seed, dataFiles: dataFiles)
@@ -189,14 +215,22 @@ public final class CellCache {
                 case .number(let x): memoJSON.append(["kind": m.kind, "type": "number", "value": x])
                 case .embedding(let points, let divergence):
                     try add(points.withUnsafeBufferPointer { Data(buffer: $0) }, as: "memo-\(i).f64")
-                    memoJSON.append(["kind": m.kind, "type": "embedding", "file": "memo-\(i).f64", "divergence": divergence])
+                    memoJSON.append([
+                        "kind": m.kind, "type": "embedding", "file": "memo-\(i).f64", "divergence": divergence
+                    ])
                 case .checkpoint(let url, let interrupted):
                     files[url.lastPathComponent] = SHA256.hex(try Data(contentsOf: url))
-                    memoJSON.append(["kind": m.kind, "type": "checkpoint", "file": url.lastPathComponent, "interrupted": interrupted])
+                    memoJSON.append([
+                        "kind": m.kind, "type": "checkpoint", "file": url.lastPathComponent, "interrupted": interrupted
+                    ])
                 }
             }
-            let index: [String: Any] = ["outputs": outputJSON, "memo": memoJSON, "files": files, "seed": entry.seed, "data_files": entry.dataFiles]
-            try JSONSerialization.data(withJSONObject: index, options: [.sortedKeys]).write(to: staging.appendingPathComponent("entry.json"))
+            let index: [String: Any] = [
+                "outputs": outputJSON, "memo": memoJSON, "files": files, "seed": entry.seed,
+                "data_files": entry.dataFiles
+            ]
+            try JSONSerialization.data(withJSONObject: index, options: [.sortedKeys]).write(
+                to: staging.appendingPathComponent("entry.json"))
             let target = entryDirectory(key)
             try? FileManager.default.removeItem(at: target)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -208,7 +242,8 @@ public final class CellCache {
 
     /// A fresh folder for a cell's memo files, inside the cache (so the final rename stays on one disk).
     func staging() -> URL? {
-        let dir = directory.appendingPathComponent(".staging-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        let dir = directory.appendingPathComponent(
+            ".staging-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
         return (try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)) == nil ? nil : dir
     }
 }

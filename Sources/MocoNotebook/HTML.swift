@@ -26,7 +26,8 @@ enum HTML {
     /// `.moco` code with spans for comments, strings, numbers, keywords and builtins.
     static func highlight(_ code: String) -> String {
         let chars = Array(code)
-        var out = "", i = 0
+        var out = ""
+        var i = 0
         func span(_ cls: String, _ text: String) { out += "<span class=\"\(cls)\">\(escape(text))</span>" }
         while i < chars.count {
             let c = chars[i]
@@ -43,8 +44,10 @@ enum HTML {
                 i = j
             } else if c.isNumber {
                 var j = i
-                while j < chars.count, chars[j].isNumber || chars[j] == "." || chars[j] == "_" || chars[j] == "e"
-                    || ((chars[j] == "-" || chars[j] == "+") && chars[j - 1] == "e") {
+                while j < chars.count,
+                    chars[j].isNumber || chars[j] == "." || chars[j] == "_" || chars[j] == "e"
+                        || ((chars[j] == "-" || chars[j] == "+") && chars[j - 1] == "e")
+                {
                     if chars[j] == ".", j + 1 < chars.count, chars[j + 1] == "." { break }
                     j += 1
                 }
@@ -55,7 +58,13 @@ enum HTML {
                 while j < chars.count, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" { j += 1 }
                 let word = String(chars[i..<j])
                 let member = i > 0 && chars[i - 1] == "."
-                if keywords.contains(word) { span("k", word) } else if !member && builtins.contains(word) { span("b", word) } else { out += escape(word) }
+                if keywords.contains(word) {
+                    span("k", word)
+                } else if !member && builtins.contains(word) {
+                    span("b", word)
+                } else {
+                    out += escape(word)
+                }
                 i = j
             } else {
                 out += escape(String(c))
@@ -67,21 +76,26 @@ enum HTML {
 
     /// Markdown: headings, paragraphs, lists, fenced code, `code`, **bold**, *italic*, [links](url).
     static func markdown(_ text: String) -> String {
-        var out: [String] = [], paragraph: [String] = [], list: (tag: String, items: [String])?
+        var out: [String] = []
+        var paragraph: [String] = []
+        var list: (tag: String, items: [String])?
         var code: [String]?
         func flushParagraph() {
             if !paragraph.isEmpty { out.append("<p>" + inline(paragraph.joined(separator: " ")) + "</p>") }
             paragraph = []
         }
         func flushList() {
-            if let l = list { out.append("<\(l.tag)>" + l.items.map { "<li>\(inline($0))</li>" }.joined() + "</\(l.tag)>") }
+            if let l = list {
+                out.append("<\(l.tag)>" + l.items.map { "<li>\(inline($0))</li>" }.joined() + "</\(l.tag)>")
+            }
             list = nil
         }
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if var block = code {
                 if line.hasPrefix("```") {
-                    out.append("<pre class=\"code\"><code>" + highlight(block.joined(separator: "\n")) + "</code></pre>")
+                    out.append(
+                        "<pre class=\"code\"><code>" + highlight(block.joined(separator: "\n")) + "</code></pre>")
                     code = nil
                 } else {
                     block.append(raw)
@@ -89,27 +103,47 @@ enum HTML {
                 }
                 continue
             }
-            if line.hasPrefix("```") { flushParagraph(); flushList(); code = []; continue }
-            if line.isEmpty { flushParagraph(); flushList(); continue }
+            if line.hasPrefix("```") {
+                flushParagraph()
+                flushList()
+                code = []
+                continue
+            }
+            if line.isEmpty {
+                flushParagraph()
+                flushList()
+                continue
+            }
             if let level = heading(line) {
-                flushParagraph(); flushList()
+                flushParagraph()
+                flushList()
                 out.append("<h\(level)>" + inline(String(line.dropFirst(level + 1))) + "</h\(level)>")
             } else if line.hasPrefix("- ") || line.hasPrefix("* ") {
                 flushParagraph()
-                if list?.tag != "ul" { flushList(); list = ("ul", []) }
+                if list?.tag != "ul" {
+                    flushList()
+                    list = ("ul", [])
+                }
                 list!.items.append(String(line.dropFirst(2)))
             } else if let dot = line.firstIndex(of: "."), line[..<dot].allSatisfy(\.isNumber), !line[..<dot].isEmpty,
-                      line[line.index(after: dot)...].hasPrefix(" ") {
+                line[line.index(after: dot)...].hasPrefix(" ")
+            {
                 flushParagraph()
-                if list?.tag != "ol" { flushList(); list = ("ol", []) }
+                if list?.tag != "ol" {
+                    flushList()
+                    list = ("ol", [])
+                }
                 list!.items.append(String(line[line.index(dot, offsetBy: 2)...]))
             } else {
                 flushList()
                 paragraph.append(line)
             }
         }
-        if let block = code { out.append("<pre class=\"code\"><code>" + highlight(block.joined(separator: "\n")) + "</code></pre>") }
-        flushParagraph(); flushList()
+        if let block = code {
+            out.append("<pre class=\"code\"><code>" + highlight(block.joined(separator: "\n")) + "</code></pre>")
+        }
+        flushParagraph()
+        flushList()
         return out.joined(separator: "\n")
     }
 
@@ -120,7 +154,9 @@ enum HTML {
 
     /// Inline Markdown on escaped text.
     static func inline(_ text: String) -> String {
-        var out = "", chars = Array(text), i = 0
+        var out = ""
+        let chars = Array(text)
+        var i = 0
         func find(_ s: String, from: Int) -> Int? {
             let target = Array(s)
             var j = from

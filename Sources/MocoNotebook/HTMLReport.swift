@@ -19,9 +19,15 @@ enum HTMLReport {
         var body: [String] = []
         // The first Markdown heading usually is the title: then the header does not repeat it.
         let titled = r.cells.contains { $0.cell.kind == .markdown && $0.cell.source.hasPrefix("# \(r.title)") }
-        body.append("<header>" + (titled ? "" : "<h1>\(HTML.escape(r.title))</h1>") + "<div class=\"facts\">\(HTML.escape(r.source)) · \(HTML.escape(r.facts))")
-        for f in r.dataFiles { body.append("<br>data: <code>\(HTML.escape(f.name))</code> sha256 <code>\(f.sha256)</code>") }
-        body.append("<br>timings: <code>\(HTML.escape((r.source as NSString).deletingPathExtension))</code>.manifest.json beside this report</div></header>")
+        body.append(
+            "<header>" + (titled ? "" : "<h1>\(HTML.escape(r.title))</h1>")
+                + "<div class=\"facts\">\(HTML.escape(r.source)) · \(HTML.escape(r.facts))")
+        for f in r.dataFiles {
+            body.append("<br>data: <code>\(HTML.escape(f.name))</code> sha256 <code>\(f.sha256)</code>")
+        }
+        body.append(
+            "<br>timings: <code>\(HTML.escape((r.source as NSString).deletingPathExtension))</code>.manifest.json beside this report</div></header>"
+        )
         for result in r.cells {
             let cell = result.cell
             if cell.kind == .markdown {
@@ -35,7 +41,9 @@ enum HTMLReport {
                 switch o {
                 case .text(let t), .value(let t): parts.append("<pre class=\"output\">\(HTML.escape(t))</pre>")
                 case .image(_, let png, let title):
-                    parts.append("<figure><img alt=\"\(HTML.escape(title))\" src=\"data:image/png;base64,\(png.base64EncodedString())\"><figcaption>\(HTML.escape(title))</figcaption></figure>")
+                    parts.append(
+                        "<figure><img alt=\"\(HTML.escape(title))\" src=\"data:image/png;base64,\(png.base64EncodedString())\"><figcaption>\(HTML.escape(title))</figcaption></figure>"
+                    )
                 case .error(let t): parts.append("<pre class=\"error\">\(HTML.escape(t))</pre>")
                 }
             }

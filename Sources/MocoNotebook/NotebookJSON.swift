@@ -6,7 +6,9 @@ enum NotebookJSON {
     static func render(_ r: Report) throws -> String {
         func lines(_ s: String) -> [String] {
             let parts = s.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            return parts.enumerated().map { $0.offset < parts.count - 1 ? $0.element + "\n" : $0.element }.filter { !$0.isEmpty }
+            return parts.enumerated().map { $0.offset < parts.count - 1 ? $0.element + "\n" : $0.element }.filter {
+                !$0.isEmpty
+            }
         }
         var cells: [[String: Any]] = []
         var count = 0
@@ -17,7 +19,10 @@ enum NotebookJSON {
             let id = cell.label.flatMap { ids.contains($0) ? nil : $0 } ?? "cell-\(i + 1)"
             ids.insert(id)
             if cell.kind == .markdown {
-                cells.append(["cell_type": "markdown", "id": id, "metadata": [String: Any](), "source": lines(SafeMarkdown.prose(cell.source))])
+                cells.append([
+                    "cell_type": "markdown", "id": id, "metadata": [String: Any](),
+                    "source": lines(SafeMarkdown.prose(cell.source))
+                ])
                 continue
             }
             count += 1
@@ -26,33 +31,48 @@ enum NotebookJSON {
                 switch o {
                 case .text(let t): outputs.append(["output_type": "stream", "name": "stdout", "text": lines(t + "\n")])
                 case .value(let t):
-                    outputs.append(["output_type": "execute_result", "execution_count": count, "metadata": [String: Any](),
-                                    "data": ["text/plain": lines(t)]])
+                    outputs.append([
+                        "output_type": "execute_result", "execution_count": count, "metadata": [String: Any](),
+                        "data": ["text/plain": lines(t)]
+                    ])
                 case .image(_, let png, let title):
-                    outputs.append(["output_type": "display_data", "metadata": [String: Any](),
-                                    "data": ["image/png": png.base64EncodedString(), "text/plain": [title]]])
+                    outputs.append([
+                        "output_type": "display_data", "metadata": [String: Any](),
+                        "data": ["image/png": png.base64EncodedString(), "text/plain": [title]]
+                    ])
                 case .error(let t):
                     let first = t.split(separator: "\n").first.map(String.init) ?? t
-                    outputs.append(["output_type": "error", "ename": "MocoError", "evalue": first, "traceback": t.split(separator: "\n").map(String.init)])
+                    outputs.append([
+                        "output_type": "error", "ename": "MocoError", "evalue": first,
+                        "traceback": t.split(separator: "\n").map(String.init)
+                    ])
                 }
             }
             var metadata: [String: Any] = [:]
             if let title = cell.title { metadata["title"] = title }
-            if !cell.options.isEmpty { metadata["moco"] = Dictionary(cell.options.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 }) }
+            if !cell.options.isEmpty {
+                metadata["moco"] = Dictionary(cell.options.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+            }
             if !cell.echo { metadata["jupyter"] = ["source_hidden": true] }
-            cells.append(["cell_type": "code", "id": id, "execution_count": count, "metadata": metadata, "source": lines(cell.source),
-                          "outputs": outputs])
+            cells.append([
+                "cell_type": "code", "id": id, "execution_count": count, "metadata": metadata,
+                "source": lines(cell.source),
+                "outputs": outputs
+            ])
         }
         let notebook: [String: Any] = [
             "nbformat": 4, "nbformat_minor": 5, "cells": cells,
             "metadata": [
                 "kernelspec": ["display_name": "moco", "language": "moco", "name": "moco"],
                 "language_info": ["name": "moco", "file_extension": ".moco", "version": r.engineVersion],
-                "moco": ["seed": r.seed, "threads": r.threads, "source": r.source,
-                         "data": r.dataFiles.map { ["file": $0.name, "sha256": $0.sha256] }],
-            ],
+                "moco": [
+                    "seed": r.seed, "threads": r.threads, "source": r.source,
+                    "data": r.dataFiles.map { ["file": $0.name, "sha256": $0.sha256] }
+                ]
+            ]
         ]
-        let data = try JSONSerialization.data(withJSONObject: notebook, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+            withJSONObject: notebook, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

@@ -44,20 +44,25 @@ public struct Renderer {
         defer { withExtendedLifetime(folders.lock) {} }
         let cells = Cell.parse(text)
         let runner = NotebookRunner(source: file, assets: folders.assets, progress: progress)
-        runner.interpreter.fileAccess = FileAccess(write: [folders.out] + allowWrite,
-                                                   read: [file.deletingLastPathComponent(), folders.out] + allowWrite + allowRead)
+        runner.interpreter.fileAccess = FileAccess(
+            write: [folders.out] + allowWrite,
+            read: [file.deletingLastPathComponent(), folders.out] + allowWrite + allowRead)
         runner.interpreter.warn = { [progress] in progress($0.hasPrefix("cache:") ? $0 : "warning: " + $0) }
         let cache = useCache ? CellCache.open(in: folders.out, notebook: folders.stem, warn: progress) : nil
         let plan = self.plan(cells, cache: cache, seed: runner.interpreter.seed)
-        let run = try self.run(cells, plan: plan, cache: cache, runner: runner, name: file.lastPathComponent, assets: folders.assets)
-        let report = Report(title: Report.title(of: cells, fallback: folders.stem), source: file.lastPathComponent,
-                            seed: run.session.seed, engineVersion: MocoVersion.string, threads: Threads.count,
-                            dataFiles: Self.fingerprints(run.session.dataFiles), cells: run.results,
-                            assetsFolder: "\(folders.stem)_files")
+        let run = try self.run(
+            cells, plan: plan, cache: cache, runner: runner, name: file.lastPathComponent, assets: folders.assets)
+        let report = Report(
+            title: Report.title(of: cells, fallback: folders.stem), source: file.lastPathComponent,
+            seed: run.session.seed, engineVersion: MocoVersion.string, threads: Threads.count,
+            dataFiles: Self.fingerprints(run.session.dataFiles), cells: run.results,
+            assetsFolder: "\(folders.stem)_files")
         let written = try writeReports(report, to: folders.out, stem: folders.stem)
-        let manifest = try writeManifest(of: file, run: run, reports: written, started: started, to: folders.out, stem: folders.stem)
-        return Result(reports: written, manifest: manifest, status: run.status, cached: run.counts.cached,
-                      replayed: run.counts.replayed, ran: run.counts.ran)
+        let manifest = try writeManifest(
+            of: file, run: run, reports: written, started: started, to: folders.out, stem: folders.stem)
+        return Result(
+            reports: written, manifest: manifest, status: run.status, cached: run.counts.cached,
+            replayed: run.counts.replayed, ran: run.counts.ran)
     }
 
     /// Where a render writes: the output folder (locked against another render of the same notebook) and its
@@ -71,7 +76,8 @@ public struct Renderer {
     /// Reads the notebook, takes the render lock and empties the assets folder.
     private func prepare(_ file: URL) throws -> (text: String, folders: Folders) {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else {
-            throw ScriptError(.io, "cannot read \(file.path): \(ReadFailure.describe(file, CocoaError(.fileReadUnknown)))", at: nil)
+            throw ScriptError(
+                .io, "cannot read \(file.path): \(ReadFailure.describe(file, CocoaError(.fileReadUnknown)))", at: nil)
         }
         let stem = file.deletingPathExtension().lastPathComponent
         let out = (outputDirectory ?? file.deletingLastPathComponent()).standardizedFileURL
@@ -125,8 +131,10 @@ public struct Renderer {
 
     /// Runs the cells in order until one fails: a cached cell gives its stored outputs (replayed first when a
     /// later cell runs, to rebuild the session); any other runs and, when it succeeds, is stored.
-    private func run(_ cells: [Cell], plan: Plan, cache: CellCache?, runner: NotebookRunner, name: String,
-                     assets: URL) throws -> Run {
+    private func run(
+        _ cells: [Cell], plan: Plan, cache: CellCache?, runner: NotebookRunner, name: String,
+        assets: URL
+    ) throws -> Run {
         // Cells before the first miss come from the cache; if anything runs after them, they are
         // replayed first (their expensive calls restored from the memo) to rebuild the session.
         let firstMiss = plan.firstMiss
@@ -141,19 +149,30 @@ public struct Renderer {
             let label = cell.title ?? cell.source.split(separator: "\n").first.map(String.init) ?? ""
             if let entry = plan.entries[k] {
                 if firstMiss != nil {
-                    progress("[\(run.counts.cached + run.counts.ran + 1)/\(codeCount)] \(label) (replayed from the cache)")
-                    let (_, replayStatus) = runner.run(cell, name: name, memo: CellMemo(replaying: entry.memo, recordingInto: nil))
+                    progress(
+                        "[\(run.counts.cached + run.counts.ran + 1)/\(codeCount)] \(label) (replayed from the cache)")
+                    let (_, replayStatus) = runner.run(
+                        cell, name: name, memo: CellMemo(replaying: entry.memo, recordingInto: nil))
                     if replayStatus != 0 {
                         // A damaged or hostile entry (a checkpoint that is refused): the cell's output cannot be trusted.
                         run.status = replayStatus
                         progress("cache: the entry of this cell could not be replayed; render again with --refresh")
-                        run.results.append(CellResult(cell: cell, outputs: [.error("the cell cache entry could not be replayed; run moco render --refresh")]))
+                        run.results.append(
+                            CellResult(
+                                cell: cell,
+                                outputs: [
+                                    .error("the cell cache entry could not be replayed; run moco render --refresh")
+                                ]))
                         continue
                     }
                     run.counts.replayed += 1
                 }
-                for case .image(let file, let png, _) in entry.outputs { try? AtomicFile.write(png, to: assets.appendingPathComponent(file)) }
-                run.session = firstMiss == nil ? (entry.seed, entry.dataFiles) : (runner.interpreter.seed, runner.interpreter.dataFiles)
+                for case .image(let file, let png, _) in entry.outputs {
+                    try? AtomicFile.write(png, to: assets.appendingPathComponent(file))
+                }
+                run.session =
+                    firstMiss == nil
+                    ? (entry.seed, entry.dataFiles) : (runner.interpreter.seed, runner.interpreter.dataFiles)
                 run.results.append(CellResult(cell: cell, outputs: entry.outputs))
                 run.counts.cached += 1
             } else {
@@ -165,8 +184,11 @@ public struct Renderer {
                 run.status = cellStatus
                 if let cache, let staging {
                     if cellStatus == 0 && cell.cacheable {
-                        cache.store(key, CellCache.Entry(outputs: outputs, memo: memo.recorded, seed: runner.interpreter.seed,
-                                                         dataFiles: runner.interpreter.dataFiles), staging: staging)
+                        cache.store(
+                            key,
+                            CellCache.Entry(
+                                outputs: outputs, memo: memo.recorded, seed: runner.interpreter.seed,
+                                dataFiles: runner.interpreter.dataFiles), staging: staging)
                     } else {
                         try? FileManager.default.removeItem(at: staging)
                     }
@@ -197,19 +219,26 @@ public struct Renderer {
     }
 
     /// Writes `NAME.manifest.json`: everything about the render that depends on time or on the machine.
-    private func writeManifest(of file: URL, run: Run, reports: [URL], started: Date, to out: URL, stem: String) throws -> URL {
+    private func writeManifest(of file: URL, run: Run, reports: [URL], started: Date, to out: URL, stem: String) throws
+        -> URL
+    {
         // The gnuplot scripts and data stay beside the plots; only images are referenced.
         let manifest = out.appendingPathComponent("\(stem).manifest.json")
         let iso = ISO8601DateFormatter()
         let facts: [String: Any] = [
-            "notebook": file.path, "rendered_at": iso.string(from: started), "seconds": Date().timeIntervalSince(started),
+            "notebook": file.path, "rendered_at": iso.string(from: started),
+            "seconds": Date().timeIntervalSince(started),
             "cell_seconds": run.timings.map { ["cell": $0.cell, "seconds": $0.seconds] }, "status": Int(run.status),
             "seed": run.session.seed, "threads": Threads.count, "reports": reports.map(\.lastPathComponent),
             "cells": ["from_cache": run.counts.cached, "replayed": run.counts.replayed, "ran": run.counts.ran],
-            "versions": ["moco": MocoVersion.string, "gnuplot": Gnuplot.version() ?? "missing", "openblas": NativeLibraries.openBLAS,
-                         "onednn": NativeLibraries.oneDNN],
+            "versions": [
+                "moco": MocoVersion.string, "gnuplot": Gnuplot.version() ?? "missing",
+                "openblas": NativeLibraries.openBLAS,
+                "onednn": NativeLibraries.oneDNN
+            ]
         ]
-        let json = try JSONSerialization.data(withJSONObject: facts, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let json = try JSONSerialization.data(
+            withJSONObject: facts, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try write(String(decoding: json, as: UTF8.self) + "\n", to: manifest)
         return manifest
     }
@@ -225,7 +254,9 @@ public struct Renderer {
             var isDirectory: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             let url = URL(fileURLWithPath: path)
-            guard isDirectory.boolValue else { return (url.lastPathComponent, SHA256.hex((try? Data(contentsOf: url)) ?? Data())) }
+            guard isDirectory.boolValue else {
+                return (url.lastPathComponent, SHA256.hex((try? Data(contentsOf: url)) ?? Data()))
+            }
             let files = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []).sorted()
             var all = Data()
             for f in files {

@@ -23,7 +23,8 @@ enum SafeMarkdown {
     /// A prose cell's Markdown with raw HTML escaped and unsafe links unlinked; fenced code and
     /// code spans are left as written.
     static func prose(_ text: String) -> String {
-        var out: [String] = [], fence: String?
+        var out: [String] = []
+        var fence: String?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if let open = fence {
@@ -43,9 +44,13 @@ enum SafeMarkdown {
 
     /// One line outside code blocks: code spans kept, `<` escaped, unsafe links unlinked.
     static func inline(_ line: String) -> String {
-        var result = "", plain = "", chars = Array(line), i = 0
+        var result = ""
+        var plain = ""
+        let chars = Array(line)
+        var i = 0
         func flush() {
-            result += unlink(plain.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;"))
+            result += unlink(
+                plain.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;"))
             plain = ""
         }
         while i < chars.count {
@@ -53,12 +58,16 @@ enum SafeMarkdown {
                 var run = 0
                 while i + run < chars.count, chars[i + run] == "`" { run += 1 }
                 // The closing run of the same length, if any.
-                var j = i + run, close: Int?
+                var j = i + run
+                var close: Int?
                 while j < chars.count {
                     if chars[j] == "`" {
                         var r = 0
                         while j + r < chars.count, chars[j + r] == "`" { r += 1 }
-                        if r == run { close = j; break }
+                        if r == run {
+                            close = j
+                            break
+                        }
                         j += r
                     } else {
                         j += 1
@@ -82,12 +91,15 @@ enum SafeMarkdown {
         let ns = text as NSString
         var out = text
         for m in link.matches(in: text, range: NSRange(location: 0, length: ns.length)).reversed() {
-            let url = ns.substring(with: m.range(at: 2)).replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "&lt;", with: "<")
+            let url = ns.substring(with: m.range(at: 2)).replacingOccurrences(of: "&amp;", with: "&")
+                .replacingOccurrences(of: "&lt;", with: "<")
             guard !isSafeURL(url) else { continue }
             out = (out as NSString).replacingCharacters(in: m.range, with: ns.substring(with: m.range(at: 1)))
         }
         let all = NSRange(location: 0, length: (out as NSString).length)
-        if let m = definition.firstMatch(in: out, range: all), !isSafeURL((out as NSString).substring(with: m.range(at: 3))) {
+        if let m = definition.firstMatch(in: out, range: all),
+            !isSafeURL((out as NSString).substring(with: m.range(at: 3)))
+        {
             out = "\\" + out.trimmingCharacters(in: .whitespaces)  // a literal "[", no longer a link definition
         }
         return out
@@ -95,7 +107,8 @@ enum SafeMarkdown {
 
     /// `text` in a fenced block that nothing inside can close, with controls made visible.
     static func fenced(_ text: String, info: String = "text") -> [String] {
-        var longest = 0, run = 0
+        var longest = 0
+        var run = 0
         for c in text {
             run = c == "`" ? run + 1 : 0
             longest = max(longest, run)

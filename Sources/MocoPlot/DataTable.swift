@@ -3,11 +3,17 @@
 enum DataTable {
     static func tsv(_ figure: Figure) -> String {
         var lines: [String] = []
-        func field(_ s: String) -> String { s.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ") }
-        func num(_ x: Double) -> String { x.isNaN ? "nan" : x.isInfinite ? (x > 0 ? "inf" : "-inf") : GnuplotScript.number(x) }
+        func field(_ s: String) -> String {
+            s.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
+        }
+        func num(_ x: Double) -> String {
+            x.isNaN ? "nan" : x.isInfinite ? (x > 0 ? "inf" : "-inf") : GnuplotScript.number(x)
+        }
         switch figure.content {
         case .lines(let series), .scatter(let series):
-            lines.append("series\t\(field(figure.xLabel.isEmpty ? "x" : figure.xLabel))\t\(field(figure.yLabel.isEmpty ? "y" : figure.yLabel))")
+            lines.append(
+                "series\t\(field(figure.xLabel.isEmpty ? "x" : figure.xLabel))\t\(field(figure.yLabel.isEmpty ? "y" : figure.yLabel))"
+            )
             for s in series { for (x, y) in zip(s.x, s.y) { lines.append("\(field(s.name))\t\(num(x))\t\(num(y))") } }
         case .histogram(let samples, _):
             lines.append("series\tvalue")

@@ -11,8 +11,10 @@ public struct Figure: Sendable, Equatable {
     public var width: Int
     public var height: Int
 
-    public init(title: String, xLabel: String = "", yLabel: String = "", logY: Bool = false, content: Content,
-                width: Int = 800, height: Int = 500) {
+    public init(
+        title: String, xLabel: String = "", yLabel: String = "", logY: Bool = false, content: Content,
+        width: Int = 800, height: Int = 500
+    ) {
         (self.title, self.xLabel, self.yLabel, self.logY, self.content) = (title, xLabel, yLabel, logY, content)
         (self.width, self.height) = (width, height)
     }
@@ -51,7 +53,8 @@ public struct Curve: Sendable, Equatable {
     /// at the start, as TensorBoard's smoothing), named "NAME (EMA alpha)".
     public func smoothed(alpha: Double) -> Curve {
         var out: [Double] = []
-        var s = 0.0, weight = 0.0
+        var s = 0.0
+        var weight = 0.0
         for v in y {
             s = alpha * s + (1 - alpha) * v
             weight = alpha * weight + (1 - alpha)
@@ -82,10 +85,15 @@ public struct ImageGrid: Sendable, Equatable {
     public var rowLabels: [String]
     public var columnLabels: [String]
 
-    public init(rows: Int, columns: Int, channels: Int, imageHeight: Int, imageWidth: Int, pixels: [[Float]],
-                rowLabels: [String] = [], columnLabels: [String] = []) {
-        precondition(pixels.count == rows * columns && pixels.allSatisfy { $0.count == channels * imageHeight * imageWidth })
-        (self.rows, self.columns, self.channels, self.imageHeight, self.imageWidth) = (rows, columns, channels, imageHeight, imageWidth)
+    public init(
+        rows: Int, columns: Int, channels: Int, imageHeight: Int, imageWidth: Int, pixels: [[Float]],
+        rowLabels: [String] = [], columnLabels: [String] = []
+    ) {
+        precondition(
+            pixels.count == rows * columns && pixels.allSatisfy { $0.count == channels * imageHeight * imageWidth })
+        (self.rows, self.columns, self.channels, self.imageHeight, self.imageWidth) = (
+            rows, columns, channels, imageHeight, imageWidth
+        )
         (self.pixels, self.rowLabels, self.columnLabels) = (pixels, rowLabels, columnLabels)
     }
 }

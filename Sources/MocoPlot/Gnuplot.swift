@@ -15,7 +15,9 @@ public enum Gnuplot {
 
     /// gnuplot's version line ("gnuplot 5.4 patchlevel 4"), or nil when it is missing.
     public static func version(path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
-        guard let exe = executable(path: path), let out = try? run(exe, ["--version"], in: nil, stdin: nil) else { return nil }
+        guard let exe = executable(path: path), let out = try? run(exe, ["--version"], in: nil, stdin: nil) else {
+            return nil
+        }
         return out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -24,15 +26,19 @@ public enum Gnuplot {
     @discardableResult
     public static func draw(script: URL, outfile: String, executable exe: URL) throws -> [String] {
         // "./NAME.gp": a script name can never be read as one of gnuplot's options.
-        let result = try run(exe, ["-e", "outfile=" + GnuplotScript.quote(outfile), "./" + script.lastPathComponent],
-                             in: script.deletingLastPathComponent(), stdin: nil)
+        let result = try run(
+            exe, ["-e", "outfile=" + GnuplotScript.quote(outfile), "./" + script.lastPathComponent],
+            in: script.deletingLastPathComponent(), stdin: nil)
         let problems = result.stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("^") }
         var seen = Set<String>()
         let warnings = problems.filter { $0.contains("warning:") && seen.insert($0).inserted }
         let errors = problems.filter { !$0.contains("warning:") && ($0.contains("error") || $0.contains("line ")) }
         if result.status != 0 || !errors.isEmpty {
-            let message = errors.isEmpty ? (problems.isEmpty ? "exit status \(result.status)" : problems.joined(separator: "; ")) : errors.joined(separator: "; ")
+            let message =
+                errors.isEmpty
+                ? (problems.isEmpty ? "exit status \(result.status)" : problems.joined(separator: "; "))
+                : errors.joined(separator: "; ")
             throw PlotError.gnuplotFailed(script: script.path, message: VisibleText.escape(message, keepLines: false))
         }
         return warnings.map { VisibleText.escape($0, keepLines: false) }
@@ -42,21 +48,26 @@ public enum Gnuplot {
     static func render(text: String, executable exe: URL) throws -> String {
         let result = try run(exe, ["-"], in: nil, stdin: text)
         if result.status != 0 {
-            throw PlotError.gnuplotFailed(script: "<preview>", message: result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+            throw PlotError.gnuplotFailed(
+                script: "<preview>", message: result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return result.stdout
     }
 
     private static func run(_ exe: URL, _ arguments: [String], in directory: URL?, stdin: String?)
-        throws -> (status: Int32, stdout: String, stderr: String) {
+        throws -> (status: Int32, stdout: String, stderr: String)
+    {
         let process = Process()
         process.executableURL = exe
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe(), input = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
         (process.standardOutput, process.standardError, process.standardInput) = (out, err, input)
         do { try process.run() } catch {
-            throw PlotError.gnuplotFailed(script: arguments.last ?? "", message: "cannot start \(exe.path): \(error.localizedDescription)")
+            throw PlotError.gnuplotFailed(
+                script: arguments.last ?? "", message: "cannot start \(exe.path): \(error.localizedDescription)")
         }
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try? input.fileHandleForWriting.close()
@@ -67,7 +78,10 @@ public enum Gnuplot {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errors.data, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: outData, as: UTF8.self),
+            String(decoding: errors.data, as: UTF8.self)
+        )
     }
 }
 

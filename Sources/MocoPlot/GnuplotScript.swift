@@ -25,18 +25,24 @@ public enum PlotFormat: String, Sendable, CaseIterable {
 /// "outfile='x.png'" file.gp`), so the script re-runs on its own.
 public enum GnuplotScript {
     /// Colours of series, in order (the Tableau 10 palette).
-    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+    static let palette = [
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"
+    ]
 
     public static func render(_ figure: Figure, format: PlotFormat, output: String) -> String {
         // User text never stands bare in a comment: quoted, a comment line cannot end in a backslash
         // (gnuplot would continue the comment onto the next line).
-        var lines = ["# \(figure.title.isEmpty ? "moco plot" : quote(figure.title))",
-                     "# Written by moco; re-draw with: gnuplot \(quote(basename(output).dropLastExtension + ".gp"))",
-                     "if (!exists(\"outfile\")) outfile = \(quote(basename(output)))"]
+        var lines = [
+            "# \(figure.title.isEmpty ? "moco plot" : quote(figure.title))",
+            "# Written by moco; re-draw with: gnuplot \(quote(basename(output).dropLastExtension + ".gp"))",
+            "if (!exists(\"outfile\")) outfile = \(quote(basename(output)))"
+        ]
         switch format {
         case .png: lines.append("set terminal pngcairo size \(figure.width),\(figure.height) enhanced font \"sans,10\"")
-        case .svg: lines.append("set terminal svg size \(figure.width),\(figure.height) enhanced font \"sans,10\" background \"white\"")
+        case .svg:
+            lines.append(
+                "set terminal svg size \(figure.width),\(figure.height) enhanced font \"sans,10\" background \"white\"")
         case .text: lines.append("set terminal dumb size \(figure.width),\(figure.height)")
         }
         lines.append("set output outfile")
@@ -81,7 +87,8 @@ public enum GnuplotScript {
     /// Bin edges shared by all samples: `bins` equal bins over the finite values' range.
     static func binning(_ samples: [Sample], bins: Int) -> (low: Double, width: Double) {
         let finite = samples.flatMap(\.values).filter(\.isFinite)
-        let low = finite.min() ?? 0, high = finite.max() ?? 1
+        let low = finite.min() ?? 0
+        let high = finite.max() ?? 1
         // high / n - low / n: (high - low) / n overflows for values near the largest doubles.
         var width = high > low ? (high - low) / Double(bins) : 1
         if !width.isFinite { width = high / Double(bins) - low / Double(bins) }
@@ -98,8 +105,10 @@ public enum GnuplotScript {
 
     private static func histogram(_ samples: [Sample], bins: Int, logY: Bool) -> [String] {
         let (low, width) = binning(samples, bins: bins)
-        var lines = ["set key outside right top noenhanced", "set grid lc rgb \"#dddddd\"",
-                     "set style fill transparent solid 0.45 noborder", "set boxwidth \(number(width)) absolute"]
+        var lines = [
+            "set key outside right top noenhanced", "set grid lc rgb \"#dddddd\"",
+            "set style fill transparent solid 0.45 noborder", "set boxwidth \(number(width)) absolute"
+        ]
         if logY { lines.append("set logscale y") }
         var plots: [String] = []
         for (k, s) in samples.enumerated() {
@@ -108,7 +117,8 @@ public enum GnuplotScript {
             lines.append("$h\(k + 1) << EOD")
             for (b, c) in counts.enumerated() { lines.append("\(number(low + (Double(b) + 0.5) * width)) \(c)") }
             lines.append("EOD")
-            plots.append("$h\(k + 1) using 1:2 with boxes lc rgb \"\(palette[k % palette.count])\" title \(quote(s.name))")
+            plots.append(
+                "$h\(k + 1) using 1:2 with boxes lc rgb \"\(palette[k % palette.count])\" title \(quote(s.name))")
         }
         lines.append("plot " + plots.joined(separator: ", \\\n     "))
         return lines
@@ -116,30 +126,41 @@ public enum GnuplotScript {
 
     private static func images(_ grid: ImageGrid) -> [String] {
         let gap = max(1, grid.imageWidth / 8)
-        let cellW = grid.imageWidth + gap, cellH = grid.imageHeight + gap
-        let totalW = grid.columns * cellW - gap, totalH = grid.rows * cellH - gap
-        var lines = ["unset key", "unset border", "unset tics", "set size ratio -1",
-                     "set xrange [-0.5:\(totalW) - 0.5]", "set yrange [-0.5:\(totalH) - 0.5]"]
+        let cellW = grid.imageWidth + gap
+        let cellH = grid.imageHeight + gap
+        let totalW = grid.columns * cellW - gap
+        let totalH = grid.rows * cellH - gap
+        var lines = [
+            "unset key", "unset border", "unset tics", "set size ratio -1",
+            "set xrange [-0.5:\(totalW) - 0.5]", "set yrange [-0.5:\(totalH) - 0.5]"
+        ]
         if !grid.rowLabels.isEmpty { lines.append("set lmargin 10") }
         if !grid.columnLabels.isEmpty { lines += ["set tmargin 5", "set title offset 0,1.5"] }
 
         for (c, label) in grid.columnLabels.prefix(grid.columns).enumerated() {
-            lines.append("set label \(quote(label)) at \(GnuplotScript.number(Double(c * cellW) + Double(grid.imageWidth - 1) / 2)),\(totalH) center offset 0,1 noenhanced")
+            lines.append(
+                "set label \(quote(label)) at \(GnuplotScript.number(Double(c * cellW) + Double(grid.imageWidth - 1) / 2)),\(totalH) center offset 0,1 noenhanced"
+            )
         }
         for (r, label) in grid.rowLabels.prefix(grid.rows).enumerated() {
-            lines.append("set label \(quote(label)) at -0.5,\(GnuplotScript.number(Double((grid.rows - 1 - r) * cellH) + Double(grid.imageHeight - 1) / 2)) right offset -1,0 noenhanced")
+            lines.append(
+                "set label \(quote(label)) at -0.5,\(GnuplotScript.number(Double((grid.rows - 1 - r) * cellH) + Double(grid.imageHeight - 1) / 2)) right offset -1,0 noenhanced"
+            )
         }
         // A full rectangle of pixels (gaps white): gnuplot's image plots need a complete grid.
         lines.append("$pixels << EOD")
         for y in 0..<totalH {
             let rowFromTop = totalH - 1 - y
-            let r = rowFromTop / cellH, py = rowFromTop % cellH
+            let r = rowFromTop / cellH
+            let py = rowFromTop % cellH
             for x in 0..<totalW {
-                let c = x / cellW, px = x % cellW
+                let c = x / cellW
+                let px = x % cellW
                 var rgb = (255, 255, 255)
                 if py < grid.imageHeight && px < grid.imageWidth {
                     let image = grid.pixels[r * grid.columns + c]
-                    let plane = grid.imageHeight * grid.imageWidth, at = py * grid.imageWidth + px
+                    let plane = grid.imageHeight * grid.imageWidth
+                    let at = py * grid.imageWidth + px
                     func byte(_ channel: Int) -> Int {
                         Int((min(1, max(0, image[channel * plane + at])) * 255).rounded())
                     }

@@ -14,7 +14,8 @@ public enum PlotError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .gnuplotMissing(let data):
-            return "gnuplot is not installed (install Debian's gnuplot-nox: apt-get install -y gnuplot-nox); the data was written to \(data)"
+            return
+                "gnuplot is not installed (install Debian's gnuplot-nox: apt-get install -y gnuplot-nox); the data was written to \(data)"
         case .gnuplotFailed(let script, let message):
             return "gnuplot failed on \(script): \(message)"
         case .badFigure(let why): return "cannot plot: \(why)"

@@ -9,7 +9,10 @@ public struct Plotter: Sendable {
     /// The PATH searched for gnuplot (tests point it elsewhere).
     public var searchPath: String?
 
-    public init(directory: URL = URL(fileURLWithPath: "plots"), searchPath: String? = ProcessInfo.processInfo.environment["PATH"]) {
+    public init(
+        directory: URL = URL(fileURLWithPath: "plots"),
+        searchPath: String? = ProcessInfo.processInfo.environment["PATH"]
+    ) {
         (self.directory, self.searchPath) = (directory, searchPath)
     }
 
@@ -61,30 +64,40 @@ public struct Plotter: Sendable {
     }
 
     /// The files `plot(figure, name:, format:)` writes, and the format it draws, without drawing.
-    public func outputs(for figure: Figure, name: String? = nil, format: PlotFormat? = nil) throws -> (Output, PlotFormat) {
+    public func outputs(for figure: Figure, name: String? = nil, format: PlotFormat? = nil) throws -> (
+        Output, PlotFormat
+    ) {
         if let name { try Self.validate(name: name) }
         var stem = name ?? Self.slug(figure.title)
         var chosen = format ?? .png
         if let ext = stem.split(separator: ".").last.map(String.init), stem.contains("."),
-           let byExtension = PlotFormat.allCases.first(where: { $0.fileExtension == ext.lowercased() }) {
+            let byExtension = PlotFormat.allCases.first(where: { $0.fileExtension == ext.lowercased() })
+        {
             chosen = format ?? byExtension
             stem = stem.dropLastExtension
         }
         let image = directory.appendingPathComponent("\(stem).\(chosen.fileExtension)")
         let base = image.deletingLastPathComponent()
         let stemName = image.deletingPathExtension().lastPathComponent
-        return (Output(image: image, script: base.appendingPathComponent("\(stemName).gp"), data: base.appendingPathComponent("\(stemName).tsv")),
-                chosen)
+        return (
+            Output(
+                image: image, script: base.appendingPathComponent("\(stemName).gp"),
+                data: base.appendingPathComponent("\(stemName).tsv")),
+            chosen
+        )
     }
 
     /// A text drawing of `figure` by gnuplot's `dumb` terminal, `columns x rows` characters.
     public func preview(_ figure: Figure, columns: Int = 80, rows: Int = 24) throws -> String {
         try validate(figure)
-        guard let exe = Gnuplot.executable(path: searchPath) else { throw PlotError.gnuplotMissing(data: "(no file: a preview)") }
+        guard let exe = Gnuplot.executable(path: searchPath) else {
+            throw PlotError.gnuplotMissing(data: "(no file: a preview)")
+        }
         var small = figure
         (small.width, small.height) = (columns, rows)
         let script = GnuplotScript.render(small, format: .text, output: "preview.txt")
-            .replacingOccurrences(of: "set output outfile\n", with: "").replacingOccurrences(of: "unset output\n", with: "")
+            .replacingOccurrences(of: "set output outfile\n", with: "").replacingOccurrences(
+                of: "unset output\n", with: "")
         // The dumb terminal starts a page with a form feed and pads lines with spaces.
         let drawing = try Gnuplot.render(text: script, executable: exe).replacingOccurrences(of: "\u{0C}", with: "")
         let lines = drawing.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
@@ -120,7 +133,9 @@ public struct Plotter: Sendable {
     /// Why `folder` could not be created, from its nearest existing ancestor.
     static func why(_ folder: URL, _ error: Error) -> String {
         var ancestor = folder
-        while ancestor.path != "/" && !FileManager.default.fileExists(atPath: ancestor.path) { ancestor.deleteLastPathComponent() }
+        while ancestor.path != "/" && !FileManager.default.fileExists(atPath: ancestor.path) {
+            ancestor.deleteLastPathComponent()
+        }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory), !isDirectory.boolValue {
             return "\(ancestor.path) is a file, not a folder"
@@ -133,7 +148,11 @@ public struct Plotter: Sendable {
     public static func slug(_ title: String) -> String {
         var out = ""
         for c in title.lowercased() {
-            if c.isASCII && (c.isLetter || c.isNumber) { out.append(c) } else if !out.hasSuffix("-") && !out.isEmpty { out.append("-") }
+            if c.isASCII && (c.isLetter || c.isNumber) {
+                out.append(c)
+            } else if !out.hasSuffix("-") && !out.isEmpty {
+                out.append("-")
+            }
         }
         while out.hasSuffix("-") { out.removeLast() }
         return out.isEmpty ? "plot" : String(out.prefix(80))

@@ -30,7 +30,9 @@ public struct Completer {
             return metaCommand(chars)
         }
         var start = chars.count
-        while start > 0, chars[start - 1].isLetter || chars[start - 1].isNumber || chars[start - 1] == "_" { start -= 1 }
+        while start > 0, chars[start - 1].isLetter || chars[start - 1].isNumber || chars[start - 1] == "_" {
+            start -= 1
+        }
         let word = String(chars[start...])
         if start > 0, chars[start - 1] == ".", let value = receiver(chars, end: start - 1) {
             let methods = interpreter.methodNames(of: value)
@@ -38,7 +40,9 @@ public struct Completer {
             return finish(start, names.map { methods.contains($0) ? $0 + "(" : $0 })
         }
         var candidates: [String] = []
-        if let callee = calleeAtArgumentStart(chars, wordStart: start), let params = interpreter.parameterNames(of: callee) {
+        if let callee = calleeAtArgumentStart(chars, wordStart: start),
+            let params = interpreter.parameterNames(of: callee)
+        {
             candidates += params.filter { $0.hasPrefix(word) }.map { $0 + ": " }
         }
         candidates += Interpreter.keywords.filter { $0.hasPrefix(word) }
@@ -62,7 +66,10 @@ public struct Completer {
         var open: Int?
         var i = 0
         while i < chars.count {
-            if chars[i] == "\\" { i += 2; continue }
+            if chars[i] == "\\" {
+                i += 2
+                continue
+            }
             if chars[i] == "\"" { open = open == nil ? i : nil }
             if chars[i] == "#" && open == nil { return nil }  // a comment
             i += 1
@@ -70,7 +77,9 @@ public struct Completer {
         return open
     }
 
-    static let metaCommands = [":help", ":vars", ":type", ":load", ":reload", ":reset", ":save", ":plots", ":preview", ":quit"]
+    static let metaCommands = [
+        ":help", ":vars", ":type", ":load", ":reload", ":reset", ":save", ":plots", ":preview", ":quit"
+    ]
 
     private func metaCommand(_ chars: [Character]) -> Completion {
         let text = String(chars)
@@ -95,12 +104,16 @@ public struct Completer {
         let slash = expanded.lastIndex(of: "/")
         let dirPart = slash.map { String(expanded[...$0]) } ?? ""
         let namePart = slash.map { String(expanded[expanded.index(after: $0)...]) } ?? expanded
-        let base = dirPart.hasPrefix("/") ? URL(fileURLWithPath: dirPart) : interpreter.baseDirectory.appendingPathComponent(dirPart)
+        let base =
+            dirPart.hasPrefix("/")
+            ? URL(fileURLWithPath: dirPart) : interpreter.baseDirectory.appendingPathComponent(dirPart)
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: base.path) else { return [] }
         let typedDir = word.lastIndex(of: "/").map { String(word[...$0]) } ?? ""
-        return entries.filter { $0.hasPrefix(namePart) && (namePart.hasPrefix(".") || !$0.hasPrefix(".")) }.sorted().map { entry in
+        return entries.filter { $0.hasPrefix(namePart) && (namePart.hasPrefix(".") || !$0.hasPrefix(".")) }.sorted().map
+        { entry in
             var isDirectory: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: base.appendingPathComponent(entry).path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(
+                atPath: base.appendingPathComponent(entry).path, isDirectory: &isDirectory)
             return typedDir + entry + (isDirectory.boolValue ? "/" : "")
         }
     }
@@ -118,7 +131,9 @@ public struct Completer {
         }
         guard var value = interpreter.global(names[0]) ?? BuiltinLibrary.globals[names[0]] else { return nil }
         for (k, name) in names.dropFirst().enumerated() {
-            if k == names.count - 2, let method = BuiltinLibrary.methods[value.typeName]?.first(where: { $0.name == name }) {
+            if k == names.count - 2,
+                let method = BuiltinLibrary.methods[value.typeName]?.first(where: { $0.name == name })
+            {
                 return .method(value, method)  // `run.resume(`: the callee is a method
             }
             guard let next = interpreter.property(value, name) else { return nil }

@@ -23,7 +23,9 @@ public enum REPL {
     static func piped(allowWrite: [URL]) -> Int32 {
         let session = Session(previews: false, out: stdout, err: { stderr($0 + "\n") })
         for folder in allowWrite { session.fileAccess.allowWrite(folder) }
-        var buffer: [String] = [], start = 1, line = 0
+        var buffer: [String] = []
+        var start = 1
+        var line = 0
         while let text = readLine(strippingNewline: true) {
             line += 1
             if buffer.isEmpty { start = line }
@@ -45,24 +47,36 @@ public enum REPL {
         let dumb = environment["TERM"] == "dumb" || isatty(STDERR_FILENO) == 0
         let colour = !dumb && environment["NO_COLOR"] == nil
         let status = dumb ? nil : StatusLine(colour: colour) { stderr($0) }
-        let red = colour ? "\u{1B}[31m" : "", reset = colour ? "\u{1B}[0m" : ""
-        let session = Session(previews: environment["MOCO_PLOT_PREVIEW"] != "0", out: { status?.clear(); stdout($0) }, err: { text in
-            status?.clear()
-            stderr(text.replacingOccurrences(of: "error:", with: "\(red)error:\(reset)", options: [], range: text.range(of: "error:")) + "\n")
-        }, configure: { interp in
-            interp.interruptSource = { moco_le_take_interrupt() != 0 }
-            if let status {
-                interp.stepProgress = { status.update($0) }
-                interp.progress = { status.print($0) }
-            }
-        })
+        let red = colour ? "\u{1B}[31m" : ""
+        let reset = colour ? "\u{1B}[0m" : ""
+        let session = Session(
+            previews: environment["MOCO_PLOT_PREVIEW"] != "0",
+            out: {
+                status?.clear()
+                stdout($0)
+            },
+            err: { text in
+                status?.clear()
+                stderr(
+                    text.replacingOccurrences(
+                        of: "error:", with: "\(red)error:\(reset)", options: [], range: text.range(of: "error:")) + "\n"
+                )
+            },
+            configure: { interp in
+                interp.interruptSource = { moco_le_take_interrupt() != 0 }
+                if let status {
+                    interp.stepProgress = { status.update($0) }
+                    interp.progress = { status.print($0) }
+                }
+            })
         for folder in allowWrite { session.fileAccess.allowWrite(folder) }
         completionSession = session
         moco_le_setup { line, start, end in
             guard let line, let session = REPL.completionSession else { return }
             REPL.complete(String(cString: line), start: Int(start), end: Int(end), session: session)
         }
-        let history = environment["MOCO_HISTORY"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".moco_history")
+        let history =
+            environment["MOCO_HISTORY"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".moco_history")
         let historySize: Int32 = 10_000
         moco_le_history_load(history, historySize)
         // Readline needs \u{1} \u{2} around escape codes to measure the prompt.
@@ -84,7 +98,9 @@ public enum REPL {
             moco_le_history_add(line)
             buffer.append(line)
             let input = buffer.joined(separator: "\n")
-            if buffer.count == 1 && line.trimmingCharacters(in: .whitespaces).hasPrefix(":") || Parser.status(of: input) != .incomplete {
+            if buffer.count == 1 && line.trimmingCharacters(in: .whitespaces).hasPrefix(":")
+                || Parser.status(of: input) != .incomplete
+            {
                 buffer = []
                 inputs += 1
                 _ = moco_le_take_interrupt()
@@ -93,7 +109,9 @@ public enum REPL {
                 if inputs % 20 == 0 { _ = moco_le_history_save(history, historySize) }
             }
         }
-        if moco_le_history_save(history, historySize) != 0 { stderr("moco: could not write the history to \(history)\n") }
+        if moco_le_history_save(history, historySize) != 0 {
+            stderr("moco: could not write the history to \(history)\n")
+        }
         return 0
     }
 

@@ -22,15 +22,19 @@ public final class Session {
     private let configure: (Interpreter) -> Void
     /// Where the session may write (the working folder unless widened with `:allow-write DIR`
     /// or `moco --allow-write DIR`) and read (anywhere unless confined).
-    public var fileAccess = FileAccess(write: [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)], read: nil,
-                                       writeHint: ":allow-write DIR") {
+    public var fileAccess = FileAccess(
+        write: [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)], read: nil,
+        writeHint: ":allow-write DIR")
+    {
         didSet { interpreter.fileAccess = fileAccess }
     }
 
     /// - Parameters:
     ///   - configure: applied to every interpreter of the session (after `:reset` too).
-    public init(previews: Bool, out: @escaping (String) -> Void, err: @escaping (String) -> Void,
-                configure: @escaping (Interpreter) -> Void = { _ in }) {
+    public init(
+        previews: Bool, out: @escaping (String) -> Void, err: @escaping (String) -> Void,
+        configure: @escaping (Interpreter) -> Void = { _ in }
+    ) {
         (self.previews, self.out, self.err, self.configure) = (previews, out, err, configure)
         interpreter = Interpreter()
         setUp()
@@ -41,7 +45,9 @@ public final class Session {
         interpreter.output = { [out] in out($0) }
         interpreter.onPlot = { [weak self] record in
             guard let self, self.previews else { return }
-            if let text = try? Plotter(directory: record.files.image.deletingLastPathComponent()).preview(record.figure, columns: 78, rows: 22) {
+            if let text = try? Plotter(directory: record.files.image.deletingLastPathComponent()).preview(
+                record.figure, columns: 78, rows: 22)
+            {
                 self.out(text.hasSuffix("\n") ? String(text.dropLast()) : text)
             }
         }
@@ -99,7 +105,8 @@ public final class Session {
 
     private func command(_ line: String) {
         let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
-        let name = parts[0], argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        let name = parts[0]
+        let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
         switch name {
         case ":help", ":h":
             if argument.isEmpty {
@@ -107,7 +114,8 @@ public final class Session {
             } else if let text = BuiltinLibrary.help(topic: argument) {
                 out(text)
             } else {
-                let hint = Resolver.closest(to: argument, in: BuiltinLibrary.topics).map { "; did you mean '\($0)'?" } ?? ""
+                let hint =
+                    Resolver.closest(to: argument, in: BuiltinLibrary.topics).map { "; did you mean '\($0)'?" } ?? ""
                 report("error: no builtin named '\(argument)'\(hint)", code: 64)
             }
         case ":vars":
@@ -117,13 +125,19 @@ public final class Session {
             for (n, v) in vars {
                 var shown = v.repr.split(separator: "\n").first.map(String.init) ?? ""
                 if shown.count > 60 { shown = String(shown.prefix(57)) + "..." }
-                out("\(n.padding(toLength: max(width, n.count), withPad: " ", startingAt: 0))  \(v.typeName.padding(toLength: 12, withPad: " ", startingAt: 0))  \(shown)")
+                out(
+                    "\(n.padding(toLength: max(width, n.count), withPad: " ", startingAt: 0))  \(v.typeName.padding(toLength: 12, withPad: " ", startingAt: 0))  \(shown)"
+                )
             }
         case ":type":
-            guard !argument.isEmpty else { return report("error: :type needs an expression (:type run.loss)", code: 64) }
+            guard !argument.isEmpty else {
+                return report("error: :type needs an expression (:type run.loss)", code: 64)
+            }
             if let v = evaluate(argument, name: "<type>") { out(v.typeName) }
         case ":load":
-            guard !argument.isEmpty else { return report("error: :load needs a file (:load experiment.moco)", code: 64) }
+            guard !argument.isEmpty else {
+                return report("error: :load needs a file (:load experiment.moco)", code: 64)
+            }
             load(interpreter.resolvePath(argument), as: argument)
         case ":reload":
             guard let file = lastLoaded else { return report("error: nothing loaded yet; use :load FILE", code: 64) }
@@ -137,7 +151,9 @@ public final class Session {
         case ":save":
             save(argument)
         case ":allow-write":
-            guard !argument.isEmpty else { return report("error: :allow-write needs a folder (:allow-write ~/runs)", code: 64) }
+            guard !argument.isEmpty else {
+                return report("error: :allow-write needs a folder (:allow-write ~/runs)", code: 64)
+            }
             let folder = interpreter.resolvePath(argument)
             guard FileAccess.isFolder(folder) else {
                 return report("error: :allow-write: \(folder.path) is not a folder", code: 74)

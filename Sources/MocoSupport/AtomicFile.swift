@@ -43,13 +43,16 @@ public enum AtomicFile {
         unlink(temp.path)
         defer { unlink(temp.path) }
         let result = try produce(temp)
-        guard rename(temp.path, url.path) == 0 else { throw FileWriteError(path: url.path, reason: String(cString: strerror(errno))) }
+        guard rename(temp.path, url.path) == 0 else {
+            throw FileWriteError(path: url.path, reason: String(cString: strerror(errno)))
+        }
         return result
     }
 
     /// The temporary file this process writes `url` through.
     static func temporaryURL(for url: URL) -> URL {
-        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
     }
 
     /// Writes `text` as UTF-8, atomically.
@@ -59,10 +62,13 @@ public enum AtomicFile {
 
     /// Removes `.NAME.PID.tmp` files beside `url` whose process no longer runs.
     public static func removeStale(of url: URL) {
-        let dir = url.deletingLastPathComponent(), prefix = ".\(url.lastPathComponent)."
+        let dir = url.deletingLastPathComponent()
+        let prefix = ".\(url.lastPathComponent)."
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
         for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
-            if isLeftover(ofProcess: name.dropFirst(prefix.count).dropLast(4)) { unlink(dir.appendingPathComponent(name).path) }
+            if isLeftover(ofProcess: name.dropFirst(prefix.count).dropLast(4)) {
+                unlink(dir.appendingPathComponent(name).path)
+            }
         }
     }
 

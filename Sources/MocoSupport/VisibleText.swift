@@ -29,9 +29,9 @@ public enum VisibleText {
         switch u.value {
         case 0x0A, 0x09: return !keepLines
         case 0x00...0x1F, 0x7F...0x9F: return true
-        case 0x2028, 0x2029: return true                   // line and paragraph separators
-        case 0x200E, 0x200F, 0x061C: return true           // directional marks
-        case 0x202A...0x202E, 0x2066...0x2069: return true // embeddings, overrides, isolates
+        case 0x2028, 0x2029: return true  // line and paragraph separators
+        case 0x200E, 0x200F, 0x061C: return true  // directional marks
+        case 0x202A...0x202E, 0x2066...0x2069: return true  // embeddings, overrides, isolates
         default: return false
         }
     }

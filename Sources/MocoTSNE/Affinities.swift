@@ -27,7 +27,8 @@ public struct Affinities: Sendable {
                 let out = out
                 Threads.parallelFor(n, minChunk: 64) { range in
                     for i in range {
-                        Affinities.calibrate(dist.baseAddress! + i * k, k, perplexity: perplexity, into: out.baseAddress! + i * k)
+                        Affinities.calibrate(
+                            dist.baseAddress! + i * k, k, perplexity: perplexity, into: out.baseAddress! + i * k)
                     }
                 }
             }
@@ -48,7 +49,8 @@ public struct Affinities: Sendable {
             }
         }
         var rowStart = [0]
-        var columns: [Int32] = [], values: [Double] = []
+        var columns: [Int32] = []
+        var values: [Double] = []
         columns.reserveCapacity(2 * n * k)
         values.reserveCapacity(2 * n * k)
         let scale = 1 / (2 * Double(n))
@@ -78,12 +80,17 @@ public struct Affinities: Sendable {
     /// Conditional probabilities of one point's `k` neighbours at squared distances `d2`
     /// (nearest first) whose perplexity is `perplexity`: binary search on the precision
     /// beta of exp(-beta d²), to an entropy within 1e-5 nats, at most 200 steps.
-    static func calibrate(_ d2: UnsafePointer<Float>, _ k: Int, perplexity: Double, into p: UnsafeMutablePointer<Double>) {
+    static func calibrate(
+        _ d2: UnsafePointer<Float>, _ k: Int, perplexity: Double, into p: UnsafeMutablePointer<Double>
+    ) {
         let target = log(perplexity)
         let nearest = Double(d2[0])
-        var beta = 1.0, low = -Double.infinity, high = Double.infinity
+        var beta = 1.0
+        var low = -Double.infinity
+        var high = Double.infinity
         for _ in 0..<200 {
-            var sum = 0.0, weighted = 0.0
+            var sum = 0.0
+            var weighted = 0.0
             for j in 0..<k {
                 let shifted = Double(d2[j]) - nearest  // shifting leaves P and the entropy unchanged
                 let v = exp(-beta * shifted)

@@ -3,7 +3,9 @@ public enum EmbeddingQuality {
     /// Trustworthiness (Venna and Kaski; scikit-learn's definition): 1 minus a penalty for
     /// each of the `k` nearest neighbours in the embedding that is not among the `k` nearest in
     /// the original space, proportional to how far down the original ranking it is.
-    public static func trustworthiness(original: [Float], dimension d: Int, embedding: [Double], count n: Int, k: Int) -> Double {
+    public static func trustworthiness(original: [Float], dimension d: Int, embedding: [Double], count n: Int, k: Int)
+        -> Double
+    {
         precondition(k < n / 2)
         let embedded = NearestNeighbors(points: embedding.map(Float.init), count: n, dimension: 2, k: k)
         var penalty = 0.0
@@ -26,7 +28,8 @@ public enum EmbeddingQuality {
                 if rank > k { penalty += Double(rank - k) }
             }
         }
-        let nn = Double(n), kk = Double(k)
+        let nn = Double(n)
+        let kk = Double(k)
         return 1 - 2 / (nn * kk * (2 * nn - 3 * kk - 1)) * penalty
     }
 

@@ -39,9 +39,11 @@ public struct NearestNeighbors: Sendable {
                             let heap = KSmallest(capacity: k)
                             defer { gram.deallocate() }
                             for b in range {
-                                let lo = b * block, rows = min(block, n - lo)
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), 1,
-                                            x.baseAddress! + lo * d, Int32(d), x.baseAddress!, Int32(d), 0, gram, Int32(n))
+                                let lo = b * block
+                                let rows = min(block, n - lo)
+                                cblas_sgemm(
+                                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), 1,
+                                    x.baseAddress! + lo * d, Int32(d), x.baseAddress!, Int32(d), 0, gram, Int32(n))
                                 for r in 0..<rows {
                                     let i = lo + r
                                     heap.reset()
@@ -49,7 +51,8 @@ public struct NearestNeighbors: Sendable {
                                     for j in 0..<n where j != i {
                                         heap.offer(max(0, norms[i] + norms[j] - 2 * row[j]), Int32(j))
                                     }
-                                    heap.drainSorted(into: outDistance.baseAddress! + i * k, outIndex.baseAddress! + i * k)
+                                    heap.drainSorted(
+                                        into: outDistance.baseAddress! + i * k, outIndex.baseAddress! + i * k)
                                 }
                             }
                         }
@@ -116,7 +119,8 @@ final class KSmallest {
     private func siftDown(_ start: Int, _ end: Int) {
         var p = start
         while true {
-            let l = 2 * p + 1, r = l + 1
+            let l = 2 * p + 1
+            let r = l + 1
             var top = p
             if l < end && above(l, top) { top = l }
             if r < end && above(r, top) { top = r }

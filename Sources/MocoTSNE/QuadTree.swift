@@ -27,10 +27,15 @@ struct QuadTree {
 
     init(_ y: UnsafeBufferPointer<Double>, count n: Int, theta: Double) {
         order = (0..<Int32(n)).map { $0 }
-        var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
+        var minX = Double.infinity
+        var maxX = -Double.infinity
+        var minY = Double.infinity
+        var maxY = -Double.infinity
         for i in 0..<n {
-            minX = min(minX, y[2 * i]); maxX = max(maxX, y[2 * i])
-            minY = min(minY, y[2 * i + 1]); maxY = max(maxY, y[2 * i + 1])
+            minX = min(minX, y[2 * i])
+            maxX = max(maxX, y[2 * i])
+            minY = min(minY, y[2 * i + 1])
+            maxY = max(maxY, y[2 * i + 1])
         }
         let half = max(maxX - minX, maxY - minY) / 2 * (1 + 1e-9) + 1e-12
         nodes.reserveCapacity(3 * n)
@@ -43,15 +48,21 @@ struct QuadTree {
         order = indices
     }
 
-    private mutating func build(node: Int, start: Int, end: Int, level: Int, _ inverseTheta2: Double,
-                                _ y: UnsafeBufferPointer<Double>, _ order: UnsafeMutableBufferPointer<Int32>) {
-        var sx = 0.0, sy = 0.0
+    private mutating func build(
+        node: Int, start: Int, end: Int, level: Int, _ inverseTheta2: Double,
+        _ y: UnsafeBufferPointer<Double>, _ order: UnsafeMutableBufferPointer<Int32>
+    ) {
+        var sx = 0.0
+        var sy = 0.0
         for r in start..<end {
             let p = Int(order[r])
-            sx += y[2 * p]; sy += y[2 * p + 1]
+            sx += y[2 * p]
+            sy += y[2 * p + 1]
         }
         let count = end - start
-        let cx = nodes[node].centerX, cy = nodes[node].centerY, half = nodes[node].half
+        let cx = nodes[node].centerX
+        let cy = nodes[node].centerY
+        let half = nodes[node].half
         nodes[node].mass = Int32(count)
         nodes[node].openBelow = 4 * half * half * inverseTheta2
         if count > 0 { (nodes[node].x, nodes[node].y) = (sx / Double(count), sy / Double(count)) }
@@ -60,8 +71,12 @@ struct QuadTree {
             return
         }
         // Partition into quadrants 0 (x<, y<), 1 (x>=, y<), 2 (x<, y>=), 3 (x>=, y>=).
-        @inline(__always) func quadrant(_ p: Int32) -> Int { (y[2 * Int(p)] >= cx ? 1 : 0) + (y[2 * Int(p) + 1] >= cy ? 2 : 0) }
-        var c0 = 0, c1 = 0, c2 = 0
+        @inline(__always) func quadrant(_ p: Int32) -> Int {
+            (y[2 * Int(p)] >= cx ? 1 : 0) + (y[2 * Int(p) + 1] >= cy ? 2 : 0)
+        }
+        var c0 = 0
+        var c1 = 0
+        var c2 = 0
         for r in start..<end {
             switch quadrant(order[r]) {
             case 0: c0 += 1
@@ -70,7 +85,9 @@ struct QuadTree {
             default: break
             }
         }
-        let b1 = start + c0, b2 = b1 + c1, b3 = b2 + c2
+        let b1 = start + c0
+        let b2 = b1 + c1
+        let b3 = b2 + c2
         var next = (start, b1, b2, b3)
         let ends = (b1, b2, b3, end)
         func cursor(_ q: Int) -> Int { q == 0 ? next.0 : q == 1 ? next.1 : q == 2 ? next.2 : next.3 }
@@ -105,8 +122,10 @@ struct QuadTree {
 
     /// Barnes-Hut repulsion: for each point i, writes `Σ_j w_ij² (y_i - y_j)` (w = 1/(1+d²))
     /// to `force` and `Σ_j w_ij` to `z[i]`, in parallel over points (in tree order).
-    func repulsion(_ y: UnsafeBufferPointer<Double>, count n: Int,
-                   force: UnsafeMutableBufferPointer<Double>, z: UnsafeMutableBufferPointer<Double>) {
+    func repulsion(
+        _ y: UnsafeBufferPointer<Double>, count n: Int,
+        force: UnsafeMutableBufferPointer<Double>, z: UnsafeMutableBufferPointer<Double>
+    ) {
         nodes.withUnsafeBufferPointer { nodes in
             order.withUnsafeBufferPointer { order in
                 Threads.parallelFor(n, minChunk: 256) { range in
@@ -114,8 +133,11 @@ struct QuadTree {
                     defer { stack.deallocate() }
                     for t in range {
                         let i = Int(order[t])
-                        let yx = y[2 * i], yy = y[2 * i + 1]
-                        var fx = 0.0, fy = 0.0, zi = 0.0
+                        let yx = y[2 * i]
+                        let yy = y[2 * i + 1]
+                        var fx = 0.0
+                        var fy = 0.0
+                        var zi = 0.0
                         stack[0] = 0
                         var top = 1
                         while top > 0 {
@@ -127,20 +149,25 @@ struct QuadTree {
                                 for r in s..<(s + Int(node.mass)) {
                                     let p = Int(order[r])
                                     if p == i { continue }
-                                    let dx = yx - y[2 * p], dy = yy - y[2 * p + 1]
+                                    let dx = yx - y[2 * p]
+                                    let dy = yy - y[2 * p + 1]
                                     let w = 1 / (1 + dx * dx + dy * dy)
                                     zi += w
-                                    fx += w * w * dx; fy += w * w * dy
+                                    fx += w * w * dx
+                                    fy += w * w * dy
                                 }
                                 continue
                             }
-                            let dx = yx - node.x, dy = yy - node.y
+                            let dx = yx - node.x
+                            let dy = yy - node.y
                             let d2 = dx * dx + dy * dy
                             if node.openBelow < d2 {
-                                let w = 1 / (1 + d2), c = Double(node.mass)
+                                let w = 1 / (1 + d2)
+                                let c = Double(node.mass)
                                 zi += c * w
                                 let cww = c * w * w
-                                fx += cww * dx; fy += cww * dy
+                                fx += cww * dx
+                                fy += cww * dy
                             } else {
                                 stack[top] = node.child
                                 stack[top + 1] = node.child + 1
@@ -149,7 +176,8 @@ struct QuadTree {
                                 top += 4
                             }
                         }
-                        force[2 * i] = fx; force[2 * i + 1] = fy
+                        force[2 * i] = fx
+                        force[2 * i + 1] = fy
                         z[i] = zi
                     }
                 }

@@ -57,11 +57,14 @@ public struct TSNE: Sendable {
 
     /// Embeds `count` rows of `dimension` features (row-major). `progress(iteration)` is
     /// called every 50 iterations; returning false stops early.
-    public func embed(_ points: [Float], count n: Int, dimension d: Int,
-                      progress: (Int) -> Bool = { _ in true }) throws -> Result {
+    public func embed(
+        _ points: [Float], count n: Int, dimension d: Int,
+        progress: (Int) -> Bool = { _ in true }
+    ) throws -> Result {
         guard n >= 4 else { throw Failure.tooFewPoints(n) }
         guard perplexity > 0, Double(n - 1) >= perplexity else {
-            throw Failure.badSetting("perplexity must be positive and below the number of points (\(n)), got \(perplexity)")
+            throw Failure.badSetting(
+                "perplexity must be positive and below the number of points (\(n)), got \(perplexity)")
         }
         guard theta >= 0, iterations >= 1, exaggerationIterations >= 0, exaggeration > 0 else {
             throw Failure.badSetting("theta, iterations and exaggeration must be positive")
@@ -72,7 +75,8 @@ public struct TSNE: Sendable {
         switch initialization {
         case .pca:
             y = PCA.project(points, count: n, dimension: d, components: 2)
-            var mean = 0.0, sq = 0.0
+            var mean = 0.0
+            var sq = 0.0
             for i in 0..<n { mean += y[2 * i] }
             mean /= Double(n)
             for i in 0..<n { sq += (y[2 * i] - mean) * (y[2 * i] - mean) }
@@ -86,8 +90,10 @@ public struct TSNE: Sendable {
         return optimize(p, &y, count: n, rate: rate, progress: progress)
     }
 
-    private func optimize(_ p: Affinities, _ y: inout [Double], count n: Int, rate: Double,
-                          progress: (Int) -> Bool) -> Result {
+    private func optimize(
+        _ p: Affinities, _ y: inout [Double], count n: Int, rate: Double,
+        progress: (Int) -> Bool
+    ) -> Result {
         var update = [Double](repeating: 0, count: 2 * n)
         var gains = [Double](repeating: 1, count: 2 * n)
         var attract = [Double](repeating: 0, count: 2 * n)
@@ -99,7 +105,8 @@ public struct TSNE: Sendable {
             if iteration == exaggerationIterations {
                 for t in 0..<(2 * n) { (update[t], gains[t]) = (0, 1) }
             }
-            let factor = early ? exaggeration : 1, momentum = early ? 0.5 : 0.8
+            let factor = early ? exaggeration : 1
+            let momentum = early ? 0.5 : 0.8
             let total = Forces.terms(p, y, theta: theta, attract: &attract, repel: &repel, z: &z)
             for t in 0..<(2 * n) {
                 let g = factor * attract[t] - repel[t] / total

@@ -17,8 +17,10 @@ public func maxRelativeDifference(_ a: Tensor, _ b: Tensor, floor: Float = 1e-6)
 
 /// Expects `actual` and `expected` to have the same shape and to differ by at most `tolerance` everywhere
 /// (relative to `expected`'s largest magnitude when `relative`); otherwise records what differs.
-public func expectClose(_ actual: Tensor, _ expected: Tensor, tolerance: Float, relative: Bool = false,
-                        _ what: @autoclosure () -> String = "", sourceLocation: SourceLocation = #_sourceLocation) {
+public func expectClose(
+    _ actual: Tensor, _ expected: Tensor, tolerance: Float, relative: Bool = false,
+    _ what: @autoclosure () -> String = "", sourceLocation: SourceLocation = #_sourceLocation
+) {
     let label = what().isEmpty ? "" : what() + ": "
     guard actual.shape == expected.shape else {
         Issue.record("\(label)shape \(actual.shape), expected \(expected.shape)", sourceLocation: sourceLocation)
@@ -30,6 +32,8 @@ public func expectClose(_ actual: Tensor, _ expected: Tensor, tolerance: Float, 
     }
     let d = (relative ? maxRelativeDifference(actual, expected) : maxDifference(actual, expected)) ?? .nan
     if !(d <= tolerance) {
-        Issue.record("\(label)\(relative ? "relative " : "")difference \(d) exceeds \(tolerance)", sourceLocation: sourceLocation)
+        Issue.record(
+            "\(label)\(relative ? "relative " : "")difference \(d) exceeds \(tolerance)", sourceLocation: sourceLocation
+        )
     }
 }

@@ -13,25 +13,30 @@ public enum Golden {
         if recording {
             do {
                 try text.write(to: url, atomically: true, encoding: .utf8)
-                Issue.record("recorded \(url.lastPathComponent); inspect the diff and run again without MOCO_UPDATE_GOLDEN",
-                             sourceLocation: sourceLocation)
+                Issue.record(
+                    "recorded \(url.lastPathComponent); inspect the diff and run again without MOCO_UPDATE_GOLDEN",
+                    sourceLocation: sourceLocation)
             } catch {
                 Issue.record("cannot record \(url.path): \(error)", sourceLocation: sourceLocation)
             }
             return
         }
         guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
-            Issue.record("no golden file \(url.path); record it with MOCO_UPDATE_GOLDEN=1", sourceLocation: sourceLocation)
+            Issue.record(
+                "no golden file \(url.path); record it with MOCO_UPDATE_GOLDEN=1", sourceLocation: sourceLocation)
             return
         }
         guard text != expected else { return }
         let lines = diff(expected, text)
-        Issue.record("\(url.lastPathComponent) differs (rerun with MOCO_UPDATE_GOLDEN=1 to record):\n\(lines)", sourceLocation: sourceLocation)
+        Issue.record(
+            "\(url.lastPathComponent) differs (rerun with MOCO_UPDATE_GOLDEN=1 to record):\n\(lines)",
+            sourceLocation: sourceLocation)
     }
 
     /// The lines where `expected` and `actual` differ, as `-` / `+` pairs with their line numbers (at most 20).
     public static func diff(_ expected: String, _ actual: String) -> String {
-        let a = expected.components(separatedBy: "\n"), b = actual.components(separatedBy: "\n")
+        let a = expected.components(separatedBy: "\n")
+        let b = actual.components(separatedBy: "\n")
         var out: [String] = []
         for i in 0..<max(a.count, b.count) where (i < a.count ? a[i] : nil) != (i < b.count ? b[i] : nil) {
             if out.count >= 40 {

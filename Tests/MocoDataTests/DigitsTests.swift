@@ -21,7 +21,9 @@ struct DigitsTests {
     @Test func refusesCorruptGzip() throws {
         let url = try #require(Digits.fileURL)
         let data = try Data(contentsOf: url)
-        #expect(throws: DataError(file: "x.gz", "gzip data is truncated")) { try Gzip.decompress(data.prefix(1000), file: "x.gz") }
+        #expect(throws: DataError(file: "x.gz", "gzip data is truncated")) {
+            try Gzip.decompress(data.prefix(1000), file: "x.gz")
+        }
         var corrupt = data
         corrupt[20] ^= 0xFF
         corrupt[21] ^= 0xFF
@@ -34,11 +36,14 @@ struct DigitsTests {
 struct SubsetTests {
     @Test func seededSubsetsAndSplits() throws {
         let all = try Digits.loadAll()
-        let a = try all.subset(100, seed: 1), b = try all.subset(100, seed: 1)
+        let a = try all.subset(100, seed: 1)
+        let b = try all.subset(100, seed: 1)
         #expect(a.count == 100 && a.labels == b.labels)
         let (train, test) = try all.split(testCount: 297, seed: 2)
         #expect(train.count == 1500 && test.count == 297)
-        #expect(throws: PipelineError("split", "test size 2000 is not between 0 and the 1797 images")) { try all.split(testCount: 2000, seed: 0) }
+        #expect(throws: PipelineError("split", "test size 2000 is not between 0 and the 1797 images")) {
+            try all.split(testCount: 2000, seed: 0)
+        }
         let (mean, std) = try all.channelStatistics()
         let pixels = all.images.scalars
         let m = pixels.reduce(0, +) / Float(pixels.count)

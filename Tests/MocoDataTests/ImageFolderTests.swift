@@ -7,11 +7,16 @@ import Testing
 struct ImageFolderTests {
     let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
 
-    struct Decoded: Decodable { let width: Int; let height: Int; let rgb: [Int] }
+    struct Decoded: Decodable {
+        let width: Int
+        let height: Int
+        let rgb: [Int]
+    }
 
     /// libpng decodes PNGs exactly as PIL does; libjpeg-turbo's JPEG decoding agrees within 2/255.
     @Test func decodesPNGAndJPEGLikePIL() throws {
-        let expected = try JSONDecoder().decode([String: Decoded].self, from: Data(contentsOf: fixtures.appendingPathComponent("images-decoded.json")))
+        let expected = try JSONDecoder().decode(
+            [String: Decoded].self, from: Data(contentsOf: fixtures.appendingPathComponent("images-decoded.json")))
         #expect(expected.count == 4)
         for (path, e) in expected {
             let url = fixtures.appendingPathComponent("images").appendingPathComponent(path)
@@ -20,7 +25,9 @@ struct ImageFolderTests {
             let plane = e.width * e.height
             var worst = 0
             for p in 0..<plane {
-                for c in 0..<3 { worst = max(worst, abs(Int((image.pixels[c * plane + p] * 255).rounded()) - e.rgb[p * 3 + c])) }
+                for c in 0..<3 {
+                    worst = max(worst, abs(Int((image.pixels[c * plane + p] * 255).rounded()) - e.rgb[p * 3 + c]))
+                }
             }
             #expect(worst <= (path.hasSuffix("png") ? 0 : 2), "\(path): max difference \(worst)")
         }
@@ -39,7 +46,9 @@ struct ImageFolderTests {
         let jpg = try Data(contentsOf: fixtures.appendingPathComponent("images/cats/b.jpg"))
         #expect(throws: DataError.self) { try ImageFolder.decode(png.prefix(png.count / 2), file: "half.png") }
         #expect(throws: DataError.self) { try ImageFolder.decode(jpg.prefix(jpg.count / 2), file: "half.jpg") }
-        #expect(throws: DataError(file: "notes.png", "is neither a PNG nor a JPEG file")) { try ImageFolder.decode(Data("hello".utf8), file: "notes.png") }
+        #expect(throws: DataError(file: "notes.png", "is neither a PNG nor a JPEG file")) {
+            try ImageFolder.decode(Data("hello".utf8), file: "notes.png")
+        }
         do {
             _ = try ImageFolder.decode(png.prefix(png.count / 2), file: "half.png")
         } catch let e as DataError {
@@ -67,13 +76,15 @@ struct ImageFolderTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("moco-images-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let cats = root.appendingPathComponent("cats")
-        try FileManager.default.createDirectory(at: cats.appendingPathComponent("folder.png"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: cats.appendingPathComponent("folder.png"), withIntermediateDirectories: true)
         #expect(throws: DataError(file: "cats/folder.png", "cannot be read (is a directory, not a file)")) {
             try ImageFolder.load(root, size: 8)
         }
         try FileManager.default.removeItem(at: cats.appendingPathComponent("folder.png"))
-        try FileManager.default.createSymbolicLink(at: cats.appendingPathComponent("gone.png"),
-                                                   withDestinationURL: URL(fileURLWithPath: "/nonexistent/gone.png"))
+        try FileManager.default.createSymbolicLink(
+            at: cats.appendingPathComponent("gone.png"),
+            withDestinationURL: URL(fileURLWithPath: "/nonexistent/gone.png"))
         #expect(throws: DataError(file: "cats/gone.png", "cannot be read (no such file)")) {
             try ImageFolder.load(root, size: 8)
         }

@@ -28,18 +28,23 @@ struct ModuleTests {
     }
 
     @Test func emaMovesParametersOnly() throws {
-        let q = try smallResNet(seed: 1), k = try smallResNet(seed: 2)
-        let before = k.conv1.weight.value.scalars, target = q.conv1.weight.value.scalars
+        let q = try smallResNet(seed: 1)
+        let k = try smallResNet(seed: 2)
+        let before = k.conv1.weight.value.scalars
+        let target = q.conv1.weight.value.scalars
         q.train()
         _ = try q(Tensor.ones([2, 3, 8, 8]))  // changes q's running statistics only
         try k.emaUpdate(from: q, momentum: 0.99)
         for (i, v) in k.conv1.weight.value.scalars.enumerated() {
             #expect(abs(v - (0.99 * before[i] + 0.01 * target[i])) < 1e-6)
         }
-        #expect(k.namedBuffers().allSatisfy { name, b in
-            if case .float(let t) = b.value, name.hasSuffix("running_mean") { return t.scalars.allSatisfy { $0 == 0 } }
-            return true
-        })
+        #expect(
+            k.namedBuffers().allSatisfy { name, b in
+                if case .float(let t) = b.value, name.hasSuffix("running_mean") {
+                    return t.scalars.allSatisfy { $0 == 0 }
+                }
+                return true
+            })
     }
 
     @Test func trainAndEvalModes() throws {
@@ -47,7 +52,8 @@ struct ModuleTests {
         m.eval()
         #expect(m.isTraining == false && m.layer1.layers.allSatisfy { !$0.isTraining })
         let x = try Tensor.ones([2, 3, 8, 8])
-        let a = try m(x), b = try m(x)
+        let a = try m(x)
+        let b = try m(x)
         #expect(a.scalars == b.scalars)
         if case .int64(let v, _) = m.bn1.ownBuffers[2].buffer.value { #expect(v == [0]) }
         m.train()
@@ -78,7 +84,9 @@ struct ModuleTests {
             #expect(zip(m.scalars, avg.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
         }
         #expect(split.ownBuffers.map(\.name) == ["running_mean", "running_var", "num_batches_tracked"])
-        #expect(throws: ModelError("SplitBatchNorm", "batch of 6 cannot be split into 4 equal parts")) { try split(Tensor.zeros([6, 3, 2, 2])) }
+        #expect(throws: ModelError("SplitBatchNorm", "batch of 6 cannot be split into 4 equal parts")) {
+            try split(Tensor.zeros([6, 3, 2, 2]))
+        }
         split.eval()
         #expect(try split(Tensor.zeros([6, 3, 2, 2])).shape == [6, 3, 2, 2])
     }
@@ -88,7 +96,8 @@ struct ModuleTests {
     @Test func sequentialFusesNormAndReLU() throws {
         var rng = RandomGenerator(seed: 4)
         for norm in [try BatchNorm.twoD(6) as any Module, try SplitBatchNorm(6, splits: 2)] {
-            let x = try Tensor.randn([4, 3, 5, 5], using: &rng), r = try Tensor.randn([4, 6, 5, 5], using: &rng)
+            let x = try Tensor.randn([4, 3, 5, 5], using: &rng)
+            let r = try Tensor.randn([4, 6, 5, 5], using: &rng)
             let fused = Sequential([try Conv2d(3, 6, kernel: 3, padding: 1, using: &rng), norm, ReLU()])
             let separate = fused.copy()
             let a = try fused(x)
@@ -97,22 +106,30 @@ struct ModuleTests {
             #expect(a.scalars == b.scalars)
             try (a * r).sum().backward()
             try (b * r).sum().backward()
-            #expect(fused.parameters().map { $0.grad?.scalars ?? [] } == separate.parameters().map { $0.grad?.scalars ?? [] })
+            #expect(
+                fused.parameters().map { $0.grad?.scalars ?? [] }
+                    == separate.parameters().map { $0.grad?.scalars ?? [] })
             #expect(zip(fused.stateDict(), separate.stateDict()).allSatisfy { $0.tensor == $1.tensor })
         }
     }
 
     @Test func headsAndConvNetNames() throws {
         var rng = RandomGenerator(seed: 4)
-        let enc = try ConvNet(channels: [32, 64, 128], inputChannels: 1, classes: 64, norm: .splitBatchNorm(splits: 8), using: &rng)
+        let enc = try ConvNet(
+            channels: [32, 64, 128], inputChannels: 1, classes: 64, norm: .splitBatchNorm(splits: 8), using: &rng)
         enc.fc = try Heads.v2(128, dim: 64, using: &rng)
         let names = enc.stateDict().map(\.name)
-        #expect(names.first == "body.0.weight" && names.contains("body.1.running_mean") && names.contains("body.7.num_batches_tracked"))
+        #expect(
+            names.first == "body.0.weight" && names.contains("body.1.running_mean")
+                && names.contains("body.7.num_batches_tracked"))
         #expect(names.suffix(4) == ["fc.0.weight", "fc.0.bias", "fc.2.weight", "fc.2.bias"])
         #expect(try enc(Tensor.zeros([8, 1, 8, 8])).shape == [8, 64])
         #expect(try enc.features(Tensor.zeros([8, 1, 8, 8])).shape == [8, 128])
         let projector = try Heads.v3Projector(128, hidden: 256, dim: 64, using: &rng)
-        #expect(projector.stateDict().map(\.name).filter { $0.hasSuffix("weight") } == ["0.weight", "1.weight", "3.weight", "4.weight", "6.weight"])
+        #expect(
+            projector.stateDict().map(\.name).filter { $0.hasSuffix("weight") } == [
+                "0.weight", "1.weight", "3.weight", "4.weight", "6.weight"
+            ])
         #expect(projector.layers.count == 8)  // Linear BN ReLU Linear BN ReLU Linear BN(affine: false)
         let predictor = try Heads.v3Predictor(64, hidden: 256, dim: 64, using: &rng)
         #expect(predictor.layers.count == 4)  // Linear BN ReLU Linear

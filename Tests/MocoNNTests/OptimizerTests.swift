@@ -23,8 +23,12 @@ struct OptimizerTests {
         }
     }
 
-    @Test func sgdWithMomentumAndWeightDecay() throws { try run("sgd") { try SGD($0, lr: 0.1, momentum: 0.9, weightDecay: 5e-4) } }
-    @Test func sgdNesterov() throws { try run("nesterov") { try SGD($0, lr: 0.05, momentum: 0.9, weightDecay: 1e-3, nesterov: true) } }
+    @Test func sgdWithMomentumAndWeightDecay() throws {
+        try run("sgd") { try SGD($0, lr: 0.1, momentum: 0.9, weightDecay: 5e-4) }
+    }
+    @Test func sgdNesterov() throws {
+        try run("nesterov") { try SGD($0, lr: 0.05, momentum: 0.9, weightDecay: 1e-3, nesterov: true) }
+    }
     @Test func plainSGD() throws { try run("plain_sgd") { try SGD($0, lr: 0.2) } }
     @Test func lars() throws { try run("lars") { try LARS($0, lr: 0.5, momentum: 0.9, weightDecay: 1e-2) } }
     @Test func adamW() throws { try run("adamw") { try AdamW($0, lr: 1e-2, weightDecay: 0.05) } }
@@ -33,8 +37,13 @@ struct OptimizerTests {
     /// same parameters after 3 more as 5 steps straight.
     @Test func stateRoundTrip() throws {
         let f = try fixture("optim.safetensors")
-        func grads(_ step: Int) throws -> [Tensor] { try Self.names.map { try #require(f["grad\(step).\($0)"]?.floatTensor) } }
-        for make in [{ try SGD($0, lr: 0.1, momentum: 0.9) as any Optimizer }, { try AdamW($0) as any Optimizer }, { try LARS($0, lr: 0.1) as any Optimizer }] {
+        func grads(_ step: Int) throws -> [Tensor] {
+            try Self.names.map { try #require(f["grad\(step).\($0)"]?.floatTensor) }
+        }
+        for make in [
+            { try SGD($0, lr: 0.1, momentum: 0.9) as any Optimizer }, { try AdamW($0) as any Optimizer },
+            { try LARS($0, lr: 0.1) as any Optimizer }
+        ] {
             let a = try Self.names.map { Parameter(try #require(f["init." + $0]?.floatTensor)) }
             let oa = try make(a)
             for s in 0..<5 {
@@ -59,7 +68,9 @@ struct OptimizerTests {
     @Test func refusesBadSettingsAndState() throws {
         let p = [Parameter(try Tensor.zeros([2]))]
         #expect(throws: ModelError.self) { try SGD(p, lr: -1) }
-        #expect(throws: ModelError("SGD", "Nesterov momentum needs a positive momentum")) { try SGD(p, lr: 1, nesterov: true) }
+        #expect(throws: ModelError("SGD", "Nesterov momentum needs a positive momentum")) {
+            try SGD(p, lr: 1, nesterov: true)
+        }
         #expect(throws: ModelError.self) { try AdamW(p, betas: (1, 0.9)) }
         let o = try SGD(p, lr: 0.1, momentum: 0.9)
         #expect(throws: ModelError("SGD", "state has an unknown entry 3.momentum_buffer")) {
@@ -77,7 +88,8 @@ struct ScheduleTests {
         #expect(Schedule.constant(0.3).value(atEpoch: 17.5) == 0.3)
         let s = Schedule.step(1, milestones: [30, 10], gamma: 0.1)
         #expect(close(s.value(atEpoch: 0), 1) && close(s.value(atEpoch: 9.99), 1))
-        #expect(close(s.value(atEpoch: 10), 0.1) && close(s.value(atEpoch: 29.5), 0.1) && close(s.value(atEpoch: 30), 0.01))
+        #expect(
+            close(s.value(atEpoch: 10), 0.1) && close(s.value(atEpoch: 29.5), 0.1) && close(s.value(atEpoch: 30), 0.01))
     }
 
     @Test func halfCycleCosine() {

@@ -14,7 +14,8 @@ struct ResNetGoldenTests {
         let (weights, _) = try SafeTensors.read(fixtureURL("resnet18-w8.safetensors"))
         try model.loadStateDict(weights, strict: true)
         let io = try fixture("resnet18-w8-io.safetensors")
-        let x = try #require(io["x"]?.floatTensor), gy = try #require(io["gy"]?.floatTensor)
+        let x = try #require(io["x"]?.floatTensor)
+        let gy = try #require(io["gy"]?.floatTensor)
         model.train()
         let logits = try model(x)
         expectClose(logits, try #require(io["logits"]?.floatTensor), tolerance: 1e-4, relative: true)
@@ -26,8 +27,8 @@ struct ResNetGoldenTests {
         }
         for (name, b) in model.namedBuffers() {
             switch (b.value, io["after." + name]) {
-            case let (.float(t), .float(e)?): expectClose(t, e, tolerance: 1e-4, relative: true, "buffer \(name)")
-            case let (.int64(v, _), .int64(e, _)?): #expect(v == e, "buffer \(name)")
+            case (.float(let t), .float(let e)?): expectClose(t, e, tolerance: 1e-4, relative: true, "buffer \(name)")
+            case (.int64(let v, _), .int64(let e, _)?): #expect(v == e, "buffer \(name)")
             default: Issue.record("buffer \(name) missing or of another kind in the fixture")
             }
         }
@@ -35,8 +36,11 @@ struct ResNetGoldenTests {
 
     @Test func stateDictNamesFollowTorchvision() throws {
         let names = try smallResNet().stateDict().map(\.name)
-        #expect(names.prefix(7) == ["conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
-                                    "bn1.num_batches_tracked", "layer1.0.conv1.weight"])
+        #expect(
+            names.prefix(7) == [
+                "conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
+                "bn1.num_batches_tracked", "layer1.0.conv1.weight"
+            ])
         #expect(names.contains("layer2.0.downsample.0.weight") && names.contains("layer2.0.downsample.1.running_var"))
         #expect(names.suffix(2) == ["fc.weight", "fc.bias"])
         let (pytorch, _) = try SafeTensors.read(fixtureURL("resnet18-w8.safetensors"))
@@ -50,7 +54,8 @@ struct ResNetGoldenTests {
         let data = try SafeTensors.encode(smallResNet(seed: 42).stateDict(), metadata: ["format": "pt"])
         let url = fixtureURL("ours-resnet18-w8.safetensors")
         if ProcessInfo.processInfo.environment["MOCO_WRITE_FIXTURES"] == "1" {
-            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/ours-resnet18-w8.safetensors")
+            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                "Fixtures/ours-resnet18-w8.safetensors")
             try AtomicFile.write(data, to: source)
         } else {
             #expect(try Data(contentsOf: url) == data, "regenerate with scripts/make-fixtures")
@@ -58,7 +63,8 @@ struct ResNetGoldenTests {
     }
 
     @Test func stateDictRoundTripThroughAFile() throws {
-        let a = try smallResNet(seed: 1), b = try smallResNet(seed: 2)
+        let a = try smallResNet(seed: 1)
+        let b = try smallResNet(seed: 2)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("moco-roundtrip-\(UUID()).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try SafeTensors.write(a.stateDict(), metadata: ["note": "round trip"], to: url)
@@ -73,7 +79,9 @@ struct ResNetGoldenTests {
         var state = m.stateDict()
         state.removeAll { $0.name == "fc.bias" }
         state.append(("fc.extra", .float(Tensor(1))))
-        #expect(throws: StateDictError(message: "missing keys: fc.bias; unexpected keys: fc.extra")) { try m.loadStateDict(state) }
+        #expect(throws: StateDictError(message: "missing keys: fc.bias; unexpected keys: fc.extra")) {
+            try m.loadStateDict(state)
+        }
         try m.loadStateDict(state, strict: false)
         var wrong = m.stateDict()
         wrong[0] = (wrong[0].name, .float(try Tensor.zeros([1])))

@@ -5,9 +5,11 @@ import Testing
 
 @Suite("safetensors")
 struct SafeTensorsTests {
-    let sample: StateDict = [("a.weight", .float(try! Tensor(shape: [2, 3], scalars: [1, -2, 3.5, 0, 1e-8, -7]))),
-                             ("a.num_batches_tracked", .int64([42], shape: [])),
-                             ("empty", .float(try! Tensor.zeros([0, 4])))]
+    let sample: StateDict = [
+        ("a.weight", .float(try! Tensor(shape: [2, 3], scalars: [1, -2, 3.5, 0, 1e-8, -7]))),
+        ("a.num_batches_tracked", .int64([42], shape: [])),
+        ("empty", .float(try! Tensor.zeros([0, 4])))
+    ]
 
     @Test func roundTripIsExact() throws {
         let data = try SafeTensors.encode(sample, metadata: ["format": "pt", "quote\"": "x"])
@@ -44,29 +46,49 @@ struct SafeTensorsTests {
         withUnsafeBytes(of: UInt64(1 << 40).littleEndian) { huge.append(contentsOf: $0) }
         refused(huge, "header length 1099511627776 is larger than the limit of 100000000 bytes")
         refused(file("[1, 2]", dataBytes: 0), "header is not a JSON object")
-        refused(file(#"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}"#, dataBytes: 12),
-                "tensors a and b overlap")
-        refused(file(#"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#, dataBytes: 4),
-                "tensor a: data_offsets [0, 8] run past the data (4 bytes)")
-        refused(file(#"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}"#, dataBytes: 12),
-                "data_offsets leave bytes 0..<4 unused before tensor a")
-        refused(file(#"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#, dataBytes: 16),
-                "the data holds 16 bytes but the tensors cover 8")
-        refused(file(#"{"a": {"dtype": "Q7", "shape": [2], "data_offsets": [0, 8]}}"#, dataBytes: 8), "tensor a has an unknown dtype Q7")
-        refused(file(#"{"a": {"dtype": "F16", "shape": [4], "data_offsets": [0, 8]}}"#, dataBytes: 8),
-                "tensor a has dtype F16, which moco does not read (F32 and I64 only)")
-        refused(file(#"{"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}"#, dataBytes: 8),
-                "tensor a: shape [3] of F32 needs 12 bytes, data_offsets give 8")
-        refused(file(#"{"a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 8]}}"#, dataBytes: 8), "tensor a has an invalid shape")
-        refused(file(#"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 0]}}"#, dataBytes: 8), "tensor a has invalid data_offsets")
-        refused(file(#"{"a": {"dtype": "F32", "shape": [2]}}"#, dataBytes: 8), "tensor a needs dtype, shape and data_offsets")
+        refused(
+            file(
+                #"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}"#,
+                dataBytes: 12),
+            "tensors a and b overlap")
+        refused(
+            file(#"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#, dataBytes: 4),
+            "tensor a: data_offsets [0, 8] run past the data (4 bytes)")
+        refused(
+            file(#"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}"#, dataBytes: 12),
+            "data_offsets leave bytes 0..<4 unused before tensor a")
+        refused(
+            file(#"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#, dataBytes: 16),
+            "the data holds 16 bytes but the tensors cover 8")
+        refused(
+            file(#"{"a": {"dtype": "Q7", "shape": [2], "data_offsets": [0, 8]}}"#, dataBytes: 8),
+            "tensor a has an unknown dtype Q7")
+        refused(
+            file(#"{"a": {"dtype": "F16", "shape": [4], "data_offsets": [0, 8]}}"#, dataBytes: 8),
+            "tensor a has dtype F16, which moco does not read (F32 and I64 only)")
+        refused(
+            file(#"{"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}"#, dataBytes: 8),
+            "tensor a: shape [3] of F32 needs 12 bytes, data_offsets give 8")
+        refused(
+            file(#"{"a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 8]}}"#, dataBytes: 8),
+            "tensor a has an invalid shape")
+        refused(
+            file(#"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 0]}}"#, dataBytes: 8),
+            "tensor a has invalid data_offsets")
+        refused(
+            file(#"{"a": {"dtype": "F32", "shape": [2]}}"#, dataBytes: 8),
+            "tensor a needs dtype, shape and data_offsets")
         refused(file(#"{"__metadata__": {"k": 1}}"#, dataBytes: 0), "__metadata__ must map strings to strings")
         // A truncated real file: its data is cut short.
         let good = try SafeTensors.encode(sample)
-        #expect(throws: SafeTensorsError.self) { try SafeTensors.decode(good.prefix(good.count - 3), file: "cut.safetensors") }
+        #expect(throws: SafeTensorsError.self) {
+            try SafeTensors.decode(good.prefix(good.count - 3), file: "cut.safetensors")
+        }
     }
 
     @Test func missingFileIsNamed() {
-        #expect(throws: SafeTensorsError.self) { try SafeTensors.read(URL(fileURLWithPath: "/nonexistent/w.safetensors")) }
+        #expect(throws: SafeTensorsError.self) {
+            try SafeTensors.read(URL(fileURLWithPath: "/nonexistent/w.safetensors"))
+        }
     }
 }

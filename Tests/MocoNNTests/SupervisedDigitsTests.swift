@@ -11,7 +11,8 @@ struct SupervisedDigitsTests {
         let (train, test) = try Digits.load()
         var rng = RandomGenerator(seed: 0)
         let model = try ConvNet(channels: [32, 64, 128], inputChannels: 1, classes: 10, using: &rng)
-        let epochs = 15, batch = 64
+        let epochs = 15
+        let batch = 64
         let opt = try SGD(model.parameters(), lr: 0.1, momentum: 0.9, weightDecay: 5e-4)
         let lr = Schedule.cosine(0.1, epochs: Double(epochs))
         var data = rng.stream("data")
@@ -22,7 +23,8 @@ struct SupervisedDigitsTests {
             for b in 0..<stepsPerEpoch {
                 let idx = Array(order[(b * batch)..<((b + 1) * batch)])
                 opt.lr = Float(lr.value(step: step, stepsPerEpoch: stepsPerEpoch))
-                let loss = try Tensor.crossEntropy(model(train.images.indexSelect(axis: 0, idx)), labels: idx.map { train.labels[$0] })
+                let loss = try Tensor.crossEntropy(
+                    model(train.images.indexSelect(axis: 0, idx)), labels: idx.map { train.labels[$0] })
                 opt.zeroGrad()
                 try loss.backward()
                 try opt.step()

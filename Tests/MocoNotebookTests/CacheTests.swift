@@ -7,7 +7,9 @@ struct CacheTests {
     /// A copy of `cached.moco` in a fresh folder, to edit.
     static func workspace() throws -> URL {
         let dir = try RenderTests.scratch()
-        try FileManager.default.copyItem(at: RenderTests.notebooks.appendingPathComponent("cached.moco"), to: dir.appendingPathComponent("cached.moco"))
+        try FileManager.default.copyItem(
+            at: RenderTests.notebooks.appendingPathComponent("cached.moco"),
+            to: dir.appendingPathComponent("cached.moco"))
         return dir
     }
 
@@ -34,7 +36,8 @@ struct CacheTests {
     static func fresh(_ dir: URL) throws -> [Data] {
         let other = try RenderTests.scratch()
         defer { try? FileManager.default.removeItem(at: other) }
-        try FileManager.default.copyItem(at: dir.appendingPathComponent("cached.moco"), to: other.appendingPathComponent("cached.moco"))
+        try FileManager.default.copyItem(
+            at: dir.appendingPathComponent("cached.moco"), to: other.appendingPathComponent("cached.moco"))
         _ = try render(other, cache: false)
         return try reports(other)
     }
@@ -98,7 +101,9 @@ struct CacheTests {
         let cache = dir.appendingPathComponent(".moco-cache/cached")
         // Flip a byte in every training checkpoint (those of the Training and After cells).
         let entries = try FileManager.default.contentsOfDirectory(at: cache, includingPropertiesForKeys: nil)
-        let files = entries.flatMap { (try? FileManager.default.contentsOfDirectory(at: $0, includingPropertiesForKeys: nil)) ?? [] }
+        let files = entries.flatMap {
+            (try? FileManager.default.contentsOfDirectory(at: $0, includingPropertiesForKeys: nil)) ?? []
+        }
         let checkpoints = files.filter { $0.pathExtension == "safetensors" }
         #expect(checkpoints.count == 2)
         for checkpoint in checkpoints {

@@ -8,11 +8,14 @@ import Testing
 struct HostileCacheTests {
     /// Renders once, then rewrites every entry.json through `forge` and renders again; returns
     /// the warnings of the second render.
-    static func forged(_ dir: URL, _ forge: (inout [String: Any], URL) throws -> Void) throws -> (warnings: [String], result: Renderer.Result) {
+    static func forged(_ dir: URL, _ forge: (inout [String: Any], URL) throws -> Void) throws -> (
+        warnings: [String], result: Renderer.Result
+    ) {
         _ = try CacheTests.render(dir)
         let cache = dir.appendingPathComponent(".moco-cache/cached")
         for entry in try FileManager.default.contentsOfDirectory(atPath: cache.path) where !entry.hasPrefix(".") {
-            let folder = cache.appendingPathComponent(entry), index = folder.appendingPathComponent("entry.json")
+            let folder = cache.appendingPathComponent(entry)
+            let index = folder.appendingPathComponent("entry.json")
             var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: index)) as? [String: Any])
             try forge(&json, folder)
             try JSONSerialization.data(withJSONObject: json).write(to: index)
@@ -29,7 +32,9 @@ struct HostileCacheTests {
         let target = dir.deletingLastPathComponent().appendingPathComponent("pwned-\(UUID().uuidString).png")
         let (warnings, result) = try Self.forged(dir) { json, _ in
             guard var outputs = json["outputs"] as? [[String: Any]], !outputs.isEmpty else { return }
-            outputs.append(["type": "image", "name": "../../\(target.lastPathComponent)", "file": "entry.json", "title": "x"])
+            outputs.append([
+                "type": "image", "name": "../../\(target.lastPathComponent)", "file": "entry.json", "title": "x"
+            ])
             json["outputs"] = outputs
             var files = json["files"] as? [String: String] ?? [:]
             files["entry.json"] = nil
@@ -57,7 +62,8 @@ struct HostileCacheTests {
             case 1: name = secret.path
             default:
                 name = "link.png"
-                try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent(name), withDestinationURL: secret)
+                try FileManager.default.createSymbolicLink(
+                    at: folder.appendingPathComponent(name), withDestinationURL: secret)
             }
             var files = json["files"] as? [String: String] ?? [:]
             files[name] = digest
@@ -82,7 +88,8 @@ struct HostileCacheTests {
         let cache = dir.appendingPathComponent(".moco-cache/cached")
         var forged = 0
         for entry in try FileManager.default.contentsOfDirectory(atPath: cache.path) where !entry.hasPrefix(".") {
-            let folder = cache.appendingPathComponent(entry), index = folder.appendingPathComponent("entry.json")
+            let folder = cache.appendingPathComponent(entry)
+            let index = folder.appendingPathComponent("entry.json")
             var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: index)) as? [String: Any])
             var files = json["files"] as? [String: String] ?? [:]
             for name in files.keys where name.hasSuffix(".safetensors") {
@@ -113,8 +120,12 @@ struct HostileCacheTests {
     func linkedCache() throws {
         let dir = try CacheTests.workspace()
         let elsewhere = try RenderTests.scratch()
-        defer { try? FileManager.default.removeItem(at: dir); try? FileManager.default.removeItem(at: elsewhere) }
-        try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(".moco-cache"), withDestinationURL: elsewhere)
+        defer {
+            try? FileManager.default.removeItem(at: dir)
+            try? FileManager.default.removeItem(at: elsewhere)
+        }
+        try FileManager.default.createSymbolicLink(
+            at: dir.appendingPathComponent(".moco-cache"), withDestinationURL: elsewhere)
         var warnings: [String] = []
         let result = try CacheTests.render(dir) { warnings.append($0) }
         #expect(result.status == 0)

@@ -8,7 +8,9 @@ struct RenderTests {
     static let notebooks = Bundle.module.url(forResource: "Notebooks", withExtension: nil)!
     static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
-    static func render(_ name: String, into dir: URL, formats: [Renderer.Format] = [.html, .md, .ipynb]) throws -> Renderer.Result {
+    static func render(_ name: String, into dir: URL, formats: [Renderer.Format] = [.html, .md, .ipynb]) throws
+        -> Renderer.Result
+    {
         var renderer = Renderer()
         renderer.outputDirectory = dir
         renderer.formats = formats
@@ -24,14 +26,20 @@ struct RenderTests {
 
     @Test("rendering twice gives the same bytes; the Markdown matches the golden file")
     func reproducible() throws {
-        let a = try Self.scratch(), b = try Self.scratch()
-        defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
-        let first = try Self.render("small.moco", into: a), second = try Self.render("small.moco", into: b)
+        let a = try Self.scratch()
+        let b = try Self.scratch()
+        defer {
+            try? FileManager.default.removeItem(at: a)
+            try? FileManager.default.removeItem(at: b)
+        }
+        let first = try Self.render("small.moco", into: a)
+        let second = try Self.render("small.moco", into: b)
         #expect(first.status == 0 && second.status == 0)
         for (x, y) in zip(first.reports, second.reports) {
             #expect(try Data(contentsOf: x) == Data(contentsOf: y), "\(x.lastPathComponent) differs between renders")
         }
-        let plots = try FileManager.default.contentsOfDirectory(atPath: a.appendingPathComponent("small_files").path).filter { $0.hasSuffix(".png") }
+        let plots = try FileManager.default.contentsOfDirectory(atPath: a.appendingPathComponent("small_files").path)
+            .filter { $0.hasSuffix(".png") }
         #expect(plots.sorted() == ["three-values-2.png", "three-values.png"])
         // fig-width and fig-height size the cell's plots: the PNG header says 320 x 200.
         let png = try Data(contentsOf: a.appendingPathComponent("small_files/three-values.png"))
@@ -44,7 +52,9 @@ struct RenderTests {
         let golden = Self.here.appendingPathComponent("Golden/small.md")
         Golden.expect(md, matches: golden)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: first.manifest)) as! [String: Any]
-        #expect(manifest["seconds"] is Double && (manifest["versions"] as? [String: String])?["gnuplot"]?.hasPrefix("gnuplot 5") == true)
+        #expect(
+            manifest["seconds"] is Double
+                && (manifest["versions"] as? [String: String])?["gnuplot"]?.hasPrefix("gnuplot 5") == true)
     }
 
     @Test("an error stops the notebook, shows in its cell, and sets the exit status")
@@ -60,21 +70,27 @@ struct RenderTests {
         #expect(html.contains("<pre class=\"error\">"))
     }
 
-    static let hasJSONSchema = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+    static let hasJSONSchema =
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
         && system("/usr/bin/python3 -c 'import jsonschema' 2>/dev/null") == 0
-    static let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 
-    @Test("the .ipynb validates against the nbformat 4.5 schema",
-          .enabled(if: hasJSONSchema, "python3-jsonschema is not installed (scripts/setup installs it)"))
+    @Test(
+        "the .ipynb validates against the nbformat 4.5 schema",
+        .enabled(if: hasJSONSchema, "python3-jsonschema is not installed (scripts/setup installs it)"))
     func ipynbSchema() throws {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         _ = try Self.render("small.moco", into: dir, formats: [.ipynb])
         let schema = Self.here.appendingPathComponent("Schema/nbformat.v4.5.schema.json").path
         let notebook = dir.appendingPathComponent("small.ipynb").path
-        let check = "import json, jsonschema; jsonschema.validate(json.load(open('\(notebook)')), json.load(open('\(schema)')))"
+        let check =
+            "import json, jsonschema; jsonschema.validate(json.load(open('\(notebook)')), json.load(open('\(schema)')))"
         #expect(system("/usr/bin/python3 -c \"\(check)\"") == 0, "small.ipynb does not validate")
-        let nb = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: notebook))) as! [String: Any]
+        let nb =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: notebook))) as! [String: Any]
         let cells = nb["cells"] as! [[String: Any]]
         let outputs = cells.compactMap { $0["outputs"] as? [[String: Any]] }.flatMap { $0 }
         #expect(outputs.contains { ($0["data"] as? [String: Any])?["image/png"] != nil })
@@ -82,15 +98,19 @@ struct RenderTests {
         #expect(cells.contains { $0["id"] as? String == "numbers" })
     }
 
-    @Test("the HTML report loads in headless Chromium without console errors, and shows its plots",
-          .enabled(if: browser != nil, "Chromium is not installed (optional: scripts/setup tries Debian's chromium)"))
+    @Test(
+        "the HTML report loads in headless Chromium without console errors, and shows its plots",
+        .enabled(if: browser != nil, "Chromium is not installed (optional: scripts/setup tries Debian's chromium)"))
     func chromium() throws {
         let browser = try #require(Self.browser)
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         _ = try Self.render("small.moco", into: dir, formats: [.html])
-        let html = dir.appendingPathComponent("small.html"), shot = dir.appendingPathComponent("shot.png"), log = dir.appendingPathComponent("console.log")
-        let command = "'\(browser)' --headless=new --no-sandbox --disable-gpu --hide-scrollbars --window-size=800,1400 "
+        let html = dir.appendingPathComponent("small.html")
+        let shot = dir.appendingPathComponent("shot.png")
+        let log = dir.appendingPathComponent("console.log")
+        let command =
+            "'\(browser)' --headless=new --no-sandbox --disable-gpu --hide-scrollbars --window-size=800,1400 "
             + "--enable-logging=stderr --v=0 --screenshot='\(shot.path)' 'file://\(html.path)' >/dev/null 2>'\(log.path)'"
         _ = system(command)
         let console = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
@@ -98,6 +118,8 @@ struct RenderTests {
         let png = try Data(contentsOf: shot)
         #expect(png.count > 10_000, "the screenshot is nearly empty")
         let text = try String(contentsOf: html, encoding: .utf8)
-        #expect(text.components(separatedBy: "<img ").count - 1 == 2 && !text.contains("src=\"http") && !text.contains("<link"))
+        #expect(
+            text.components(separatedBy: "<img ").count - 1 == 2 && !text.contains("src=\"http")
+                && !text.contains("<link"))
     }
 }

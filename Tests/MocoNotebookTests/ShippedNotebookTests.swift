@@ -8,7 +8,9 @@ import Testing
 struct ShippedNotebookTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("notebooks")
-    static let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".moco") }.sorted()
+    static let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
+        $0.hasSuffix(".moco")
+    }.sorted()
 
     @Test("there are the five notebooks of the guide")
     func present() {
@@ -19,8 +21,9 @@ struct ShippedNotebookTests {
     static let hasFashionMNIST = FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist")
     static let renderable = names.filter { $0 != "own-data.moco" }
 
-    @Test("own-data.moco renders without an error",
-          .enabled(if: hasFashionMNIST, "own-data.moco needs Debian's dataset-fashion-mnist (scripts/setup installs it)"))
+    @Test(
+        "own-data.moco renders without an error",
+        .enabled(if: hasFashionMNIST, "own-data.moco needs Debian's dataset-fashion-mnist (scripts/setup installs it)"))
     func rendersOwnData() throws {
         try renders("own-data.moco")
     }

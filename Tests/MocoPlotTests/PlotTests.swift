@@ -5,27 +5,44 @@ import Testing
 
 /// Figures of every kind, small enough for golden scripts.
 enum Samples {
-    static let lines = Figure(title: "InfoNCE loss", xLabel: "step", yLabel: "loss", logY: true, content: .lines([
-        Curve(name: "loss", x: [1, 2, 3, 4, 5], y: [6.9, 6.1, 5.2, 0.1, 4.4], faint: true),
-        Curve(name: "loss", y: [6.9, 6.5, 5.9, 4.4, 4.4]).smoothed(alpha: 0.5),
-        Curve(name: "m = 0.999", y: [7, 6.8, 6.4, 6, 5.1]),
-    ]))
-    static let scatter = Figure(title: "t-SNE of digits' features", content: .scatter([
-        Curve(name: "0", x: [0, 0.5, 1], y: [0, 1, 0.25]),
-        Curve(name: "1", x: [5, 5.5, 6.25], y: [5, 4, 5.5]),
-    ]), width: 600, height: 600)
-    static let histogram = Figure(title: "logits", xLabel: "q·k / T", yLabel: "count", content: .histogram([
-        Sample(name: "positive", values: [8, 9, 9.5, 10, 11]),
-        Sample(name: "negative", values: [-1, 0, 0.5, 1, 2, 2.5, .nan]),
-    ], bins: 6))
-    static let gallery = Figure(title: "augmentations", content: .images(ImageGrid(
-        rows: 2, columns: 3, channels: 1, imageHeight: 2, imageWidth: 2,
-        pixels: (0..<6).map { k in (0..<4).map { Float(($0 + k) % 4) / 3 } },
-        rowLabels: ["image 1", "image 2"], columnLabels: ["original", "view 1", "view 2"])), width: 480, height: 360)
-    static let colourGallery = Figure(title: "colour", content: .images(ImageGrid(
-        rows: 1, columns: 2, channels: 3, imageHeight: 4, imageWidth: 4,
-        pixels: (0..<2).map { k in (0..<48).map { Float(($0 * 7 + k) % 11) / 10 } })), width: 300, height: 200)
-    static let all = [("lines", lines), ("scatter", scatter), ("histogram", histogram), ("gallery", gallery), ("colour", colourGallery)]
+    static let lines = Figure(
+        title: "InfoNCE loss", xLabel: "step", yLabel: "loss", logY: true,
+        content: .lines([
+            Curve(name: "loss", x: [1, 2, 3, 4, 5], y: [6.9, 6.1, 5.2, 0.1, 4.4], faint: true),
+            Curve(name: "loss", y: [6.9, 6.5, 5.9, 4.4, 4.4]).smoothed(alpha: 0.5),
+            Curve(name: "m = 0.999", y: [7, 6.8, 6.4, 6, 5.1])
+        ]))
+    static let scatter = Figure(
+        title: "t-SNE of digits' features",
+        content: .scatter([
+            Curve(name: "0", x: [0, 0.5, 1], y: [0, 1, 0.25]),
+            Curve(name: "1", x: [5, 5.5, 6.25], y: [5, 4, 5.5])
+        ]), width: 600, height: 600)
+    static let histogram = Figure(
+        title: "logits", xLabel: "q·k / T", yLabel: "count",
+        content: .histogram(
+            [
+                Sample(name: "positive", values: [8, 9, 9.5, 10, 11]),
+                Sample(name: "negative", values: [-1, 0, 0.5, 1, 2, 2.5, .nan])
+            ], bins: 6))
+    static let gallery = Figure(
+        title: "augmentations",
+        content: .images(
+            ImageGrid(
+                rows: 2, columns: 3, channels: 1, imageHeight: 2, imageWidth: 2,
+                pixels: (0..<6).map { k in (0..<4).map { Float(($0 + k) % 4) / 3 } },
+                rowLabels: ["image 1", "image 2"], columnLabels: ["original", "view 1", "view 2"])), width: 480,
+        height: 360)
+    static let colourGallery = Figure(
+        title: "colour",
+        content: .images(
+            ImageGrid(
+                rows: 1, columns: 2, channels: 3, imageHeight: 4, imageWidth: 4,
+                pixels: (0..<2).map { k in (0..<48).map { Float(($0 * 7 + k) % 11) / 10 } })), width: 300, height: 200)
+    static let all = [
+        ("lines", lines), ("scatter", scatter), ("histogram", histogram), ("gallery", gallery),
+        ("colour", colourGallery)
+    ]
 }
 
 @Suite("Plots through gnuplot")
@@ -39,7 +56,8 @@ struct PlotTests {
     /// Width and height from a PNG's IHDR chunk, nil when the bytes are not a PNG.
     static func pngSize(_ url: URL) -> (Int, Int)? {
         guard let d = try? Data(contentsOf: url), d.count > 24,
-              d.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else { return nil }
+            d.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        else { return nil }
         func be(_ at: Int) -> Int { d[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
         return (be(16), be(20))
     }
@@ -49,7 +67,9 @@ struct PlotTests {
         #expect(Gnuplot.version()?.hasPrefix("gnuplot 5") == true)
     }
 
-    @Test("every kind renders to a PNG of the requested size, an SVG, a script and a TSV", arguments: Samples.all.map(\.0))
+    @Test(
+        "every kind renders to a PNG of the requested size, an SVG, a script and a TSV", arguments: Samples.all.map(\.0)
+    )
     func renders(_ kind: String) throws {
         let figure = Samples.all.first { $0.0 == kind }!.1
         let dir = try Self.scratch()
@@ -59,20 +79,27 @@ struct PlotTests {
         #expect(png.image.lastPathComponent == "\(kind).png")
         let size = try #require(Self.pngSize(png.image))
         #expect(size == (figure.width, figure.height))
-        #expect(FileManager.default.fileExists(atPath: png.script.path) && FileManager.default.fileExists(atPath: png.data.path))
+        #expect(
+            FileManager.default.fileExists(atPath: png.script.path)
+                && FileManager.default.fileExists(atPath: png.data.path))
         let svg = try plotter.plot(figure, name: "\(kind).svg")
         let text = try String(contentsOf: svg.image, encoding: .utf8)
-        #expect(text.contains("<svg") && text.contains("width=\"\(figure.width)\"") && text.contains("height=\"\(figure.height)\""))
+        #expect(
+            text.contains("<svg") && text.contains("width=\"\(figure.width)\"")
+                && text.contains("height=\"\(figure.height)\""))
         // No temporary files are left behind.
         let left = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("plots").path)
         #expect(left.filter { $0.hasPrefix(".") }.isEmpty, "\(left)")
     }
 
-    @Test("the gnuplot scripts match the golden files (MOCO_UPDATE_GOLDEN=1 rewrites them)", arguments: Samples.all.map(\.0))
+    @Test(
+        "the gnuplot scripts match the golden files (MOCO_UPDATE_GOLDEN=1 rewrites them)",
+        arguments: Samples.all.map(\.0))
     func golden(_ kind: String) throws {
         let figure = Samples.all.first { $0.0 == kind }!.1
         let script = GnuplotScript.render(figure, format: .png, output: "\(kind).png")
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(kind).gp")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Golden/\(kind).gp")
         Golden.expect(script, matches: url)
     }
 
@@ -94,7 +121,8 @@ struct PlotTests {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let script = dir.appendingPathComponent("bad.gp")
-        try "set terminal pngcairo sise 10,10\nset output outfile\nplot sin(x)\n".write(to: script, atomically: true, encoding: .utf8)
+        try "set terminal pngcairo sise 10,10\nset output outfile\nplot sin(x)\n".write(
+            to: script, atomically: true, encoding: .utf8)
         let exe = try #require(Gnuplot.executable())
         do {
             try Gnuplot.draw(script: script, outfile: "bad.png", executable: exe)
@@ -138,7 +166,9 @@ struct PlotTests {
     @Test("bad figures are refused before gnuplot runs")
     func refusals() throws {
         let plotter = Plotter(directory: try Self.scratch())
-        #expect(throws: PlotError.badFigure("no data to plot")) { try plotter.plot(Figure(title: "x", content: .lines([]))) }
+        #expect(throws: PlotError.badFigure("no data to plot")) {
+            try plotter.plot(Figure(title: "x", content: .lines([])))
+        }
         var tiny = Samples.lines
         tiny.width = 2
         #expect(throws: PlotError.self) { try plotter.plot(tiny) }

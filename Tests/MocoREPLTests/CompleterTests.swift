@@ -43,7 +43,8 @@ struct CompleterTests {
     @Test("file paths inside string literals and after :load")
     func paths() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moco-complete-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("runs"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("runs"), withIntermediateDirectories: true)
         try Data().write(to: dir.appendingPathComponent("runs/first.safetensors"))
         try Data().write(to: dir.appendingPathComponent("rules.moco"))
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -21,11 +21,15 @@ struct SessionTests {
         let (s, lines) = Self.session()
         s.interpreter.baseDirectory = dir
         s.fileAccess.allowWrite(dir)  // outside the working folder: allowed as :allow-write does
-        for input in ["let xs = [1, 2, 3]", "let bad = undefined", "print(sum(xs))", ":save session.moco"] { s.handle(input, name: "<input>") }
+        for input in ["let xs = [1, 2, 3]", "let bad = undefined", "print(sum(xs))", ":save session.moco"] {
+            s.handle(input, name: "<input>")
+        }
         #expect(lines.out == ["6", "saved 2 inputs to session.moco"])
         #expect(lines.err.count == 1 && lines.err[0].contains("unknown name 'undefined'"))
         let text = try String(contentsOf: dir.appendingPathComponent("session.moco"), encoding: .utf8)
-        #expect(text.contains("# %% input 1\nlet xs = [1, 2, 3]\n") && text.contains("# %% input 2\nprint(sum(xs))\n") && !text.contains("undefined"))
+        #expect(
+            text.contains("# %% input 1\nlet xs = [1, 2, 3]\n") && text.contains("# %% input 2\nprint(sum(xs))\n")
+                && !text.contains("undefined"))
         // Run as a script, the saved session prints what the session printed.
         let replay = Interpreter(baseDirectory: dir)
         var printed: [String] = []

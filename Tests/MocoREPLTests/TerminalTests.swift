@@ -8,9 +8,13 @@ final class Pane {
 
     init(history: URL, columns: Int = 110) throws {
         self.history = history
-        let command = "env TERM=xterm-256color NO_COLOR=1 MOCO_PLOT_PREVIEW=0 MOCO_HISTORY='\(history.path)' '\(TranscriptTests.binary.path)'"
+        let command =
+            "env TERM=xterm-256color NO_COLOR=1 MOCO_PLOT_PREVIEW=0 MOCO_HISTORY='\(history.path)' '\(TranscriptTests.binary.path)'"
         // The pane works in the history's folder (plots land there, not in the checkout).
-        tmux(["new-session", "-d", "-c", history.deletingLastPathComponent().path, "-x", String(columns), "-y", "50", command])
+        tmux([
+            "new-session", "-d", "-c", history.deletingLastPathComponent().path, "-x", String(columns), "-y", "50",
+            command
+        ])
         _ = waitFor("moco>")
     }
 
@@ -24,7 +28,9 @@ final class Pane {
     func tmux(_ arguments: [String]) -> String {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("\(socket)-\(UUID().uuidString).out")
         defer { try? FileManager.default.removeItem(at: output) }
-        let quoted = (["/usr/bin/tmux", "-L", socket] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let quoted = (["/usr/bin/tmux", "-L", socket] + arguments).map {
+            "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }
         // The status is not read: Foundation's child reaper may collect the shell first.
         _ = system(quoted.joined(separator: " ") + " </dev/null >'\(output.path)' 2>/dev/null")
         return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
@@ -40,8 +46,10 @@ final class Pane {
     /// "moco>", not "moco> ").
     var screen: String {
         let text = tmux(["capture-pane", "-p", "-J", "-t", "0", "-S", "-500"])
-        return text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
-            .joined(separator: "\n").trimmingCharacters(in: .newlines)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        .joined(separator: "\n").trimmingCharacters(in: .newlines)
     }
 
     /// Waits until the screen contains `text` (at most `seconds`).
@@ -58,7 +66,9 @@ final class Pane {
     var lastLine: String { screen.split(separator: "\n").last.map(String.init) ?? "" }
 }
 
-@Suite("REPL on a terminal (tmux)", .serialized, .enabled(if: Pane.available, "tmux is not installed (scripts/setup installs it)"))
+@Suite(
+    "REPL on a terminal (tmux)", .serialized,
+    .enabled(if: Pane.available, "tmux is not installed (scripts/setup installs it)"))
 struct TerminalTests {
     static func scratch() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moco-repl-\(UUID().uuidString)")
@@ -67,7 +77,8 @@ struct TerminalTests {
     }
 
     static func pane() throws -> Pane {
-        try #require(FileManager.default.isExecutableFile(atPath: TranscriptTests.binary.path), "build the moco product first")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: TranscriptTests.binary.path), "build the moco product first")
         return try Pane(history: try scratch().appendingPathComponent("history"))
     }
 
@@ -103,8 +114,9 @@ struct TerminalTests {
     /// the prompt returns, so there Ctrl-C at an idle prompt acts only when the next key comes.
     static let underThreadSanitizer = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_acquire") != nil
 
-    @Test("Ctrl-C at the prompt drops the line typed so far and keeps the session",
-          .enabled(if: !underThreadSanitizer, "ThreadSanitizer delivers Ctrl-C at an idle prompt only with the next key"))
+    @Test(
+        "Ctrl-C at the prompt drops the line typed so far and keeps the session",
+        .enabled(if: !underThreadSanitizer, "ThreadSanitizer delivers Ctrl-C at an idle prompt only with the next key"))
     func interruptAtThePrompt() throws {
         let pane = try Self.pane()
         pane.type("40 + 2", "Enter")
@@ -137,7 +149,9 @@ struct TerminalTests {
         pane.type(#"plot([1, 4, 9, 16, 25], title: "squares")"#, "Enter")
         #expect(pane.waitFor("\"plots/squares.png\""), "\(pane.screen)")
         #expect(pane.screen.contains("squares") && pane.screen.contains("+-----"), "\(pane.screen)")
-        #expect(FileManager.default.fileExists(atPath: pane.history.deletingLastPathComponent().appendingPathComponent("plots/squares.png").path))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: pane.history.deletingLastPathComponent().appendingPathComponent("plots/squares.png").path))
         pane.type(":plots", "Enter")
         #expect(pane.waitFor(":plots\nplots/squares.png"), "\(pane.screen)")
     }

@@ -7,8 +7,10 @@ import Testing
 @Suite("REPL transcripts")
 struct TranscriptTests {
     static let transcripts = Bundle.module.url(forResource: "Transcripts", withExtension: nil)!
-    static let binary = transcripts.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("moco")
-    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Transcripts")
+    static let binary = transcripts.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+        "moco")
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Transcripts")
 
     @Test("piped input: plain lines, the golden stdout and stderr, the status of the last error")
     func piped() throws {
@@ -17,7 +19,8 @@ struct TranscriptTests {
         process.executableURL = Self.binary
         process.currentDirectoryURL = FileManager.default.temporaryDirectory
         process.environment = ProcessInfo.processInfo.environment.merging(["TERM": "dumb"]) { $1 }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardInput = try FileHandle(forReadingFrom: Self.transcripts.appendingPathComponent("piped.moco"))
         (process.standardOutput, process.standardError) = (out, err)
         try process.run()

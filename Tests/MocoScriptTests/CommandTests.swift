@@ -20,7 +20,9 @@ struct CommandTests {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
         (process.standardOutput, process.standardError, process.standardInput) = (out, err, input)
         try process.run()
         if let stdin { input.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
@@ -33,8 +35,9 @@ struct CommandTests {
         let outText = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: outText, as: UTF8.self),
-                       stderr: String(decoding: errText.data, as: UTF8.self))
+        return Outcome(
+            status: process.terminationStatus, stdout: String(decoding: outText, as: UTF8.self),
+            stderr: String(decoding: errText.data, as: UTF8.self))
     }
 
     @Test("moco run trains a small model and prints what the script asks, the same twice")
@@ -65,8 +68,10 @@ struct CommandTests {
         let broken = Self.scripts.appendingPathComponent("two-errors.moco").path
         let check = try Self.moco(["check", broken])
         #expect(check.status == 65)
-        #expect(check.stderr.contains("two-errors.moco:1:13: error: expected an expression, found '*'"), "\(check.stderr)")
-        #expect(check.stderr.contains("two-errors.moco:3:19: error: expected ',' or ')' to close the call opened at 3:6"))
+        #expect(
+            check.stderr.contains("two-errors.moco:1:13: error: expected an expression, found '*'"), "\(check.stderr)")
+        #expect(
+            check.stderr.contains("two-errors.moco:3:19: error: expected ',' or ')' to close the call opened at 3:6"))
         #expect(check.stderr.contains("    let a = 3 * * 2\n                ^"))
         #expect(try Self.moco(["run", broken]).status == 65)
 
@@ -91,7 +96,9 @@ struct CommandTests {
         let failing = try Self.moco([], stdin: "print(1)\nprint([1][3])\n")
         #expect(failing.status == 70)
         #expect(failing.stdout == "1\n")
-        #expect(failing.stderr.contains("<stdin>:2:10: error: index 3 is out of range for a list of 1 item"), "\(failing.stderr)")
+        #expect(
+            failing.stderr.contains("<stdin>:2:10: error: index 3 is out of range for a list of 1 item"),
+            "\(failing.stderr)")
     }
 
     @Test("two renders of the same notebook at once both succeed (the second waits for the first)")
@@ -108,7 +115,8 @@ struct CommandTests {
         """.write(to: notebook, atomically: true, encoding: .utf8)
         final class Box: @unchecked Sendable { var outcomes: [Outcome?] = [nil, nil] }
         for round in 0..<3 {
-            let box = Box(), lock = NSLock()
+            let box = Box()
+            let lock = NSLock()
             DispatchQueue.concurrentPerform(iterations: 2) { i in
                 let outcome = try? Self.moco(["render", notebook.path, "--no-cache", "--to", "md"])
                 lock.withLock { box.outcomes[i] = outcome }
@@ -118,7 +126,8 @@ struct CommandTests {
             }
             let report = try String(contentsOf: dir.appendingPathComponent("twice.md"), encoding: .utf8)
             #expect(report.contains("done"))
-            let images = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("twice_files").path)
+            let images = try FileManager.default.contentsOfDirectory(
+                atPath: dir.appendingPathComponent("twice_files").path)
             #expect(images.filter { $0.hasSuffix(".png") }.count == 6, "\(images)")
         }
     }

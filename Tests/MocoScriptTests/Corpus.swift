@@ -23,13 +23,21 @@ struct CorpusCase: CustomStringConvertible, Sendable {
     static func parse(_ url: URL) -> [CorpusCase] {
         let lines = (try? String(contentsOf: url, encoding: .utf8))?.components(separatedBy: "\n") ?? []
         var cases: [CorpusCase] = []
-        var start = 1, body: [String] = [], output: [String] = [], errors: [String] = []
+        var start = 1
+        var body: [String] = []
+        var output: [String] = []
+        var errors: [String] = []
         func flush() {
             if body.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#") }) {
-                cases.append(CorpusCase(file: url.lastPathComponent, path: url.path, startLine: start, text: body.joined(separator: "\n"),
-                                        expectedOutput: output, expectedErrors: errors))
+                cases.append(
+                    CorpusCase(
+                        file: url.lastPathComponent, path: url.path, startLine: start,
+                        text: body.joined(separator: "\n"),
+                        expectedOutput: output, expectedErrors: errors))
             }
-            body = []; output = []; errors = []
+            body = []
+            output = []
+            errors = []
         }
         for (i, line) in lines.enumerated() {
             if line.hasPrefix("# ---") {
@@ -38,8 +46,11 @@ struct CorpusCase: CustomStringConvertible, Sendable {
                 continue
             }
             body.append(line)
-            if let r = line.range(of: "# expect error: ") { errors.append(String(line[r.upperBound...])) }
-            else if let r = line.range(of: "# expect: ") { output.append(String(line[r.upperBound...])) }
+            if let r = line.range(of: "# expect error: ") {
+                errors.append(String(line[r.upperBound...]))
+            } else if let r = line.range(of: "# expect: ") {
+                output.append(String(line[r.upperBound...]))
+            }
         }
         flush()
         return cases

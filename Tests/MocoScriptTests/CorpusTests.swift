@@ -16,7 +16,9 @@ struct CorpusTests {
         defer { try? FileManager.default.removeItem(at: plots) }
         interpreter.plotDirectory = plots.appendingPathComponent("plots")
         var output: [String] = []
-        interpreter.output = { output += $0.replacingOccurrences(of: plots.path + "/plots", with: "<plots>").components(separatedBy: "\n") }
+        interpreter.output = {
+            output += $0.replacingOccurrences(of: plots.path + "/plots", with: "<plots>").components(separatedBy: "\n")
+        }
         interpreter.progress = { _ in }
         var errors: [String] = []
         do {

@@ -18,7 +18,9 @@ struct DocsTests {
     func languageExamplesParse() throws {
         let text = try String(contentsOf: Self.docs.appendingPathComponent("language.md"), encoding: .utf8)
         var blocks: [(line: Int, code: String)] = []
-        var current: [String]?, start = 0, inOtherLanguage = false
+        var current: [String]?
+        var start = 0
+        var inOtherLanguage = false
         for (i, raw) in text.components(separatedBy: "\n").enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             guard line.hasPrefix("```") else {

@@ -13,8 +13,9 @@ struct EvaluationTests {
         let model = moco(encoder: convnet([8, 16]), dim: 16, queue: 128, splits: 4)
         """
 
-    @Test("Ctrl-C stops knn_accuracy and linear_probe with a located error; the session goes on",
-          arguments: ["knn_accuracy(model, small, data.test)", "linear_probe(model, small, data.test, epochs: 100000)"])
+    @Test(
+        "Ctrl-C stops knn_accuracy and linear_probe with a located error; the session goes on",
+        arguments: ["knn_accuracy(model, small, data.test)", "linear_probe(model, small, data.test, epochs: 100000)"])
     func interrupted(call: String) throws {
         let interpreter = Interpreter(baseDirectory: FileManager.default.temporaryDirectory)
         var printed: [String] = []
@@ -22,7 +23,12 @@ struct EvaluationTests {
         try interpreter.run(Self.setup, name: "<setup>")
         let pressed = NSLock()
         var pending = true
-        interpreter.interruptSource = { pressed.withLock { defer { pending = false }; return pending } }
+        interpreter.interruptSource = {
+            pressed.withLock {
+                defer { pending = false }
+                return pending
+            }
+        }
         let builtin = String(call.prefix { $0 != "(" })
         #expect(throws: ScriptError.self) { try interpreter.run("let a = 1\nlet x = \(call)", name: "<eval>") }
         let quick = call.replacingOccurrences(of: "100000", with: "2")
@@ -45,15 +51,18 @@ struct EvaluationTests {
         let interpreter = Interpreter(baseDirectory: FileManager.default.temporaryDirectory)
         var printed: [String] = []
         interpreter.output = { printed.append($0) }
-        try interpreter.run(Self.setup + """
+        try interpreter.run(
+            Self.setup + """
 
-            let test = data.test.subset(300)
-            let run = train(model, small, views: preset("digits"), epochs: 1, batch: 64, monitor: knn(test, k: 20, source: "head"), quiet: true)
-            print(run.knn.last)
-            print(knn_accuracy(model, small, test, k: 20, source: "head"))
-            print(knn_accuracy(model, small, test, k: 20))
-            """, name: "<monitor>")
-        let (monitor, head, backbone) = (printed[printed.count - 3], printed[printed.count - 2], printed[printed.count - 1])
+                let test = data.test.subset(300)
+                let run = train(model, small, views: preset("digits"), epochs: 1, batch: 64, monitor: knn(test, k: 20, source: "head"), quiet: true)
+                print(run.knn.last)
+                print(knn_accuracy(model, small, test, k: 20, source: "head"))
+                print(knn_accuracy(model, small, test, k: 20))
+                """, name: "<monitor>")
+        let (monitor, head, backbone) = (
+            printed[printed.count - 3], printed[printed.count - 2], printed[printed.count - 1]
+        )
         #expect(monitor == head)
         #expect(head != backbone, "the check needs features that differ: \(head) and \(backbone)")
     }
@@ -66,22 +75,23 @@ struct EvaluationTests {
         let interpreter = Interpreter(baseDirectory: FileManager.default.temporaryDirectory)
         var printed: [String] = []
         interpreter.output = { printed.append($0) }
-        try interpreter.run(Self.setup + """
+        try interpreter.run(
+            Self.setup + """
 
-            let test = data.test.subset(200)
-            let views = random_resized_crop(8, scale: 0.5..1) + normalize([0.3], [0.4])
-            let run = train(model, small, views: views, epochs: 1, batch: 64, monitor: knn(test, k: 20), quiet: true)
-            print(run.knn.last)
-            print(knn_accuracy(model, small, test, k: 20))
-            print(knn_accuracy(model, small, test, k: 20, transform: normalize([0.3], [0.4])))
-            print(knn_accuracy(model, small, test, k: 20, transform: false))
-            print(model.features(test).sum == model.features(test, transform: normalize([0.3], [0.4])).sum)
-            print(model.features(test).sum == model.features(test, transform: false).sum)
-            seed 5
-            let p1 = linear_probe(model, small, test, epochs: 3)
-            seed 5
-            print(p1 == linear_probe(model, small, test, epochs: 3, transform: normalize([0.3], [0.4])))
-            """, name: "<transform>")
+                let test = data.test.subset(200)
+                let views = random_resized_crop(8, scale: 0.5..1) + normalize([0.3], [0.4])
+                let run = train(model, small, views: views, epochs: 1, batch: 64, monitor: knn(test, k: 20), quiet: true)
+                print(run.knn.last)
+                print(knn_accuracy(model, small, test, k: 20))
+                print(knn_accuracy(model, small, test, k: 20, transform: normalize([0.3], [0.4])))
+                print(knn_accuracy(model, small, test, k: 20, transform: false))
+                print(model.features(test).sum == model.features(test, transform: normalize([0.3], [0.4])).sum)
+                print(model.features(test).sum == model.features(test, transform: false).sum)
+                seed 5
+                let p1 = linear_probe(model, small, test, epochs: 3)
+                seed 5
+                print(p1 == linear_probe(model, small, test, epochs: 3, transform: normalize([0.3], [0.4])))
+                """, name: "<transform>")
         let lines = Array(printed.suffix(7))
         #expect(lines[0] == lines[1], "the monitor: \(lines)")
         #expect(lines[1] == lines[2], "recorded and explicit normalisation: \(lines)")
@@ -89,7 +99,9 @@ struct EvaluationTests {
         #expect(Array(lines[4...]) == ["true", "false", "true"], "\(lines)")
         try interpreter.run("print(model)\nprint(run)", name: "<summary>")
         let summaries = printed.suffix(2).joined(separator: "\n")
-        #expect(summaries.components(separatedBy: "evaluation transform: resize(8) -> normalize(mean: [0.3], std: [0.4])").count == 3,
-                "\(summaries)")
+        #expect(
+            summaries.components(separatedBy: "evaluation transform: resize(8) -> normalize(mean: [0.3], std: [0.4])")
+                .count == 3,
+            "\(summaries)")
     }
 }

@@ -27,7 +27,7 @@ struct FuzzTests {
         "..<", "=>", "=", "+=", "-=", "*=", "/=", "+", "-", "*", "/", "%", "**", "==", "!=", "<", "<=", ">", ">=",
         "x", "y", "f", "print", "len", "range", "dataset", "moco", "train", "cosine", "1", "2.5", "5e-4", "1_000",
         "1e", "0x", "\"s\"", "\"a{x}b\"", "\"{1 + }\"", "\"unterminated", "\"{\"", "\\", "\n", "\n", "\n", " ",
-        "# comment\n", "@", "$", "é", "\t", "'", "`",
+        "# comment\n", "@", "$", "é", "\t", "'", "`"
     ]
 
     /// Runs `check` on `text` and verifies that every error is located inside the text.
@@ -52,7 +52,9 @@ struct FuzzTests {
             }
             // An include may point into another file; errors in this input stay inside it.
             if SourceFiles.name(loc.file) == name {
-                #expect(loc.line >= 1 && Int(loc.line) <= lineCount + 1, "\(name): line \(loc.line) outside the input:\n\(text)")
+                #expect(
+                    loc.line >= 1 && Int(loc.line) <= lineCount + 1,
+                    "\(name): line \(loc.line) outside the input:\n\(text)")
             }
             #expect(!e.description.isEmpty)
         }

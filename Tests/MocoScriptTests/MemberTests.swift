@@ -48,18 +48,24 @@ struct MemberTests {
                     let read = try interpreter.run("\(name).\(member)", name: "<read>")
                     #expect(read != nil, "\(topic) is offered but reads as nothing")
                 }
-                #expect(BuiltinLibrary.markdown.contains("`\(member)`") || BuiltinLibrary.markdown.contains(".\(member)("),
-                        "docs/builtins.md does not describe \(topic)")
+                #expect(
+                    BuiltinLibrary.markdown.contains("`\(member)`") || BuiltinLibrary.markdown.contains(".\(member)("),
+                    "docs/builtins.md does not describe \(topic)")
             }
         }
-        #expect(types == ["dataset", "images", "augmentation", "schedule", "encoder", "model", "optimizer", "monitor", "run",
-                          "series", "tensor", "embedding"])
+        #expect(
+            types == [
+                "dataset", "images", "augmentation", "schedule", "encoder", "model", "optimizer", "monitor", "run",
+                "series", "tensor", "embedding"
+            ])
     }
 
     @Test("help on a property names it, marks it settable, and says what it holds")
     func propertyHelp() {
-        #expect(BuiltinLibrary.help(topic: "model.queue")
-                == "model.queue (settable)\n  The number of negatives in the queue (nil for v3); setting it resizes the queue, keeping the newest keys.")
+        #expect(
+            BuiltinLibrary.help(topic: "model.queue")
+                == "model.queue (settable)\n  The number of negatives in the queue (nil for v3); setting it resizes the queue, keeping the newest keys."
+        )
         #expect(BuiltinLibrary.help(topic: "run.loss") == "run.loss\n  The contrastive loss of each step.")
         #expect(BuiltinLibrary.help(topic: "model.nothing") == nil)
         #expect(BuiltinLibrary.help(topic: "queue") == nil)
@@ -70,17 +76,24 @@ struct MemberTests {
         let interpreter = Interpreter(baseDirectory: FileManager.default.temporaryDirectory)
         interpreter.output = { _ in }
         try interpreter.run(Self.setup, name: "<setup>")
-        try interpreter.run("model.temperature = 0.5\nmodel.queue = 64\nmodel.symmetric = true\nmodel.momentum = 0.9", name: "<set>")
-        #expect(try interpreter.run("[model.temperature, model.queue, model.symmetric]", name: "<get>")?.display == "[0.5, 64, true]")
-        for (line, message) in [("model.dim = 3", "cannot set model.dim"), ("run.epoch = 3", "cannot set 'epoch' of run"),
-                                ("model.queue = \"big\"", "model.queue must be a number, got string")] {
+        try interpreter.run(
+            "model.temperature = 0.5\nmodel.queue = 64\nmodel.symmetric = true\nmodel.momentum = 0.9", name: "<set>")
+        #expect(
+            try interpreter.run("[model.temperature, model.queue, model.symmetric]", name: "<get>")?.display
+                == "[0.5, 64, true]")
+        for (line, message) in [
+            ("model.dim = 3", "cannot set model.dim"), ("run.epoch = 3", "cannot set 'epoch' of run"),
+            ("model.queue = \"big\"", "model.queue must be a number, got string")
+        ] {
             do {
                 try interpreter.run(line, name: "<set>")
                 Issue.record("\(line) was accepted")
             } catch let e as ScriptError {
                 #expect("\(e)".contains(message), "\(e)")
                 if !message.contains("must") {
-                    #expect("\(e)".contains("settable members: model.queue, model.momentum, model.temperature, model.symmetric"))
+                    #expect(
+                        "\(e)".contains(
+                            "settable members: model.queue, model.momentum, model.temperature, model.symmetric"))
                 }
             }
         }

@@ -15,9 +15,11 @@ struct SecurityTests {
     /// Strings that would end a gnuplot string or line and run a command if pasted raw.
     static func payloads(canary: String) -> [String] {
         let cmd = "system(\"touch \(canary)\")"
-        return ["Loss\n\(cmd)", "x\r\(cmd)", "a' . \(cmd) . '", "a\" . \(cmd) . \"", "back\\", "\\\n\(cmd)",
-                "`touch \(canary)`", "@x", "a; \(cmd)", "# \(cmd)", "x\u{2028}\(cmd)", "x\u{2029}\(cmd)", "x\u{85}\(cmd)",
-                "x\u{0B}\(cmd)", "x\u{0C}\(cmd)", "x\u{1B}[31m", "\u{202E}evil", "'; \(cmd); '", "x\n!touch \(canary)"]
+        return [
+            "Loss\n\(cmd)", "x\r\(cmd)", "a' . \(cmd) . '", "a\" . \(cmd) . \"", "back\\", "\\\n\(cmd)",
+            "`touch \(canary)`", "@x", "a; \(cmd)", "# \(cmd)", "x\u{2028}\(cmd)", "x\u{2029}\(cmd)", "x\u{85}\(cmd)",
+            "x\u{0B}\(cmd)", "x\u{0C}\(cmd)", "x\u{1B}[31m", "\u{202E}evil", "'; \(cmd); '", "x\n!touch \(canary)"
+        ]
     }
 
     @Test("hostile titles, labels, names and file names never run a command, in the script or when the .gp is re-run")
@@ -34,7 +36,8 @@ struct SecurityTests {
         for (k, p) in Self.payloads(canary: canary).enumerated() {
             let q = Value.string(p).repr
             // gnuplot may refuse a payload as a bad string; what matters is that no command runs.
-            _ = try? interpreter.run("""
+            _ = try? interpreter.run(
+                """
                 plot([3, 2, 1], title: \(q), xlabel: \(q), ylabel: \(q), names: [\(q)], file: "t\(k).png")
                 histogram([1, 2, 2, 3], title: \(q), names: [\(q)], file: "h\(k).svg")
                 """, name: "<payload \(k)>")
@@ -58,16 +61,23 @@ struct SecurityTests {
 
     @Test("writes outside the allowed folder are refused, through .. and through links too")
     func confinedWrites() throws {
-        let dir = try Self.scratch(), outside = try Self.scratch()
-        defer { try? FileManager.default.removeItem(at: dir); try? FileManager.default.removeItem(at: outside) }
+        let dir = try Self.scratch()
+        let outside = try Self.scratch()
+        defer {
+            try? FileManager.default.removeItem(at: dir)
+            try? FileManager.default.removeItem(at: outside)
+        }
         try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("link"), withDestinationURL: outside)
         let interpreter = Interpreter(baseDirectory: dir)
         interpreter.plotDirectory = dir.appendingPathComponent("plots")
         interpreter.fileAccess = FileAccess(write: [dir], read: nil)
         interpreter.output = { _ in }
-        let attempts = ["save(zeros([2]), \"\(outside.path)/a.safetensors\")", "save(zeros([2]), \"../\(outside.lastPathComponent)/b.safetensors\")",
-                        "save(zeros([2]), \"link/c.safetensors\")", "plot([1, 2], file: \"link/d.png\")",
-                        "plot([1, 2], file: \"\(outside.path)/e.png\")"]
+        let attempts = [
+            "save(zeros([2]), \"\(outside.path)/a.safetensors\")",
+            "save(zeros([2]), \"../\(outside.lastPathComponent)/b.safetensors\")",
+            "save(zeros([2]), \"link/c.safetensors\")", "plot([1, 2], file: \"link/d.png\")",
+            "plot([1, 2], file: \"\(outside.path)/e.png\")"
+        ]
         for a in attempts {
             #expect(throws: ScriptError.self, "\(a)") { try interpreter.run(a, name: "<attempt>") }
         }
@@ -98,8 +108,10 @@ struct SecurityTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let interpreter = Interpreter(baseDirectory: dir)
         interpreter.fileAccess = FileAccess(write: [dir], read: [dir])
-        for a in ["load(\"/etc/hostname\")", "dataset(\"folder\", path: \"/usr/share\")", "include \"/proc/self/environ\"",
-                  "include \"../x.moco\""] {
+        for a in [
+            "load(\"/etc/hostname\")", "dataset(\"folder\", path: \"/usr/share\")", "include \"/proc/self/environ\"",
+            "include \"../x.moco\""
+        ] {
             do {
                 try interpreter.run(a, name: "<read>")
                 Issue.record("\(a) was allowed")

@@ -22,7 +22,8 @@ struct TSNETests {
         #expect(abs(result.divergence - 0.753) / 0.753 < 0.05, "KL \(result.divergence)")
         let accuracy = EmbeddingQuality.knnAccuracy(embedding: result.embedding, labels: all.labels, k: 10)
         #expect(accuracy >= 0.97, "10-NN accuracy \(accuracy)")
-        let trust = EmbeddingQuality.trustworthiness(original: x, dimension: 64, embedding: result.embedding, count: all.count, k: 10)
+        let trust = EmbeddingQuality.trustworthiness(
+            original: x, dimension: 64, embedding: result.embedding, count: all.count, k: 10)
         #expect(trust >= 0.98, "trustworthiness \(trust)")
         #expect(result.history.count == 20 && result.history.last!.iteration == 1_000)
     }
@@ -36,11 +37,14 @@ struct TSNETests {
         let analytic = TSNE.gradient(p, at: y, theta: 0)
         let h = 1e-6
         for t in 0..<(2 * n) {
-            var plus = y, minus = y
+            var plus = y
+            var minus = y
             plus[t] += h
             minus[t] -= h
             let numeric = (TSNE.divergence(p, at: plus) - TSNE.divergence(p, at: minus)) / (2 * h)
-            #expect(abs(numeric - analytic[t]) <= 1e-6 + 1e-4 * abs(numeric), "coordinate \(t): \(numeric) vs \(analytic[t])")
+            #expect(
+                abs(numeric - analytic[t]) <= 1e-6 + 1e-4 * abs(numeric),
+                "coordinate \(t): \(numeric) vs \(analytic[t])")
         }
     }
 
@@ -65,7 +69,9 @@ struct TSNETests {
         let p = Affinities(points: Self.blobs(n, 8, clusters: 5), count: n, dimension: 8, perplexity: 10)
         #expect(abs(p.values.reduce(0, +) - 1) < 1e-9)
         var entries: [Int: Double] = [:]
-        for i in 0..<n { for e in p.rowStart[i]..<p.rowStart[i + 1] { entries[i * n + Int(p.columns[e])] = p.values[e] } }
+        for i in 0..<n {
+            for e in p.rowStart[i]..<p.rowStart[i + 1] { entries[i * n + Int(p.columns[e])] = p.values[e] }
+        }
         for (key, v) in entries {
             #expect(v > 0)
             #expect(abs((entries[(key % n) * n + key / n] ?? -1) - v) < 1e-15)

@@ -17,7 +17,9 @@ struct GoldenCase: Sendable, CustomStringConvertible {
     }
 
     func int(_ key: String) throws -> Int { try #require(args[key]?.int, "fixture \(name) has no argument \(key)") }
-    func float(_ key: String) throws -> Float { Float(try #require(args[key]?.double, "fixture \(name) has no argument \(key)")) }
+    func float(_ key: String) throws -> Float {
+        Float(try #require(args[key]?.double, "fixture \(name) has no argument \(key)"))
+    }
 }
 
 struct FixtureTensor: Decodable, Sendable {
@@ -27,11 +29,16 @@ struct FixtureTensor: Decodable, Sendable {
 
 /// The JSON values a fixture's arguments use.
 enum JSONValue: Decodable, Sendable {
-    case number(Double), list([JSONValue])
+    case number(Double)
+    case list([JSONValue])
 
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if let d = try? c.decode(Double.self) { self = .number(d) } else { self = .list(try c.decode([JSONValue].self)) }
+        if let d = try? c.decode(Double.self) {
+            self = .number(d)
+        } else {
+            self = .list(try c.decode([JSONValue].self))
+        }
     }
 
     var double: Double? { if case .number(let d) = self { return d } else { return nil } }
@@ -41,17 +48,24 @@ enum JSONValue: Decodable, Sendable {
 
 enum Golden {
     private struct File: Decodable {
-        struct Case: Decodable { let op: String; let args: [String: JSONValue]; let tensors: [String: FixtureTensor] }
+        struct Case: Decodable {
+            let op: String
+            let args: [String: JSONValue]
+            let tensors: [String: FixtureTensor]
+        }
         let cases: [String: Case]
     }
 
     /// All cases, sorted by name.
     static let cases: [GoldenCase] = {
         guard let url = Bundle.module.url(forResource: "engine", withExtension: "json", subdirectory: "Fixtures"),
-              let data = try? Data(contentsOf: url),
-              let file = try? JSONDecoder().decode(File.self, from: data) else { return [] }
-        return file.cases.map { GoldenCase(name: $0.key, op: $0.value.op, args: $0.value.args, tensors: $0.value.tensors) }
-            .sorted { $0.name < $1.name }
+            let data = try? Data(contentsOf: url),
+            let file = try? JSONDecoder().decode(File.self, from: data)
+        else { return [] }
+        return file.cases.map {
+            GoldenCase(name: $0.key, op: $0.value.op, args: $0.value.args, tensors: $0.value.tensors)
+        }
+        .sorted { $0.name < $1.name }
     }()
 }
 
@@ -76,21 +90,27 @@ struct GoldenTests {
         let y: Tensor
         switch c.op {
         case "conv2d":
-            y = try Tensor.conv2d(input("x"), weight: input("w"), bias: optional("b"), stride: c.int("stride"),
-                                  padding: c.int("padding"), dilation: c.int("dilation"), groups: c.int("groups"))
+            y = try Tensor.conv2d(
+                input("x"), weight: input("w"), bias: optional("b"), stride: c.int("stride"),
+                padding: c.int("padding"), dilation: c.int("dilation"), groups: c.int("groups"))
         case "batch_norm_train":
             var stats = BatchNormStatistics(mean: try c.tensor("running_mean"), variance: try c.tensor("running_var"))
-            y = try Tensor.batchNorm(input("x"), weight: input("w"), bias: input("b"), running: &stats,
-                                     momentum: c.float("momentum"), eps: c.float("eps"))
+            y = try Tensor.batchNorm(
+                input("x"), weight: input("w"), bias: input("b"), running: &stats,
+                momentum: c.float("momentum"), eps: c.float("eps"))
             expectClose(stats.mean, try c.tensor("new_running_mean"), tolerance: Self.forwardTolerance, relative: true)
-            expectClose(stats.variance, try c.tensor("new_running_var"), tolerance: Self.forwardTolerance, relative: true)
+            expectClose(
+                stats.variance, try c.tensor("new_running_var"), tolerance: Self.forwardTolerance, relative: true)
         case "batch_norm_eval":
             let stats = BatchNormStatistics(mean: try c.tensor("running_mean"), variance: try c.tensor("running_var"))
-            y = try Tensor.batchNorm(input("x"), weight: input("w"), bias: input("b"), running: stats, eps: c.float("eps"))
+            y = try Tensor.batchNorm(
+                input("x"), weight: input("w"), bias: input("b"), running: stats, eps: c.float("eps"))
         case "max_pool2d":
-            y = try Tensor.maxPool2d(input("x"), kernel: c.int("kernel"), stride: c.int("stride"), padding: c.int("padding"))
+            y = try Tensor.maxPool2d(
+                input("x"), kernel: c.int("kernel"), stride: c.int("stride"), padding: c.int("padding"))
         case "avg_pool2d":
-            y = try Tensor.avgPool2d(input("x"), kernel: c.int("kernel"), stride: c.int("stride"), padding: c.int("padding"))
+            y = try Tensor.avgPool2d(
+                input("x"), kernel: c.int("kernel"), stride: c.int("stride"), padding: c.int("padding"))
         case "global_avg_pool2d":
             y = try Tensor.globalAvgPool2d(input("x"))
         case "linear":
@@ -105,7 +125,8 @@ struct GoldenTests {
             y = try Tensor.crossEntropy(input("x"), labels: try #require(c.args["labels"]?.ints))
         case "log_softmax_nll":
             let labels = try #require(c.args["labels"]?.ints)
-            let picked = try input("x").logSoftmax(axis: 1).gather(axis: 1, index: Tensor(shape: [labels.count, 1], scalars: labels.map(Float.init)))
+            let picked = try input("x").logSoftmax(axis: 1).gather(
+                axis: 1, index: Tensor(shape: [labels.count, 1], scalars: labels.map(Float.init)))
             y = -picked.mean()
         case "normalize":
             y = try input("x").l2Normalized(axis: c.int("axis"))
@@ -119,7 +140,9 @@ struct GoldenTests {
         try y.backward(c.tensor("gy"))
         for (k, leaf) in leaves {
             let g = try #require(leaf.grad, "no gradient for \(k) in \(c.name)")
-            expectClose(g, try c.tensor("g" + k), tolerance: Self.gradientTolerance, relative: true, "gradient of \(k) in \(c.name)")
+            expectClose(
+                g, try c.tensor("g" + k), tolerance: Self.gradientTolerance, relative: true,
+                "gradient of \(k) in \(c.name)")
         }
     }
 }

@@ -28,12 +28,15 @@ struct GradientCheckTests {
         try gradientCheck([d.awayFromZero([4, 3], gap: 0.05)], eps: 1e-3) { try $0[0].clamp(min: -0.5, max: 0.5) }
     }
 
-    @Test("binary ops with broadcasting", arguments: [
-        ([3, 4], [3, 4]), ([3, 4], [4]), ([2, 1, 4], [3, 1]), ([1], [2, 3]), ([], [2, 2]), ([1, 3, 1], [2, 1, 5]),
-    ])
+    @Test(
+        "binary ops with broadcasting",
+        arguments: [
+            ([3, 4], [3, 4]), ([3, 4], [4]), ([2, 1, 4], [3, 1]), ([1], [2, 3]), ([], [2, 2]), ([1, 3, 1], [2, 1, 5])
+        ])
     func binaryOps(a: [Int], b: [Int]) throws {
         var d = TestData(seed: 2)
-        let x = d.normal(a), y = d.uniform(b, 0.5, 2)
+        let x = d.normal(a)
+        let y = d.uniform(b, 0.5, 2)
         try gradientCheck([x, y]) { try $0[0] + $0[1] }
         try gradientCheck([x, y]) { try $0[0] - $0[1] }
         try gradientCheck([x, y]) { try $0[0] * $0[1] }
@@ -85,9 +88,13 @@ struct GradientCheckTests {
         try gradientCheck([d.normal([2, 1, 3, 4]), d.normal([3, 4, 2])]) { try $0[0].matmul($0[1]) }
         try gradientCheck([d.normal([4]), d.normal([4, 3])]) { try $0[0].matmul($0[1]) }
         try gradientCheck([d.normal([3, 4]), d.normal([4])]) { try $0[0].matmul($0[1]) }
-        try gradientCheck([d.normal([5, 3]), d.normal([2, 3]), d.normal([2])]) { try Tensor.linear($0[0], weight: $0[1], bias: $0[2]) }
+        try gradientCheck([d.normal([5, 3]), d.normal([2, 3]), d.normal([2])]) {
+            try Tensor.linear($0[0], weight: $0[1], bias: $0[2])
+        }
         try gradientCheck([d.normal([1, 3]), d.normal([4, 3])]) { try Tensor.linear($0[0], weight: $0[1]) }
-        try gradientCheck([d.normal([2, 2, 3]), d.normal([4, 3]), d.normal([4])]) { try Tensor.linear($0[0], weight: $0[1], bias: $0[2]) }
+        try gradientCheck([d.normal([2, 2, 3]), d.normal([4, 3]), d.normal([4])]) {
+            try Tensor.linear($0[0], weight: $0[1], bias: $0[2])
+        }
     }
 
     // MARK: shape and indexing
@@ -127,22 +134,26 @@ struct GradientCheckTests {
 
     // MARK: convolution, normalisation, pooling
 
-    @Test("conv2d", arguments: [
-        // n, c, h, w, o, k, stride, padding, dilation, groups, bias
-        [1, 1, 5, 5, 1, 3, 1, 0, 1, 1, 1],
-        [2, 3, 6, 5, 4, 3, 2, 1, 1, 1, 1],
-        [1, 4, 5, 5, 6, 3, 1, 1, 1, 2, 0],
-        [2, 4, 7, 7, 4, 3, 1, 2, 2, 4, 1],
-        [3, 2, 4, 4, 3, 1, 1, 0, 1, 1, 0],
-    ])
+    @Test(
+        "conv2d",
+        arguments: [
+            // n, c, h, w, o, k, stride, padding, dilation, groups, bias
+            [1, 1, 5, 5, 1, 3, 1, 0, 1, 1, 1],
+            [2, 3, 6, 5, 4, 3, 2, 1, 1, 1, 1],
+            [1, 4, 5, 5, 6, 3, 1, 1, 1, 2, 0],
+            [2, 4, 7, 7, 4, 3, 1, 2, 2, 4, 1],
+            [3, 2, 4, 4, 3, 1, 1, 0, 1, 1, 0]
+        ])
     func conv2d(_ p: [Int]) throws {
         var d = TestData(seed: 8)
-        let x = d.normal([p[0], p[1], p[2], p[3]]), w = d.normal([p[4], p[1] / p[9], p[5], p[5]], scale: 0.5)
+        let x = d.normal([p[0], p[1], p[2], p[3]])
+        let w = d.normal([p[4], p[1] / p[9], p[5], p[5]], scale: 0.5)
         var inputs = [x, w]
         if p[10] == 1 { inputs.append(d.normal([p[4]])) }
         try gradientCheck(inputs) {
-            try Tensor.conv2d($0[0], weight: $0[1], bias: $0.count > 2 ? $0[2] : nil,
-                              stride: p[6], padding: p[7], dilation: p[8], groups: p[9])
+            try Tensor.conv2d(
+                $0[0], weight: $0[1], bias: $0.count > 2 ? $0[2] : nil,
+                stride: p[6], padding: p[7], dilation: p[8], groups: p[9])
         }
     }
 
@@ -150,10 +161,16 @@ struct GradientCheckTests {
         var d = TestData(seed: 9)
         for shape in [[4, 3], [2, 3, 4], [2, 2, 3, 3], [1, 2, 2, 2]] {
             let c = shape[1]
-            let x = d.normal(shape, scale: 2), w = d.normal([c]), b = d.normal([c])
+            let x = d.normal(shape, scale: 2)
+            let w = d.normal([c])
+            let b = d.normal([c])
             // Normalisation couples all elements of a channel; a smaller step keeps curvature error low.
-            try gradientCheck([x, w, b], eps: 3e-3, rtol: 2e-2, atol: 5e-3) { try Tensor.batchNorm($0[0], weight: $0[1], bias: $0[2]) }
-            try gradientCheck([x], eps: 3e-3, rtol: 2e-2, atol: 5e-3) { try Tensor.batchNorm($0[0], weight: nil, bias: nil) }
+            try gradientCheck([x, w, b], eps: 3e-3, rtol: 2e-2, atol: 5e-3) {
+                try Tensor.batchNorm($0[0], weight: $0[1], bias: $0[2])
+            }
+            try gradientCheck([x], eps: 3e-3, rtol: 2e-2, atol: 5e-3) {
+                try Tensor.batchNorm($0[0], weight: nil, bias: nil)
+            }
             let stats = BatchNormStatistics(mean: d.normal([c]), variance: d.uniform([c], 0.5, 2))
             try gradientCheck([x, w, b]) { try Tensor.batchNorm($0[0], weight: $0[1], bias: $0[2], running: stats) }
         }
@@ -166,18 +183,25 @@ struct GradientCheckTests {
         var d = TestData(seed: 12)
         for shape in [[6, 5], [8, 5, 6, 6], [4, 3, 2, 2], [3, 40, 4, 4]] {
             let c = shape[1]
-            let x = d.normal(shape, scale: 2), w = d.normal([c]), b = d.normal([c]), r = d.normal(shape)
+            let x = d.normal(shape, scale: 2)
+            let w = d.normal([c])
+            let b = d.normal([c])
+            let r = d.normal(shape)
             let stats = BatchNormStatistics(mean: d.normal([c]), variance: d.uniform([c], 0.5, 2))
             for training in [true, false] {
                 func run(fused: Bool) throws -> [[Float]] {
                     let leaves = [x, w, b].map { $0.requiringGrad() }
                     var running = stats
-                    let y = training
-                        ? try Tensor.batchNorm(leaves[0], weight: leaves[1], bias: leaves[2], running: &running, relu: fused)
-                        : try Tensor.batchNorm(leaves[0], weight: leaves[1], bias: leaves[2], running: stats, relu: fused)
+                    let y =
+                        training
+                        ? try Tensor.batchNorm(
+                            leaves[0], weight: leaves[1], bias: leaves[2], running: &running, relu: fused)
+                        : try Tensor.batchNorm(
+                            leaves[0], weight: leaves[1], bias: leaves[2], running: stats, relu: fused)
                     let out = fused ? y : y.relu()
                     try (out * r).sum().backward()
-                    return [out.scalars, running.mean.scalars, running.variance.scalars] + leaves.map { $0.grad?.scalars ?? [] }
+                    return [out.scalars, running.mean.scalars, running.variance.scalars]
+                        + leaves.map { $0.grad?.scalars ?? [] }
                 }
                 #expect(try run(fused: true) == run(fused: false), "shape \(shape), training \(training)")
             }
@@ -198,7 +222,9 @@ struct GradientCheckTests {
     /// A small network end to end: conv, BN, ReLU, pool, linear, cross-entropy.
     @Test func composedNetwork() throws {
         var d = TestData(seed: 11)
-        let x = d.normal([2, 1, 6, 6]), w1 = d.normal([3, 1, 3, 3], scale: 0.5), w2 = d.normal([4, 3], scale: 0.5)
+        let x = d.normal([2, 1, 6, 6])
+        let w1 = d.normal([3, 1, 3, 3], scale: 0.5)
+        let w2 = d.normal([4, 3], scale: 0.5)
         try gradientCheck([x, w1, w2], eps: 3e-3, rtol: 3e-2, atol: 5e-3) { v in
             let h = try Tensor.conv2d(v[0], weight: v[1], padding: 1)
             let p = try Tensor.globalAvgPool2d(Tensor.batchNorm(h, weight: nil, bias: nil).tanh())

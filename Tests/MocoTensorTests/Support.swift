@@ -58,13 +58,15 @@ func gradientCheck(
         let n = leaf.count
         let picks = n <= samples ? Array(0..<n) : (0..<samples).map { _ in data.rng.nextInt(below: n) }
         for j in picks {
-            var plus = inputs, minus = inputs
+            var plus = inputs
+            var minus = inputs
             plus[i].withUnsafeMutableBufferPointer { $0[j] += eps }
             minus[i].withUnsafeMutableBufferPointer { $0[j] -= eps }
             let numeric = Float((try objective(plus) - objective(minus)) / Double(2 * eps))
             let analytic = grad.scalars[j]
-            #expect(abs(numeric - analytic) <= atol + rtol * abs(numeric),
-                    "input \(i) element \(j): numeric \(numeric) vs autograd \(analytic)", sourceLocation: sourceLocation)
+            #expect(
+                abs(numeric - analytic) <= atol + rtol * abs(numeric),
+                "input \(i) element \(j): numeric \(numeric) vs autograd \(analytic)", sourceLocation: sourceLocation)
         }
     }
 }

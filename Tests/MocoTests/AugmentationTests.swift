@@ -47,7 +47,10 @@ struct AugmentationTests {
         let std = (big.pixels.map { $0 * $0 }.reduce(0, +) / 10_000).squareRoot()
         #expect(abs(std - 0.1) < 0.005)
         #expect(throws: PipelineError.self) { try RandomApply(GaussianNoise(0.1), p: 2) }
-        #expect(try Presets.digits().description == "random_resized_crop(8, scale: 0.5..1.0, ratio: 0.75..1.33) -> random_apply(gaussian_noise(0.1), p: 0.5)")
+        #expect(
+            try Presets.digits().description
+                == "random_resized_crop(8, scale: 0.5..1.0, ratio: 0.75..1.33) -> random_apply(gaussian_noise(0.1), p: 0.5)"
+        )
     }
 }
 
@@ -55,7 +58,8 @@ struct AugmentationTests {
 @Suite("Colour augmentations against torchvision")
 struct ColorAugmentationTests {
     func fixture() throws -> [String: Tensor] {
-        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("augment.safetensors")
+        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(
+            "augment.safetensors")
         var out: [String: Tensor] = [:]
         for (name, t) in try SafeTensors.read(url).tensors { if case .float(let x) = t { out[name] = x } }
         return out
@@ -67,16 +71,27 @@ struct ColorAugmentationTests {
         var image = Image(channels: 3, height: 9, width: 11, pixels: img.scalars)
         try op(&image)
         let expected = try #require(f[name])
-        expectClose(try Tensor(shape: [image.channels, image.height, image.width], scalars: image.pixels), expected,
-                    tolerance: tolerance, name)
+        expectClose(
+            try Tensor(shape: [image.channels, image.height, image.width], scalars: image.pixels), expected,
+            tolerance: tolerance, name)
     }
 
     @Test func singleAdjustments() throws {
-        try check("brightness") { ColorJitter.adjust(&$0, order: [0], brightness: 1.3, contrast: nil, saturation: nil, hue: nil) }
-        try check("contrast") { ColorJitter.adjust(&$0, order: [1], brightness: nil, contrast: 0.7, saturation: nil, hue: nil) }
-        try check("saturation") { ColorJitter.adjust(&$0, order: [2], brightness: nil, contrast: nil, saturation: 1.4, hue: nil) }
-        try check("hue", tolerance: 1e-4) { ColorJitter.adjust(&$0, order: [3], brightness: nil, contrast: nil, saturation: nil, hue: 0.07) }
-        try check("hue_neg", tolerance: 1e-4) { ColorJitter.adjust(&$0, order: [3], brightness: nil, contrast: nil, saturation: nil, hue: -0.09) }
+        try check("brightness") {
+            ColorJitter.adjust(&$0, order: [0], brightness: 1.3, contrast: nil, saturation: nil, hue: nil)
+        }
+        try check("contrast") {
+            ColorJitter.adjust(&$0, order: [1], brightness: nil, contrast: 0.7, saturation: nil, hue: nil)
+        }
+        try check("saturation") {
+            ColorJitter.adjust(&$0, order: [2], brightness: nil, contrast: nil, saturation: 1.4, hue: nil)
+        }
+        try check("hue", tolerance: 1e-4) {
+            ColorJitter.adjust(&$0, order: [3], brightness: nil, contrast: nil, saturation: nil, hue: 0.07)
+        }
+        try check("hue_neg", tolerance: 1e-4) {
+            ColorJitter.adjust(&$0, order: [3], brightness: nil, contrast: nil, saturation: nil, hue: -0.09)
+        }
         try check("grayscale") { RandomGrayscale.gray(&$0) }
         try check("blur") { try GaussianBlur(kernel: 5).blur(&$0, sigma: 1.3) }
         var rng = RandomGenerator(seed: 0)
@@ -92,7 +107,10 @@ struct ColorAugmentationTests {
     @Test func presetsBuildAndKeepSizes() throws {
         var rng = RandomGenerator(seed: 5)
         let image = Image(channels: 3, height: 40, width: 36, pixels: (0..<(3 * 40 * 36)).map { Float($0 % 97) / 97 })
-        for p in [try Presets.cifar(), try Presets.v2(size: 32), try Presets.v1(size: 32), try Presets.v3(size: 32).0, try Presets.v3(size: 32).1] {
+        for p in [
+            try Presets.cifar(), try Presets.v2(size: 32), try Presets.v1(size: 32), try Presets.v3(size: 32).0,
+            try Presets.v3(size: 32).1
+        ] {
             var x = image
             p.apply(&x, using: &rng)
             #expect(x.channels == 3 && x.height == 32 && x.width == 32 && x.pixels.allSatisfy(\.isFinite))

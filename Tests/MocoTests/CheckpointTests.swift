@@ -29,18 +29,24 @@ struct CheckpointTests {
         defer { try? FileManager.default.removeItem(at: url) }
         try Checkpoint.save(first, recipe: ["recipe": "W1", "epochs": "4"], to: url)
 
-        let resumed = try TrainingTests().trainer(epochs: 4, seed: 99).0  // different init: everything must come from the file
+        // A different init: everything must come from the file.
+        let resumed = try TrainingTests().trainer(epochs: 4, seed: 99).0
         let recipe = try Checkpoint.load(into: resumed, from: url)
         #expect(recipe == ["recipe": "W1", "epochs": "4"])
         #expect(resumed.epoch == 2 && resumed.history == first.history)
         try resumed.train(epochs: 2)
 
         let sameHistory = resumed.history == straight.history
-        let sameQuery = zip(resumed.model.query.stateDict(), straight.model.query.stateDict()).allSatisfy { $0.tensor == $1.tensor }
-        let sameKey = zip(resumed.model.key.stateDict(), straight.model.key.stateDict()).allSatisfy { $0.tensor == $1.tensor }
+        let sameQuery = zip(resumed.model.query.stateDict(), straight.model.query.stateDict()).allSatisfy {
+            $0.tensor == $1.tensor
+        }
+        let sameKey = zip(resumed.model.key.stateDict(), straight.model.key.stateDict()).allSatisfy {
+            $0.tensor == $1.tensor
+        }
         let sameQueue = resumed.model.queue?.keys.scalars == straight.model.queue?.keys.scalars
         let (o1, o2) = (resumed.optimizer.state(), straight.optimizer.state())
-        let sameOptimizer = o1.keys.sorted() == o2.keys.sorted() && o1.allSatisfy { k, v in o2[k]?.scalars == v.scalars }
+        let sameOptimizer =
+            o1.keys.sorted() == o2.keys.sorted() && o1.allSatisfy { k, v in o2[k]?.scalars == v.scalars }
         #expect(sameHistory && sameQuery && sameKey && sameQueue && sameOptimizer)
     }
 
@@ -58,18 +64,22 @@ struct CheckpointTests {
         let foreign = temporaryURL("weights.safetensors")
         defer { try? FileManager.default.removeItem(at: foreign) }
         try SafeTensors.write(t.model.query.stateDict(), to: foreign)
-        #expect(throws: SafeTensorsError(file: foreign.lastPathComponent, reason: "not a moco checkpoint (format missing)")) {
+        #expect(
+            throws: SafeTensorsError(file: foreign.lastPathComponent, reason: "not a moco checkpoint (format missing)")
+        ) {
             try Checkpoint.load(into: t, from: foreign)
         }
         #expect(zip(t.model.query.stateDict(), before).allSatisfy { $0.tensor == $1.tensor })
         // A checkpoint of another architecture is refused before anything changes.
         var rng = RandomGenerator(seed: 3)
-        let other = try MoCo(encoder: try { () throws -> ConvNet in
-            let e = try ConvNet(channels: [16, 32], inputChannels: 1, classes: 64, using: &rng)
-            return e
-        }(), queueSize: 1024, using: &rng)
-        let otherTrainer = try MoCoTrainer(model: other, optimizer: try SGD(other.query.parameters(), lr: 0.1), loader: t.loader,
-                                           lr: .constant(0.1), momentum: .constant(0.99))
+        let other = try MoCo(
+            encoder: try { () throws -> ConvNet in
+                let e = try ConvNet(channels: [16, 32], inputChannels: 1, classes: 64, using: &rng)
+                return e
+            }(), queueSize: 1024, using: &rng)
+        let otherTrainer = try MoCoTrainer(
+            model: other, optimizer: try SGD(other.query.parameters(), lr: 0.1), loader: t.loader,
+            lr: .constant(0.1), momentum: .constant(0.99))
         #expect(throws: SafeTensorsError.self) { try Checkpoint.load(into: otherTrainer, from: url) }
     }
 
@@ -97,8 +107,11 @@ struct CheckpointTests {
         header = header.replacingOccurrences(of: "\"query.", with: "\"swap.")
             .replacingOccurrences(of: "\"key.", with: "\"query.").replacingOccurrences(of: "\"swap.", with: "\"key.")
         try (data.prefix(8) + Data(header.utf8) + data[dataStart...]).write(to: url)
-        #expect(throws: SafeTensorsError(file: url.lastPathComponent,
-                                         reason: "the tensors do not match the file's SHA-256 checksum (the file is damaged or was changed)")) {
+        #expect(
+            throws: SafeTensorsError(
+                file: url.lastPathComponent,
+                reason: "the tensors do not match the file's SHA-256 checksum (the file is damaged or was changed)")
+        ) {
             try Checkpoint.load(into: t, from: url)
         }
     }
@@ -115,7 +128,7 @@ struct CheckpointTests {
         ("queue of the wrong width", "queue.keys of width 65, the model makes keys of width 64"),
         ("queue of another size", "queue.keys hold 512 keys, the model's queue holds 1024"),
         ("queue pointer outside", "queue.position [9999, 1024] is not a pointer and fill within the queue of 1024"),
-        ("no checksum", "has no checksum of its data"),
+        ("no checksum", "has no checksum of its data")
     ])
     func refusesForgedFields(forgery: String, reason: String) throws {
         let t = try TrainingTests().trainer(epochs: 1).0
@@ -168,11 +181,13 @@ struct CheckpointTests {
         defer { try? FileManager.default.removeItem(at: url) }
         try Checkpoint.exportEncoder(t.model.query, to: url)
         let data = try Data(contentsOf: url)
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/ours-export-convnet.safetensors")
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/ours-export-convnet.safetensors")
         if ProcessInfo.processInfo.environment["MOCO_WRITE_FIXTURES"] == "1" {
             try AtomicFile.write(data, to: source)
         } else {
-            let committed = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("ours-export-convnet.safetensors")
+            let committed = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(
+                "ours-export-convnet.safetensors")
             #expect(try Data(contentsOf: committed) == data, "regenerate with scripts/make-fixtures")
         }
     }

@@ -20,7 +20,8 @@ struct EvaluationTests {
     /// similarities ranked below positive ones; 64 queries (split over threads) give what a
     /// plain comparison sort of each row gives, for k from 1 to more than the bank.
     @Test func knnNeighboursAndTies() throws {
-        let twins = try Tensor(shape: [2, 2], scalars: [1, 0, 1, 0]), q = try Tensor(shape: [1, 2], scalars: [1, 0])
+        let twins = try Tensor(shape: [2, 2], scalars: [1, 0, 1, 0])
+        let q = try Tensor(shape: [1, 2], scalars: [1, 0])
         let nearest = try KNNClassifier(k: 1, t: 0.1)
         #expect(try nearest.predict(q, bank: twins, labels: [1, 0], classes: 2) == [1])
         #expect(try nearest.predict(q, bank: twins, labels: [0, 1], classes: 2) == [0])
@@ -41,7 +42,9 @@ struct EvaluationTests {
                 for j in top { scores[labels[j]] += exp(s[j] / 0.1) }
                 return scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) }!
             }
-            #expect(try KNNClassifier(k: k, t: 0.1).predict(queries, bank: bank, labels: labels, classes: classes) == expected, "k \(k)")
+            #expect(
+                try KNNClassifier(k: k, t: 0.1).predict(queries, bank: bank, labels: labels, classes: classes)
+                    == expected, "k \(k)")
         }
     }
 
@@ -59,8 +62,9 @@ struct EvaluationTests {
     @Test func linearProbeOnRawDigitPixels() throws {
         // A linear classifier on the raw 64 pixels of the digits reaches well above 90%.
         let (train, test) = try Digits.load()
-        let acc = try LinearProbe(epochs: 30).accuracy(trainFeatures: train.images.flattened(), trainLabels: train.labels,
-                                                       testFeatures: test.images.flattened(), testLabels: test.labels, classes: 10)
+        let acc = try LinearProbe(epochs: 30).accuracy(
+            trainFeatures: train.images.flattened(), trainLabels: train.labels,
+            testFeatures: test.images.flattened(), testLabels: test.labels, classes: 10)
         #expect(acc >= 0.93, "probe accuracy \(acc)")
     }
 

@@ -40,11 +40,14 @@ struct MoCoTests {
         #expect(model.query.parameters().allSatisfy { $0.requiresGrad })
         var rng = RandomGenerator(seed: 6)
         try model.query.parameters()[0].update(Tensor.randn(model.query.parameters()[0].value.shape, using: &rng))
-        let k0 = model.key.parameters()[0].value.scalars, q0 = model.query.parameters()[0].value.scalars
+        let k0 = model.key.parameters()[0].value.scalars
+        let q0 = model.query.parameters()[0].value.scalars
         let x = try Tensor.randn([4, 1, 8, 8], using: &rng)
         let step = try model.loss(x, x, momentum: 0.9)
         let (loss, metrics) = (step.loss, step.metrics)
-        for (i, v) in model.key.parameters()[0].value.scalars.enumerated() { #expect(abs(v - (0.9 * k0[i] + 0.1 * q0[i])) < 1e-6) }
+        for (i, v) in model.key.parameters()[0].value.scalars.enumerated() {
+            #expect(abs(v - (0.9 * k0[i] + 0.1 * q0[i])) < 1e-6)
+        }
         try loss.backward()
         #expect(model.key.parameters().allSatisfy { $0.grad == nil })
         #expect(metrics.momentum == 0.9 && metrics.top1 >= 0 && metrics.top1 <= 1)
@@ -54,7 +57,8 @@ struct MoCoTests {
         let model = try smallMoCo()
         model.symmetric = true
         var rng = RandomGenerator(seed: 7)
-        let x1 = try Tensor.randn([4, 1, 8, 8], using: &rng), x2 = try Tensor.randn([4, 1, 8, 8], using: &rng)
+        let x1 = try Tensor.randn([4, 1, 8, 8], using: &rng)
+        let x2 = try Tensor.randn([4, 1, 8, 8], using: &rng)
         let step = try model.loss(x1, x2, momentum: 0.99)
         // The keys of the second view (for the first view's queries), then of the first: what the key encoder
         // (after the EMA) makes of each view (plain BN: the shuffle does not change a key), in batch order.
@@ -94,7 +98,8 @@ struct TrainingTests {
 
     /// Same seed, same losses; one thread or two, same batches.
     @Test func deterministicForASeed() throws {
-        let (a, _) = try trainer(epochs: 1), (b, _) = try trainer(epochs: 1)
+        let (a, _) = try trainer(epochs: 1)
+        let (b, _) = try trainer(epochs: 1)
         try ThreadCountGuard.steady {
             try a.train(epochs: 1)
             try b.train(epochs: 1)
@@ -120,7 +125,8 @@ struct TrainingTests {
         for b in [0, 1, 2, 4, 3] {
             let direct = try loader.batch(epoch: 2, index: b, order: order)
             let ahead = try prefetch.batch(b)
-            #expect(ahead.indices == direct.indices && ahead.views[0].scalars == direct.views[0].scalars
+            #expect(
+                ahead.indices == direct.indices && ahead.views[0].scalars == direct.views[0].scalars
                     && ahead.views[1].scalars == direct.views[1].scalars)
         }
         prefetch.finish()
@@ -133,17 +139,23 @@ struct TrainingTests {
         try t.train(epochs: 1)
         let w = encoder.fc.parameters()[0]
         try w.update(w.value * Float.nan)
-        let keyState = t.model.key.stateDict(), queryBuffers = t.model.query.stateDict().filter { $0.name.contains("running") }
+        let keyState = t.model.key.stateDict()
+        let queryBuffers = t.model.query.stateDict().filter { $0.name.contains("running") }
         let queue = t.model.queue
         let shuffleBefore = Checkpoint.shuffleState(of: t.model)
         do {
             try t.train(epochs: 1)
             Issue.record("training should have stopped")
         } catch let stop as TrainingStopped {
-            #expect(stop.step == 5 && stop.reason.description == "the loss is nan" && stop.description == "training stopped at step 5: the loss is nan")
+            #expect(
+                stop.step == 5 && stop.reason.description == "the loss is nan"
+                    && stop.description == "training stopped at step 5: the loss is nan")
             #expect(t.history.count == 5 && stop.lastGood == t.history.last)
             #expect(zip(t.model.key.stateDict(), keyState).allSatisfy { $0.tensor == $1.tensor })
-            #expect(zip(t.model.query.stateDict().filter { $0.name.contains("running") }, queryBuffers).allSatisfy { $0.tensor == $1.tensor })
+            #expect(
+                zip(t.model.query.stateDict().filter { $0.name.contains("running") }, queryBuffers).allSatisfy {
+                    $0.tensor == $1.tensor
+                })
             #expect(t.model.queue?.keys.scalars == queue?.keys.scalars && t.model.queue?.pointer == queue?.pointer)
             #expect(Checkpoint.shuffleState(of: t.model) == shuffleBefore)
         }
@@ -164,7 +176,7 @@ struct TrainingTests {
         let (straight, _) = try trainer(epochs: 2)
         try straight.train(epochs: 2)
         #expect(t.epoch == 2 && t.history == straight.history)
-        #expect(try t.model.query.stateDict().map(\.tensor) == straight.model.query.stateDict().map(\.tensor))
+        #expect(t.model.query.stateDict().map(\.tensor) == straight.model.query.stateDict().map(\.tensor))
     }
 }
 
@@ -174,7 +186,9 @@ struct MoCoV3Tests {
         var rng = RandomGenerator(seed: 0)
         let enc = try ConvNet(channels: [8, 16], inputChannels: 1, classes: 8, using: &rng)
         enc.fc = try Heads.v3Projector(16, hidden: 32, dim: 8, using: &rng)
-        return try MoCo(v3Encoder: enc, predictor: try Heads.v3Predictor(8, hidden: 32, dim: 8, using: &rng), temperature: temperature, using: &rng)
+        return try MoCo(
+            v3Encoder: enc, predictor: try Heads.v3Predictor(8, hidden: 32, dim: 8, using: &rng),
+            temperature: temperature, using: &rng)
     }
 
     /// moco-v3's symmetric contrastive loss against PyTorch, at T = 1 and T = 0.2.
@@ -183,7 +197,8 @@ struct MoCoV3Tests {
         let f = try mocoFixture()
         let tag = "v3_T" + t
         let m = try model(temperature: Float(t)!)
-        let q1 = try #require(f[tag + ".q1"]).requiringGrad(), q2 = try #require(f[tag + ".q2"]).requiringGrad()
+        let q1 = try #require(f[tag + ".q1"]).requiringGrad()
+        let q2 = try #require(f[tag + ".q2"]).requiringGrad()
         let a = try m.v3ContrastiveLoss(query: q1, key: try #require(f[tag + ".k2"]))
         let b = try m.v3ContrastiveLoss(query: q2, key: try #require(f[tag + ".k1"]))
         let loss = try a.loss + b.loss
@@ -199,10 +214,12 @@ struct MoCoV3Tests {
         #expect(m.trainableParameters().count == m.query.parameters().count + m.predictor!.parameters().count)
         let (train, _) = try Digits.load()
         let views = try Presets.digits()
-        let loader = try ViewLoader(images: train.images, batchSize: 256, pipelines: [views, views], seed: RandomGenerator(seed: 1))
+        let loader = try ViewLoader(
+            images: train.images, batchSize: 256, pipelines: [views, views], seed: RandomGenerator(seed: 1))
         let opt = try LARS(m.trainableParameters(), lr: 0.3, weightDecay: 1e-6)
-        let t = try MoCoTrainer(model: m, optimizer: opt, loader: loader, lr: .warmupCosine(0.3, warmupEpochs: 1, epochs: 3),
-                                momentum: .mocoV3Momentum(0.99, epochs: 3))
+        let t = try MoCoTrainer(
+            model: m, optimizer: opt, loader: loader, lr: .warmupCosine(0.3, warmupEpochs: 1, epochs: 3),
+            momentum: .mocoV3Momentum(0.99, epochs: 3))
         try t.train(epochs: 3)
         #expect(t.history.count == 15 && t.history.allSatisfy { $0.loss.isFinite && $0.queueFill == 0 })
         #expect(t.history.first!.momentum == 0.99 && t.history.last!.momentum > 0.999)
@@ -216,8 +233,9 @@ struct MoCoV3Tests {
         defer { try? FileManager.default.removeItem(at: url) }
         try Checkpoint.save(t, to: url)
         let fresh = try model(temperature: 1)
-        let t2 = try MoCoTrainer(model: fresh, optimizer: try LARS(fresh.trainableParameters(), lr: 0.3), loader: loader,
-                                 lr: .constant(0.3), momentum: .constant(0.99))
+        let t2 = try MoCoTrainer(
+            model: fresh, optimizer: try LARS(fresh.trainableParameters(), lr: 0.3), loader: loader,
+            lr: .constant(0.3), momentum: .constant(0.99))
         try Checkpoint.load(into: t2, from: url)
         #expect(zip(fresh.predictor!.stateDict(), m.predictor!.stateDict()).allSatisfy { $0.tensor == $1.tensor })
     }

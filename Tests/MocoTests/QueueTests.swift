@@ -41,7 +41,9 @@ struct QueueTests {
         try q.resize(to: 8, using: &rng)
         #expect(q.capacity == 8 && q.filled == 3 && q.pointer == 3)
         #expect(try q.newest(8).scalars.prefix(3) == [5, 6, 7])
-        #expect(throws: MoCoError("queue", "keys of shape [1, 3] for a queue of width 2")) { try q.enqueue(Tensor.zeros([1, 3])) }
+        #expect(throws: MoCoError("queue", "keys of shape [1, 3] for a queue of width 2")) {
+            try q.enqueue(Tensor.zeros([1, 3]))
+        }
         #expect(throws: MoCoError("queue", "size must be positive, got 0")) { try q.resize(to: 0, using: &rng) }
     }
 }

@@ -21,7 +21,9 @@ struct ReferenceSteps {
         tensors = Dictionary(state.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
         self.metadata = metadata
         func int(_ key: String) throws -> Int { try #require(metadata[key].flatMap { Int($0) }, "metadata \(key)") }
-        func float(_ key: String) throws -> Float { try #require(metadata[key].flatMap { Float($0) }, "metadata \(key)") }
+        func float(_ key: String) throws -> Float {
+            try #require(metadata[key].flatMap { Float($0) }, "metadata \(key)")
+        }
         (width, batch, queue, steps) = (try int("width"), try int("batch"), try int("queue"), try int("steps"))
         (dim, splits) = (try int("dim"), try int("splits"))
         (lr, momentum, temperature) = (try float("lr"), try float("momentum"), try float("temperature"))
@@ -46,12 +48,14 @@ struct ReferenceSteps {
     func views(step: Int, view: Int) throws -> Tensor {
         let normalize = try Normalize(mean: Presets.cifarMean, std: Presets.cifarStd)
         var rng = RandomGenerator(seed: 0)
-        let size = 3 * 32 * 32, start = (step * 2 + view) * batch * size
+        let size = 3 * 32 * 32
+        let start = (step * 2 + view) * batch * size
         var out: [Float] = []
         out.reserveCapacity(batch * size)
         for i in 0..<batch {
             let from = start + i * size
-            var image = Image(channels: 3, height: 32, width: 32, pixels: pixels[from..<(from + size)].map { Float($0) / 255 })
+            var image = Image(
+                channels: 3, height: 32, width: 32, pixels: pixels[from..<(from + size)].map { Float($0) / 255 })
             normalize.apply(&image, using: &rng)
             out += image.pixels
         }
@@ -68,15 +72,19 @@ struct ReferenceSteps {
     /// moco's trainer on the recipe, loaded with the reference's initial weights and queue.
     func trainer() throws -> MoCoTrainer {
         var rng = RandomGenerator(seed: 0)
-        let encoder = try ResNet(width: width, stem: .cifar, classes: dim, norm: .splitBatchNorm(splits: splits), using: &rng)
+        let encoder = try ResNet(
+            width: width, stem: .cifar, classes: dim, norm: .splitBatchNorm(splits: splits), using: &rng)
         encoder.fc = try Heads.v2(width * 8, dim: dim, using: &rng)
         try encoder.loadStateDict(state("init.query."))
         let model = try MoCo(encoder: encoder, queueSize: queue, temperature: temperature, using: &rng)
         model.queue = try KeyQueue(keys: try float("init.queue"), pointer: 0, filled: 0)
         let sgd = try SGD(model.trainableParameters(), lr: lr, momentum: sgdMomentum, weightDecay: weightDecay)
-        let loader = try ViewLoader(images: try views(step: 0, view: 0), batchSize: batch, pipelines: [Pipeline([]), Pipeline([])],
-                                    seed: rng)
-        return try MoCoTrainer(model: model, optimizer: sgd, loader: loader, lr: .constant(Double(lr)), momentum: .constant(Double(momentum)))
+        let loader = try ViewLoader(
+            images: try views(step: 0, view: 0), batchSize: batch, pipelines: [Pipeline([]), Pipeline([])],
+            seed: rng)
+        return try MoCoTrainer(
+            model: model, optimizer: sgd, loader: loader, lr: .constant(Double(lr)),
+            momentum: .constant(Double(momentum)))
     }
 }
 
@@ -89,12 +97,17 @@ func relativeDifference(_ ours: Tensor, _ reference: Tensor) -> Float {
 func compareSteps(_ ref: ReferenceSteps) throws -> [String] {
     var problems: [String] = []
     func check(_ what: String, _ ours: Tensor, _ theirs: Tensor, tolerance: Float) {
-        guard ours.shape == theirs.shape else { return problems.append("\(what): shape \(ours.shape), reference \(theirs.shape)") }
+        guard ours.shape == theirs.shape else {
+            return problems.append("\(what): shape \(ours.shape), reference \(theirs.shape)")
+        }
         let d = relativeDifference(ours, theirs)
         if !(d <= tolerance) { problems.append("\(what): relative difference \(d) > \(tolerance)") }
     }
     var gradientTolerance: [String: Float] = [:]
-    var report = ["step 1 gradient, largest difference / largest value:", "tensor                                ours-ref32 ours-ref64 ref32-ref64"]
+    var report = [
+        "step 1 gradient, largest difference / largest value:",
+        "tensor                                ours-ref32 ours-ref64 ref32-ref64"
+    ]
     /// Entries of a state dict; a weight's tolerance grows to its gradient's (see below).
     func checkState(_ what: String, _ ours: StateDict, prefix: String, tolerance: Float) throws {
         let mine = Dictionary(ours.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
@@ -102,7 +115,10 @@ func compareSteps(_ ref: ReferenceSteps) throws -> [String] {
         if theirs.isEmpty { problems.append("\(what): the fixture has no \(prefix) entries") }
         for (name, t) in theirs {
             guard case .float(let expected) = t else { continue }  // num_batches_tracked: the demo's BN does not count
-            guard case .float(let got) = mine[name] else { problems.append("\(what) \(name): missing in moco"); continue }
+            guard case .float(let got) = mine[name] else {
+                problems.append("\(what) \(name): missing in moco")
+                continue
+            }
             check("\(what) \(name)", got, expected, tolerance: max(tolerance, gradientTolerance[name] ?? 0))
         }
     }
@@ -110,8 +126,10 @@ func compareSteps(_ ref: ReferenceSteps) throws -> [String] {
     let model = trainer.model
     var losses: [Float] = []
     for s in 0..<ref.steps {
-        let viewQ = try ref.views(step: s, view: 0), viewK = try ref.views(step: s, view: 1)
-        let step = try trainer.step(viewQ, viewK, lr: ref.lr, momentum: ref.momentum, keyPermutation: try ref.permutation(step: s))
+        let viewQ = try ref.views(step: s, view: 0)
+        let viewK = try ref.views(step: s, view: 1)
+        let step = try trainer.step(
+            viewQ, viewK, lr: ref.lr, momentum: ref.momentum, keyPermutation: try ref.permutation(step: s))
         losses.append(step.metrics.loss)
         if s == 0 {
             let loss = try ref.float("step1.loss").scalars[0]
@@ -123,12 +141,20 @@ func compareSteps(_ ref: ReferenceSteps) throws -> [String] {
             // (the reference's float32 gradient is further from its float64 one), within 3 times the
             // reference's own float32 error; and it is as close to the float64 gradient.
             for (name, p) in model.query.namedParameters() {
-                guard let grad = p.grad else { problems.append("step 1 gradient \(name): none"); continue }
-                let theirs = try ref.float("step1.grad." + name), exact = try ref.float("step1.grad64." + name)
-                let theirError = relativeDifference(theirs, exact), tolerance = max(1e-3, 3 * theirError)
+                guard let grad = p.grad else {
+                    problems.append("step 1 gradient \(name): none")
+                    continue
+                }
+                let theirs = try ref.float("step1.grad." + name)
+                let exact = try ref.float("step1.grad64." + name)
+                let theirError = relativeDifference(theirs, exact)
+                let tolerance = max(1e-3, 3 * theirError)
                 gradientTolerance[name] = tolerance
-                report.append(name.padding(toLength: 36, withPad: " ", startingAt: 0)
-                    + String(format: " %9.1e %9.1e %9.1e", relativeDifference(grad, theirs), relativeDifference(grad, exact), theirError))
+                report.append(
+                    name.padding(toLength: 36, withPad: " ", startingAt: 0)
+                        + String(
+                            format: " %9.1e %9.1e %9.1e", relativeDifference(grad, theirs),
+                            relativeDifference(grad, exact), theirError))
                 check("step 1 gradient \(name)", grad, theirs, tolerance: tolerance)
                 check("step 1 gradient \(name) against float64", grad, exact, tolerance: tolerance)
             }
@@ -144,7 +170,8 @@ func compareSteps(_ ref: ReferenceSteps) throws -> [String] {
     // Every step whose loss the reference reproduces in float64 (within 1e-5) must agree within 1e-4. After that,
     // rounding has been amplified by the training dynamics (the reference's own float32 and float64 runs part),
     // and the losses need only stay in the same regime.
-    let theirs = try ref.float("losses").scalars, exact = try ref.float("losses64").scalars
+    let theirs = try ref.float("losses").scalars
+    let exact = try ref.float("losses64").scalars
     var reproducible = 0
     for (s, ((a, b), c)) in zip(zip(losses, theirs), exact).enumerated() {
         let scale = max(1, abs(b))
@@ -185,12 +212,15 @@ struct StepEqualityTests {
     /// and spread of moco's fresh weights against those of the reference's (Kaiming normal fan-out for convs,
     /// PyTorch's default for the CIFAR stem and the linear layers, BN weight 1 and bias 0).
     @Test func initialisationMatchesPyTorchs() throws {
-        let ref = try ReferenceSteps(folder: Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("step"))
+        let ref = try ReferenceSteps(
+            folder: Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("step"))
         var rng = RandomGenerator(seed: 1)
-        let encoder = try ResNet(width: ref.width, stem: .cifar, classes: ref.dim, norm: .splitBatchNorm(splits: ref.splits), using: &rng)
+        let encoder = try ResNet(
+            width: ref.width, stem: .cifar, classes: ref.dim, norm: .splitBatchNorm(splits: ref.splits), using: &rng)
         encoder.fc = try Heads.v2(ref.width * 8, dim: ref.dim, using: &rng)
         for (name, p) in encoder.namedParameters() {
-            let ours = p.value.scalars, theirs = try ref.float("init.query." + name).scalars
+            let ours = p.value.scalars
+            let theirs = try ref.float("init.query." + name).scalars
             func moments(_ x: [Float]) -> (mean: Float, std: Float) {
                 let m = x.reduce(0, +) / Float(x.count)
                 return (m, (x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Float(x.count)).squareRoot())
@@ -199,14 +229,18 @@ struct StepEqualityTests {
             // Sampling error of a standard deviation estimate is about std / sqrt(2n); allow 6 of them.
             let slack = 6 * b.std / Float(2 * ours.count).squareRoot() + 1e-7
             #expect(abs(a.std - b.std) <= slack, "\(name): std \(a.std), PyTorch's \(b.std)")
-            #expect(abs(a.mean - b.mean) <= slack + 6 * b.std / Float(ours.count).squareRoot(), "\(name): mean \(a.mean), PyTorch's \(b.mean)")
+            #expect(
+                abs(a.mean - b.mean) <= slack + 6 * b.std / Float(ours.count).squareRoot(),
+                "\(name): mean \(a.mean), PyTorch's \(b.mean)")
         }
     }
 
     /// The full-size recipe (width 16, batch 256, K 4096), recorded by `scripts/step-equality` into the folder
     /// named by `MOCO_STEP_FIXTURE`.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["MOCO_STEP_FIXTURE"] != nil,
-                   "(optional: the full-size recipe, run by scripts/step-equality)"))
+    @Test(
+        .enabled(
+            if: ProcessInfo.processInfo.environment["MOCO_STEP_FIXTURE"] != nil,
+            "(optional: the full-size recipe, run by scripts/step-equality)"))
     func fullSizeRecipeMatchesPyTorch() throws {
         let folder = URL(fileURLWithPath: ProcessInfo.processInfo.environment["MOCO_STEP_FIXTURE"]!)
         let problems = try compareSteps(try ReferenceSteps(folder: folder))

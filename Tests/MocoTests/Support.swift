@@ -19,4 +19,3 @@ func smallMoCo(dim: Int = 8, queue: Int = 16, seed: UInt64 = 0, norm: NormKind =
     let enc = try ConvNet(channels: [8, 16], inputChannels: 1, classes: dim, norm: norm, using: &rng)
     return try MoCo(encoder: enc, queueSize: queue, using: &rng)
 }
-

@@ -11,7 +11,9 @@ enum Color {
     /// ITU-R 601-2 luma `0.2989 R + 0.587 G + 0.114 B`, one plane.
     static func luma(_ image: Image) -> [Float] {
         let n = image.height * image.width
-        return (0..<n).map { 0.2989 * image.pixels[$0] + 0.587 * image.pixels[n + $0] + 0.114 * image.pixels[2 * n + $0] }
+        return (0..<n).map {
+            0.2989 * image.pixels[$0] + 0.587 * image.pixels[n + $0] + 0.114 * image.pixels[2 * n + $0]
+        }
     }
 
     static func brightness(_ image: inout Image, _ f: Float) { blend(&image.pixels, { _ in 0 }, ratio: f) }
@@ -24,7 +26,8 @@ enum Color {
 
     static func saturation(_ image: inout Image, _ f: Float) {
         guard image.channels == 3 else { return }
-        let gray = luma(image), n = gray.count
+        let gray = luma(image)
+        let n = gray.count
         blend(&image.pixels, { gray[$0 % n] }, ratio: f)
     }
 
@@ -32,19 +35,28 @@ enum Color {
         guard image.channels == 3 else { return }
         let n = image.height * image.width
         for p in 0..<n {
-            let r = image.pixels[p], g = image.pixels[n + p], b = image.pixels[2 * n + p]
-            let maxc = max(r, g, b), minc = min(r, g, b)
-            let eq = maxc == minc, cr = maxc - minc
+            let r = image.pixels[p]
+            let g = image.pixels[n + p]
+            let b = image.pixels[2 * n + p]
+            let maxc = max(r, g, b)
+            let minc = min(r, g, b)
+            let eq = maxc == minc
+            let cr = maxc - minc
             let s = cr / (eq ? 1 : maxc)
             let d = eq ? 1 : cr
-            let rc = (maxc - r) / d, gc = (maxc - g) / d, bc = (maxc - b) / d
+            let rc = (maxc - r) / d
+            let gc = (maxc - g) / d
+            let bc = (maxc - b) / d
             var h: Float = maxc == r ? bc - gc : (maxc == g ? 2 + rc - bc : 4 + gc - rc)
             h = fmodf(h / 6 + 1, 1)
             h = fmodf(h + shift, 1)
             if h < 0 { h += 1 }
             let v = maxc
-            let i6 = floorf(h * 6), f = h * 6 - i6
-            let pp = min(max(v * (1 - s), 0), 1), q = min(max(v * (1 - s * f), 0), 1), t = min(max(v * (1 - s * (1 - f)), 0), 1)
+            let i6 = floorf(h * 6)
+            let f = h * 6 - i6
+            let pp = min(max(v * (1 - s), 0), 1)
+            let q = min(max(v * (1 - s * f), 0), 1)
+            let t = min(max(v * (1 - s * (1 - f)), 0), 1)
             let rgb: (Float, Float, Float)
             switch ((Int(i6) % 6) + 6) % 6 {
             case 0: rgb = (v, t, pp)
@@ -73,8 +85,10 @@ public struct ColorJitter: Augmentation {
 
     /// Applies the four adjustments in `order` (0 brightness, 1 contrast, 2 saturation, 3 hue)
     /// with the given factors, as torchvision's forward does once it has drawn them.
-    public static func adjust(_ image: inout Image, order: [Int], brightness b: Float?, contrast c: Float?,
-                              saturation s: Float?, hue h: Float?) {
+    public static func adjust(
+        _ image: inout Image, order: [Int], brightness b: Float?, contrast c: Float?,
+        saturation s: Float?, hue h: Float?
+    ) {
         for op in order {
             switch op {
             case 0: if let b { Color.brightness(&image, b) }
@@ -95,14 +109,18 @@ public struct ColorJitter: Augmentation {
     public func draw(using rng: inout RandomGenerator) -> Draw {
         let order = rng.permutation(4)
         func factor(_ x: Float) -> Float? { x > 0 ? rng.uniform(max(0, 1 - x), 1 + x) : nil }
-        let b = factor(brightness), c = factor(contrast), s = factor(saturation)
+        let b = factor(brightness)
+        let c = factor(contrast)
+        let s = factor(saturation)
         let h: Float? = hue > 0 ? rng.uniform(-hue, hue) : nil
         return Draw(order: order, brightness: b, contrast: c, saturation: s, hue: h)
     }
 
     public func apply(_ image: inout Image, using rng: inout RandomGenerator) {
         let d = draw(using: &rng)
-        Self.adjust(&image, order: d.order, brightness: d.brightness, contrast: d.contrast, saturation: d.saturation, hue: d.hue)
+        Self.adjust(
+            &image, order: d.order, brightness: d.brightness, contrast: d.contrast, saturation: d.saturation, hue: d.hue
+        )
     }
 
     public var description: String { "color_jitter(\(brightness), \(contrast), \(saturation), \(hue))" }
@@ -150,7 +168,8 @@ public struct GaussianBlur: Augmentation {
         var k = (0..<kernel).map { Foundation.exp(-0.5 * Foundation.pow((Float($0) - half) / s, 2)) }
         let total = k.reduce(0, +)
         k = k.map { $0 / total }
-        let r = kernel / 2, (h, w) = (image.height, image.width)
+        let r = kernel / 2
+        let (h, w) = (image.height, image.width)
         func reflect(_ i: Int, _ n: Int) -> Int {
             guard n > 1 else { return 0 }
             var i = i

@@ -29,7 +29,9 @@ public enum EvaluationTransform {
         guard images.rank == 4, images.shape[0] > 0 else { return images }
         // Resizes to the size the images already have change nothing: skip the copy.
         let steps = (transform as? Pipeline)?.steps ?? [transform]
-        if steps.allSatisfy({ ($0 as? Resize).map { $0.size == images.shape[2] && $0.size == images.shape[3] } ?? false }) {
+        if steps.allSatisfy({
+            ($0 as? Resize).map { $0.size == images.shape[2] && $0.size == images.shape[3] } ?? false
+        }) {
             return images
         }
         var out = [Image?](repeating: nil, count: images.shape[0])
@@ -45,7 +47,8 @@ public enum EvaluationTransform {
             }
         }
         let first = out[0]!
-        return try Tensor(shape: [out.count, first.channels, first.height, first.width], scalars: out.flatMap { $0!.pixels })
+        return try Tensor(
+            shape: [out.count, first.channels, first.height, first.width], scalars: out.flatMap { $0!.pixels })
     }
 }
 
@@ -58,7 +61,8 @@ public struct Resize: Augmentation {
 
     public func apply(_ image: inout Image, using rng: inout RandomGenerator) {
         guard image.height != size || image.width != size else { return }
-        image = Resampler.resizedCrop(image, top: 0, left: 0, height: image.height, width: image.width, outH: size, outW: size)
+        image = Resampler.resizedCrop(
+            image, top: 0, left: 0, height: image.height, width: image.width, outH: size, outW: size)
     }
 
     public var description: String { "resize(\(size))" }

@@ -53,7 +53,8 @@ public struct Normalize: Augmentation {
     public func apply(_ image: inout Image, using rng: inout RandomGenerator) {
         let plane = image.height * image.width
         for c in 0..<image.channels {
-            let m = mean[min(c, mean.count - 1)], s = std[min(c, std.count - 1)]
+            let m = mean[min(c, mean.count - 1)]
+            let s = std[min(c, std.count - 1)]
             for i in (c * plane)..<((c + 1) * plane) { image.pixels[i] = (image.pixels[i] - m) / s }
         }
     }

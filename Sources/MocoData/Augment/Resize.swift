@@ -23,8 +23,11 @@ enum Resampler {
     }
 
     /// Resizes the crop `top..<top+h, left..<left+w` of `image` to `outH x outW`.
-    static func resizedCrop(_ image: Image, top: Int, left: Int, height h: Int, width w: Int, outH: Int, outW: Int) -> Image {
-        let rows = weights(input: h, output: outH), cols = weights(input: w, output: outW)
+    static func resizedCrop(_ image: Image, top: Int, left: Int, height h: Int, width w: Int, outH: Int, outW: Int)
+        -> Image
+    {
+        let rows = weights(input: h, output: outH)
+        let cols = weights(input: w, output: outW)
         var out = [Float](repeating: 0, count: image.channels * outH * outW)
         var tmp = [Float](repeating: 0, count: h * outW)
         for c in 0..<image.channels {

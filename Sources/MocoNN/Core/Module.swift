@@ -25,7 +25,8 @@ extension Module {
     /// All parameters with dotted names (`layer1.0.conv1.weight`), own first, then each
     /// child's, as `named_parameters()`.
     public func namedParameters() -> [(name: String, parameter: Parameter)] {
-        ownParameters + children.flatMap { c in c.module.namedParameters().map { (c.name + "." + $0.name, $0.parameter) } }
+        ownParameters
+            + children.flatMap { c in c.module.namedParameters().map { (c.name + "." + $0.name, $0.parameter) } }
     }
 
     /// All buffers with dotted names.
@@ -64,7 +65,8 @@ extension Module {
     /// Moves this module's parameters towards `source`'s: `p = m * p + (1 - m) * q`, in
     /// place, as MoCo's key encoder update. Buffers are not averaged.
     public func emaUpdate(from source: any Module, momentum m: Float) throws {
-        let mine = parameters(), theirs = source.parameters()
+        let mine = parameters()
+        let theirs = source.parameters()
         guard mine.count == theirs.count else {
             throw ModelError("ema", "modules have \(mine.count) and \(theirs.count) parameters")
         }
@@ -80,4 +82,3 @@ extension Module {
         }
     }
 }
-

@@ -40,8 +40,8 @@ public final class Buffer {
 
         public static func == (a: Value, b: Value) -> Bool {
             switch (a, b) {
-            case let (.float(x), .float(y)): return x.shape == y.shape && x.scalars == y.scalars
-            case let (.int64(x, s), .int64(y, t)): return x == y && s == t
+            case (.float(let x), .float(let y)): return x.shape == y.shape && x.scalars == y.scalars
+            case (.int64(let x, let s), .int64(let y, let t)): return x == y && s == t
             default: return false
             }
         }

@@ -14,8 +14,8 @@ public enum StateTensor: Equatable {
 
     public static func == (a: StateTensor, b: StateTensor) -> Bool {
         switch (a, b) {
-        case let (.float(x), .float(y)): return x.shape == y.shape && x.scalars == y.scalars
-        case let (.int64(x, s), .int64(y, t)): return x == y && s == t
+        case (.float(let x), .float(let y)): return x.shape == y.shape && x.scalars == y.scalars
+        case (.int64(let x, let s), .int64(let y, let t)): return x == y && s == t
         default: return false
         }
     }
@@ -54,7 +54,8 @@ extension Module {
     /// unexpected keys are listed); shapes and kinds must always match.
     public func loadStateDict(_ state: StateDict, strict: Bool = true) throws {
         let given = Dictionary(state.map { ($0.name, $0.tensor) }, uniquingKeysWith: { _, b in b })
-        let params = namedParameters(), buffers = namedBuffers()
+        let params = namedParameters()
+        let buffers = namedBuffers()
         let expected = Set(params.map(\.name) + buffers.map(\.name))
         if strict {
             let missing = expected.subtracting(given.keys).sorted()
@@ -70,18 +71,21 @@ extension Module {
         for (name, p) in params {
             guard let t = given[name] else { continue }
             guard case .float(let v) = t, v.shape == p.value.shape else {
-                throw StateDictError(message: "\(name): expected float tensor of shape \(p.value.shape), got \(t.shape)")
+                throw StateDictError(
+                    message: "\(name): expected float tensor of shape \(p.value.shape), got \(t.shape)")
             }
         }
         for (name, b) in buffers {
             guard let t = given[name] else { continue }
             let value: Buffer.Value
             switch (b.value, t) {
-            case let (.float(old), .float(new)) where old.shape == new.shape: value = .float(new)
-            case let (.int64(_, s), .int64(v, s2)) where s == s2: value = .int64(v, shape: s2)
+            case (.float(let old), .float(let new)) where old.shape == new.shape: value = .float(new)
+            case (.int64(_, let s), .int64(let v, let s2)) where s == s2: value = .int64(v, shape: s2)
             default: throw StateDictError(message: "\(name): buffer kind or shape does not match \(t.shape)")
             }
-            if let violation = b.constraint.violation(in: value) { throw StateDictError(message: "\(name) \(violation)") }
+            if let violation = b.constraint.violation(in: value) {
+                throw StateDictError(message: "\(name) \(violation)")
+            }
         }
         for (name, p) in params {
             if case .float(let v)? = given[name] { try p.update(v) }
@@ -89,7 +93,7 @@ extension Module {
         for (name, b) in buffers {
             switch given[name] {
             case .float(let v)?: b.value = .float(v.detached())
-            case let .int64(v, s)?: b.value = .int64(v, shape: s)
+            case .int64(let v, let s)?: b.value = .int64(v, shape: s)
             case nil: continue
             }
         }

@@ -17,12 +17,16 @@ public final class BatchNorm: ReLUFusing {
     public var isTraining = true
 
     /// `BatchNorm2d(channels)`: inputs `[N, C, H, W]`.
-    public static func twoD(_ channels: Int, affine: Bool = true, momentum: Float = 0.1, eps: Float = 1e-5) throws -> BatchNorm {
+    public static func twoD(_ channels: Int, affine: Bool = true, momentum: Float = 0.1, eps: Float = 1e-5) throws
+        -> BatchNorm
+    {
         try BatchNorm(channels, ranks: [4], affine: affine, momentum: momentum, eps: eps)
     }
 
     /// `BatchNorm1d(channels)`: inputs `[N, C]` or `[N, C, L]`.
-    public static func oneD(_ channels: Int, affine: Bool = true, momentum: Float = 0.1, eps: Float = 1e-5) throws -> BatchNorm {
+    public static func oneD(_ channels: Int, affine: Bool = true, momentum: Float = 0.1, eps: Float = 1e-5) throws
+        -> BatchNorm
+    {
         try BatchNorm(channels, ranks: [2, 3], affine: affine, momentum: momentum, eps: eps)
     }
 
@@ -72,7 +76,9 @@ public final class BatchNorm: ReLUFusing {
     }
 
     func countBatch() {
-        if case .int64(let v, let s) = numBatchesTracked.value { numBatchesTracked.value = .int64([v[0] + 1], shape: s) }
+        if case .int64(let v, let s) = numBatchesTracked.value {
+            numBatchesTracked.value = .int64([v[0] + 1], shape: s)
+        }
     }
 
     func checkRank(_ x: Tensor) throws {
@@ -88,12 +94,14 @@ public final class BatchNorm: ReLUFusing {
         try checkRank(x)
         if isTraining {
             var stats = statistics
-            let y = try Tensor.batchNorm(x, weight: weight?.value, bias: bias?.value, running: &stats, momentum: momentum, eps: eps, relu: relu)
+            let y = try Tensor.batchNorm(
+                x, weight: weight?.value, bias: bias?.value, running: &stats, momentum: momentum, eps: eps, relu: relu)
             statistics = stats
             countBatch()
             return y
         }
-        return try Tensor.batchNorm(x, weight: weight?.value, bias: bias?.value, running: statistics, eps: eps, relu: relu)
+        return try Tensor.batchNorm(
+            x, weight: weight?.value, bias: bias?.value, running: statistics, eps: eps, relu: relu)
     }
 
     public func copy() -> Self { Self(copying: self) }

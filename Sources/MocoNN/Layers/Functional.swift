@@ -43,7 +43,9 @@ public final class MaxPool2d: Module {
     public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
         (self.kernel, self.stride, self.padding) = (kernel, stride ?? kernel, padding)
     }
-    public func callAsFunction(_ x: Tensor) throws -> Tensor { try Tensor.maxPool2d(x, kernel: kernel, stride: stride, padding: padding) }
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        try Tensor.maxPool2d(x, kernel: kernel, stride: stride, padding: padding)
+    }
     public func copy() -> Self { Self(kernel: kernel, stride: stride, padding: padding) }
 }
 
@@ -54,7 +56,9 @@ public final class AvgPool2d: Module {
     public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
         (self.kernel, self.stride, self.padding) = (kernel, stride ?? kernel, padding)
     }
-    public func callAsFunction(_ x: Tensor) throws -> Tensor { try Tensor.avgPool2d(x, kernel: kernel, stride: stride, padding: padding) }
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        try Tensor.avgPool2d(x, kernel: kernel, stride: stride, padding: padding)
+    }
     public func copy() -> Self { Self(kernel: kernel, stride: stride, padding: padding) }
 }
 

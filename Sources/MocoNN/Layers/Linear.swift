@@ -11,7 +11,8 @@ public final class Linear: Module {
             throw ModelError("Linear", "needs positive sizes, got \(inFeatures) -> \(outFeatures)")
         }
         weight = Parameter(try Initializer.pytorchDefault([outFeatures, inFeatures], using: &rng))
-        self.bias = bias ? Parameter(try Initializer.pytorchDefaultBias(outFeatures, fanIn: inFeatures, using: &rng)) : nil
+        self.bias =
+            bias ? Parameter(try Initializer.pytorchDefaultBias(outFeatures, fanIn: inFeatures, using: &rng)) : nil
     }
 
     private init(copying other: Linear) {

@@ -13,7 +13,8 @@ public final class Sequential: Module {
 
     /// Runs the layers in order; a norm followed by `ReLU` runs as one fused pass.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        var h = x, i = 0
+        var h = x
+        var i = 0
         while i < layers.count {
             if i + 1 < layers.count, layers[i + 1] is ReLU {
                 h = try normThenReLU(layers[i], h)

@@ -39,11 +39,13 @@ public final class SplitBatchNorm: ReLUFusing {
         func repeated(_ t: Tensor) throws -> Tensor { try Tensor.concat(Array(repeating: t, count: splits)) }
         let stats = norm.statistics
         var split = BatchNormStatistics(mean: try repeated(stats.mean), variance: try repeated(stats.variance))
-        let y = try Tensor.batchNorm(x.reshaped([n / splits, c * splits, h, w]),
-                                     weight: norm.weight.map { try repeated($0.value) }, bias: norm.bias.map { try repeated($0.value) },
-                                     running: &split, momentum: norm.momentum, eps: norm.eps, relu: relu)
-        norm.statistics = BatchNormStatistics(mean: try split.mean.reshaped([splits, c]).mean(axes: [0]),
-                                              variance: try split.variance.reshaped([splits, c]).mean(axes: [0]))
+        let y = try Tensor.batchNorm(
+            x.reshaped([n / splits, c * splits, h, w]),
+            weight: norm.weight.map { try repeated($0.value) }, bias: norm.bias.map { try repeated($0.value) },
+            running: &split, momentum: norm.momentum, eps: norm.eps, relu: relu)
+        norm.statistics = BatchNormStatistics(
+            mean: try split.mean.reshaped([splits, c]).mean(axes: [0]),
+            variance: try split.variance.reshaped([splits, c]).mean(axes: [0]))
         norm.countBatch()
         return try y.reshaped([n, c, h, w])
     }

@@ -10,8 +10,10 @@ public final class ConvNet: Encoder {
     public var isTraining = true
     public let featureDimension: Int
 
-    public init(channels: [Int] = [32, 64, 128], inputChannels: Int = 1, classes: Int = 10,
-                norm: NormKind = .batchNorm, using rng: inout RandomGenerator) throws {
+    public init(
+        channels: [Int] = [32, 64, 128], inputChannels: Int = 1, classes: Int = 10,
+        norm: NormKind = .batchNorm, using rng: inout RandomGenerator
+    ) throws {
         guard !channels.isEmpty, channels.allSatisfy({ $0 > 0 }), inputChannels > 0, classes > 0 else {
             throw ModelError("ConvNet", "needs at least one positive width, positive input channels and classes")
         }

@@ -11,17 +11,23 @@ public final class BasicBlock: Module {
         bn1 = try norm.make(planes)
         conv2 = try Conv2d(planes, planes, kernel: 3, padding: 1, bias: false, using: &rng)
         bn2 = try norm.make(planes)
-        downsample = stride != 1 || inPlanes != planes
-            ? Sequential([try Conv2d(inPlanes, planes, kernel: 1, stride: stride, bias: false, using: &rng), try norm.make(planes)])
+        downsample =
+            stride != 1 || inPlanes != planes
+            ? Sequential([
+                try Conv2d(inPlanes, planes, kernel: 1, stride: stride, bias: false, using: &rng), try norm.make(planes)
+            ])
             : nil
     }
 
     private init(copying o: BasicBlock) {
-        (conv1, bn1, conv2, bn2, downsample, isTraining) = (o.conv1.copy(), o.bn1.copy(), o.conv2.copy(), o.bn2.copy(), o.downsample?.copy(), o.isTraining)
+        (conv1, bn1, conv2, bn2, downsample, isTraining) = (
+            o.conv1.copy(), o.bn1.copy(), o.conv2.copy(), o.bn2.copy(), o.downsample?.copy(), o.isTraining
+        )
     }
 
     public var children: [(name: String, module: any Module)] {
-        [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2)] + (downsample.map { [("downsample", $0 as any Module)] } ?? [])
+        [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2)]
+            + (downsample.map { [("downsample", $0 as any Module)] } ?? [])
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
@@ -53,8 +59,10 @@ public final class ResNet: Encoder {
     ///   - width: channels of the first stage (64 for the standard ResNet).
     ///   - inputChannels: 3 for colour, 1 for digits and MNIST.
     ///   - classes: outputs of `fc`.
-    public init(depth: Int = 18, width: Int = 64, stem: Stem = .cifar, inputChannels: Int = 3, classes: Int = 1000,
-                norm: NormKind = .batchNorm, using rng: inout RandomGenerator) throws {
+    public init(
+        depth: Int = 18, width: Int = 64, stem: Stem = .cifar, inputChannels: Int = 3, classes: Int = 1000,
+        norm: NormKind = .batchNorm, using rng: inout RandomGenerator
+    ) throws {
         let blocks: [Int]
         switch depth {
         case 18: blocks = [2, 2, 2, 2]
@@ -65,7 +73,8 @@ public final class ResNet: Encoder {
             throw ModelError("ResNet", "width, input channels and classes must be positive")
         }
         self.stem = stem
-        conv1 = stem == .cifar
+        conv1 =
+            stem == .cifar
             ? try Conv2d(inputChannels, width, kernel: 3, stride: 1, padding: 1, bias: false, using: &rng)
             : try Conv2d(inputChannels, width, kernel: 7, stride: 2, padding: 3, bias: false, using: &rng)
         bn1 = try norm.make(width)
@@ -92,12 +101,17 @@ public final class ResNet: Encoder {
     }
 
     private init(copying o: ResNet) {
-        (conv1, bn1, stem, layer1, layer2, layer3, layer4) = (o.conv1.copy(), o.bn1.copy(), o.stem, o.layer1.copy(), o.layer2.copy(), o.layer3.copy(), o.layer4.copy())
+        (conv1, bn1, stem, layer1, layer2, layer3, layer4) = (
+            o.conv1.copy(), o.bn1.copy(), o.stem, o.layer1.copy(), o.layer2.copy(), o.layer3.copy(), o.layer4.copy()
+        )
         (fc, isTraining, featureDimension) = (o.fc.copy(), o.isTraining, o.featureDimension)
     }
 
     public var children: [(name: String, module: any Module)] {
-        [("conv1", conv1), ("bn1", bn1), ("layer1", layer1), ("layer2", layer2), ("layer3", layer3), ("layer4", layer4), ("fc", fc)]
+        [
+            ("conv1", conv1), ("bn1", bn1), ("layer1", layer1), ("layer2", layer2), ("layer3", layer3),
+            ("layer4", layer4), ("fc", fc)
+        ]
     }
 
     public func features(_ x: Tensor) throws -> Tensor {

@@ -10,12 +10,17 @@ public final class LARS: Optimizer {
     public let momentum: Float, weightDecay: Float, trustCoefficient: Float
     private var buffers = OptimizerBuffers()
 
-    public init(_ parameters: [Parameter], lr: Float, momentum: Float = 0.9, weightDecay: Float = 0,
-                trustCoefficient: Float = 0.001) throws {
+    public init(
+        _ parameters: [Parameter], lr: Float, momentum: Float = 0.9, weightDecay: Float = 0,
+        trustCoefficient: Float = 0.001
+    ) throws {
         guard lr >= 0, momentum >= 0, weightDecay >= 0, trustCoefficient > 0 else {
-            throw ModelError("LARS", "lr, momentum and weight decay must be non-negative and the trust coefficient positive")
+            throw ModelError(
+                "LARS", "lr, momentum and weight decay must be non-negative and the trust coefficient positive")
         }
-        (self.parameters, self.lr, self.momentum, self.weightDecay, self.trustCoefficient) = (parameters, lr, momentum, weightDecay, trustCoefficient)
+        (self.parameters, self.lr, self.momentum, self.weightDecay, self.trustCoefficient) = (
+            parameters, lr, momentum, weightDecay, trustCoefficient
+        )
     }
 
     public func step() throws {
@@ -26,7 +31,8 @@ public final class LARS: Optimizer {
                 let w = p.value.detached()
                 if w.rank > 1 {
                     d = try d + w * weightDecay
-                    let pn = try (w * w).sum().sqrt().item(), un = try (d * d).sum().sqrt().item()
+                    let pn = try (w * w).sum().sqrt().item()
+                    let un = try (d * d).sum().sqrt().item()
                     if pn > 0 && un > 0 { d = d * (trustCoefficient * pn / un) }
                 }
                 let key = "\(i).mu"

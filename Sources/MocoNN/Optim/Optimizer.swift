@@ -35,15 +35,20 @@ struct OptimizerBuffers {
         return s
     }
 
-    mutating func restore(_ state: [String: Tensor], parameters: [Parameter], names: [String], optimizer: String) throws {
+    mutating func restore(_ state: [String: Tensor], parameters: [Parameter], names: [String], optimizer: String) throws
+    {
         var restored: [String: Tensor] = [:]
         for (key, t) in state where key != "step" {
             let parts = key.split(separator: ".", maxSplits: 1)
-            guard parts.count == 2, let i = Int(parts[0]), parameters.indices.contains(i), names.contains(String(parts[1])) else {
+            guard parts.count == 2, let i = Int(parts[0]), parameters.indices.contains(i),
+                names.contains(String(parts[1]))
+            else {
                 throw ModelError(optimizer, "state has an unknown entry \(key)")
             }
             guard t.shape == parameters[i].value.shape else {
-                throw ModelError(optimizer, "state entry \(key) has shape \(t.shape), parameter \(i) has \(parameters[i].value.shape)")
+                throw ModelError(
+                    optimizer,
+                    "state entry \(key) has shape \(t.shape), parameter \(i) has \(parameters[i].value.shape)")
             }
             guard t.scalars.allSatisfy(\.isFinite) else {
                 throw ModelError(optimizer, "state entry \(key) holds NaN or infinite values")
@@ -52,11 +57,11 @@ struct OptimizerBuffers {
         }
         // A float32 counts exactly up to 2^24 steps; beyond that (or NaN, infinite, negative) it is refused.
         guard let s = state["step"], s.count == 1, let v = try? s.item(), let n = Int(exactly: v),
-              (0...(1 << 24)).contains(n) else {
+            (0...(1 << 24)).contains(n)
+        else {
             throw ModelError(optimizer, "state has no valid step count")
         }
         buffers = restored
         step = n
     }
 }
-

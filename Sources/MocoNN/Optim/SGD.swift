@@ -9,12 +9,17 @@ public final class SGD: Optimizer {
     public let momentum: Float, weightDecay: Float, nesterov: Bool
     private var buffers = OptimizerBuffers()
 
-    public init(_ parameters: [Parameter], lr: Float, momentum: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) throws {
+    public init(
+        _ parameters: [Parameter], lr: Float, momentum: Float = 0, weightDecay: Float = 0, nesterov: Bool = false
+    ) throws {
         guard lr >= 0, momentum >= 0, weightDecay >= 0 else {
-            throw ModelError("SGD", "lr \(lr), momentum \(momentum) and weight decay \(weightDecay) must be non-negative")
+            throw ModelError(
+                "SGD", "lr \(lr), momentum \(momentum) and weight decay \(weightDecay) must be non-negative")
         }
         guard !nesterov || momentum > 0 else { throw ModelError("SGD", "Nesterov momentum needs a positive momentum") }
-        (self.parameters, self.lr, self.momentum, self.weightDecay, self.nesterov) = (parameters, lr, momentum, weightDecay, nesterov)
+        (self.parameters, self.lr, self.momentum, self.weightDecay, self.nesterov) = (
+            parameters, lr, momentum, weightDecay, nesterov
+        )
     }
 
     public func step() throws {

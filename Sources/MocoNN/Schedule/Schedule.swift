@@ -44,8 +44,10 @@ public struct Schedule: Sendable {
 
     /// Linear warm-up from `start` to `base` over `warmupEpochs`, then half-cycle cosine to
     /// `final` at `epochs` (moco-v3's `adjust_learning_rate` with `start` 0).
-    public static func warmupCosine(_ base: Double, final: Double = 0, warmupEpochs: Double, epochs: Double,
-                                    start: Double = 0) -> Schedule {
+    public static func warmupCosine(
+        _ base: Double, final: Double = 0, warmupEpochs: Double, epochs: Double,
+        start: Double = 0
+    ) -> Schedule {
         Schedule(name: "warmup_cosine(\(base), warmup: \(warmupEpochs), epochs: \(epochs))") { e in
             if e < warmupEpochs { return start + (base - start) * e / warmupEpochs }
             let t = min(max((e - warmupEpochs) / max(epochs - warmupEpochs, 1e-12), 0), 1)

@@ -29,7 +29,9 @@ public enum SafeTensors {
     public static let checksumKey = "sha256"
     /// The largest header accepted (as the reference implementation).
     static let maximumHeaderBytes = 100_000_000
-    static let knownUnsupported: Set<String> = ["F16", "BF16", "F64", "I32", "I16", "I8", "U8", "U16", "U32", "U64", "BOOL", "F8_E4M3", "F8_E5M2"]
+    static let knownUnsupported: Set<String> = [
+        "F16", "BF16", "F64", "I32", "I16", "I8", "U8", "U16", "U32", "U64", "BOOL", "F8_E4M3", "F8_E5M2"
+    ]
 
     /// The tensors of a file (in data order) and its metadata.
     public static func read(_ url: URL) throws -> (tensors: StateDict, metadata: [String: String]) {
@@ -42,8 +44,10 @@ public enum SafeTensors {
     }
 
     /// Writes `tensors` and `metadata` atomically (a temporary file beside `url`, then rename).
-    public static func write(_ tensors: StateDict, metadata: [String: String] = [:], checksum: Bool = false,
-                             to url: URL) throws {
+    public static func write(
+        _ tensors: StateDict, metadata: [String: String] = [:], checksum: Bool = false,
+        to url: URL
+    ) throws {
         let data = try encode(tensors, metadata: metadata, checksum: checksum)
         do {
             try AtomicFile.write(data, to: url)
@@ -56,31 +60,46 @@ public enum SafeTensors {
     public static func decode(_ data: Data, file: String) throws -> (tensors: StateDict, metadata: [String: String]) {
         func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(file: file, reason: reason) }
         let bytes = [UInt8](data)
-        guard bytes.count >= 8 else { throw fail("file of \(bytes.count) bytes is shorter than the 8-byte header length") }
+        guard bytes.count >= 8 else {
+            throw fail("file of \(bytes.count) bytes is shorter than the 8-byte header length")
+        }
         var n: UInt64 = 0
         for i in (0..<8).reversed() { n = n << 8 | UInt64(bytes[i]) }
-        guard n <= UInt64(maximumHeaderBytes) else { throw fail("header length \(n) is larger than the limit of \(maximumHeaderBytes) bytes") }
-        guard Int(n) <= bytes.count - 8 else { throw fail("header length \(n) runs past the end of the file (\(bytes.count) bytes)") }
+        guard n <= UInt64(maximumHeaderBytes) else {
+            throw fail("header length \(n) is larger than the limit of \(maximumHeaderBytes) bytes")
+        }
+        guard Int(n) <= bytes.count - 8 else {
+            throw fail("header length \(n) runs past the end of the file (\(bytes.count) bytes)")
+        }
         let headerBytes = bytes[8..<(8 + Int(n))]
         guard headerBytes.first == UInt8(ascii: "{"),
-              let json = try? JSONSerialization.jsonObject(with: Data(headerBytes)), let header = json as? [String: Any] else {
+            let json = try? JSONSerialization.jsonObject(with: Data(headerBytes)), let header = json as? [String: Any]
+        else {
             throw fail("header is not a JSON object")
         }
         let dataStart = 8 + Int(n)
         let dataSize = bytes.count - dataStart
         var metadata: [String: String] = [:]
-        struct Entry { let name: String; let dtype: String; let shape: [Int]; let begin: Int; let end: Int }
+        struct Entry {
+            let name: String
+            let dtype: String
+            let shape: [Int]
+            let begin: Int
+            let end: Int
+        }
         var entries: [Entry] = []
         for (key, value) in header {
             if key == "__metadata__" {
-                guard let m = value as? [String: Any], let strings = m as? [String: String], strings.count == m.count else {
+                guard let m = value as? [String: Any], let strings = m as? [String: String], strings.count == m.count
+                else {
                     throw fail("__metadata__ must map strings to strings")
                 }
                 metadata = strings
                 continue
             }
             guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
-                  let shapeAny = info["shape"] as? [Any], let offsetsAny = info["data_offsets"] as? [Any] else {
+                let shapeAny = info["shape"] as? [Any], let offsetsAny = info["data_offsets"] as? [Any]
+            else {
                 throw fail("tensor \(key) needs dtype, shape and data_offsets")
             }
             let shape = shapeAny.compactMap { ($0 as? NSNumber).flatMap { Int(exactly: $0.doubleValue) } }
@@ -102,10 +121,13 @@ public enum SafeTensors {
             let bytes = checkedProduct(shape + [size])
             guard bytes == offsets[1] - offsets[0] else {
                 let needs = bytes.map(String.init) ?? "more than 2^63"
-                throw fail("tensor \(key): shape \(shape) of \(dtype) needs \(needs) bytes, data_offsets give \(offsets[1] - offsets[0])")
+                throw fail(
+                    "tensor \(key): shape \(shape) of \(dtype) needs \(needs) bytes, data_offsets give \(offsets[1] - offsets[0])"
+                )
             }
             guard offsets[1] <= dataSize else {
-                throw fail("tensor \(key): data_offsets [\(offsets[0]), \(offsets[1])] run past the data (\(dataSize) bytes)")
+                throw fail(
+                    "tensor \(key): data_offsets [\(offsets[0]), \(offsets[1])] run past the data (\(dataSize) bytes)")
             }
             entries.append(Entry(name: key, dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1]))
         }
@@ -113,12 +135,18 @@ public enum SafeTensors {
         var position = 0
         for (i, e) in entries.enumerated() {
             if e.begin < position { throw fail("tensors \(entries[i - 1].name) and \(e.name) overlap") }
-            if e.begin > position { throw fail("data_offsets leave bytes \(position)..<\(e.begin) unused before tensor \(e.name)") }
+            if e.begin > position {
+                throw fail("data_offsets leave bytes \(position)..<\(e.begin) unused before tensor \(e.name)")
+            }
             position = e.end
         }
-        guard position == dataSize else { throw fail("the data holds \(dataSize) bytes but the tensors cover \(position)") }
+        guard position == dataSize else {
+            throw fail("the data holds \(dataSize) bytes but the tensors cover \(position)")
+        }
         if let expected = metadata[checksumKey] {
-            let table = entries.map { tableLine(name: $0.name, dtype: $0.dtype, shape: $0.shape, begin: $0.begin, end: $0.end) }
+            let table = entries.map {
+                tableLine(name: $0.name, dtype: $0.dtype, shape: $0.shape, begin: $0.begin, end: $0.end)
+            }
             guard digest(table: table, data: data[(data.startIndex + dataStart)...]) == expected else {
                 throw fail("the tensors do not match the file's SHA-256 checksum (the file is damaged or was changed)")
             }
@@ -131,7 +159,9 @@ public enum SafeTensors {
                 var values = [Float](repeating: 0, count: (e.end - e.begin) / 4)
                 for i in values.indices {
                     let o = base + 4 * i
-                    let bits = UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
+                    let bits =
+                        UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3])
+                        << 24
                     values[i] = Float(bitPattern: bits)
                 }
                 out.append((e.name, .float(try Tensor(shape: e.shape, scalars: values))))
@@ -150,7 +180,9 @@ public enum SafeTensors {
 
     /// The bytes of a safetensors file holding `tensors` in the given order, with a checksum in
     /// the metadata when `checksum` is set.
-    public static func encode(_ tensors: StateDict, metadata: [String: String] = [:], checksum: Bool = false) throws -> Data {
+    public static func encode(_ tensors: StateDict, metadata: [String: String] = [:], checksum: Bool = false) throws
+        -> Data
+    {
         var names = Set<String>()
         for t in tensors {
             guard t.name != "__metadata__", names.insert(t.name).inserted else {
@@ -177,8 +209,11 @@ public enum SafeTensors {
                 offset += 8 * v.count
             }
             let shape = t.shape.map(String.init).joined(separator: ",")
-            entries.append("\(jsonString(name)):{\"dtype\":\"\(dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(offset)]}")
-            table.append((begin, offset, name, tableLine(name: name, dtype: dtype, shape: t.shape, begin: begin, end: offset)))
+            entries.append(
+                "\(jsonString(name)):{\"dtype\":\"\(dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(offset)]}"
+            )
+            table.append(
+                (begin, offset, name, tableLine(name: name, dtype: dtype, shape: t.shape, begin: begin, end: offset)))
         }
         var metadata = metadata
         if checksum {

@@ -9,24 +9,31 @@ enum DataBuiltins {
     static let names = ["digits", "fashion-mnist", "mnist", "cifar10", "folder"]
 
     static let all: [Builtin] = [
-        Builtin("dataset", [.required("name"), .optional("path"), .optional("size"), .optional("channels")], doc: Doc(
-            """
-            Loads a dataset. `"digits"`: the bundled 1,797 8x8 digits with the fixed 1,347/450 split. \
-            `"fashion-mnist"`: from Debian's dataset-fashion-mnist package (or `path`). `"mnist"`: the four \
-            MNIST-format IDX files (gzipped or not) in `path`. `"cifar10"`: the binary batches in `path` (the \
-            `data_batch_N.bin` there, and `test_batch.bin` or else the `test_batch*.bin` files). \
-            `"folder"`: PNG/JPEG images under `path` (one sub-folder per class, or unlabeled), resized to \
-            `size` (default 32) with `channels` 1 or 3 (default 3); split it with `.split(test: 0.2)`.
-            """,
-            example: #"let data = dataset("digits")"#)) { args in
+        Builtin(
+            "dataset", [.required("name"), .optional("path"), .optional("size"), .optional("channels")],
+            doc: Doc(
+                """
+                Loads a dataset. `"digits"`: the bundled 1,797 8x8 digits with the fixed 1,347/450 split. \
+                `"fashion-mnist"`: from Debian's dataset-fashion-mnist package (or `path`). `"mnist"`: the four \
+                MNIST-format IDX files (gzipped or not) in `path`. `"cifar10"`: the binary batches in `path` (the \
+                `data_batch_N.bin` there, and `test_batch.bin` or else the `test_batch*.bin` files). \
+                `"folder"`: PNG/JPEG images under `path` (one sub-folder per class, or unlabeled), resized to \
+                `size` (default 32) with `channels` 1 or 3 (default 3); split it with `.split(test: 0.2)`.
+                """,
+                example: #"let data = dataset("digits")"#)
+        ) { args in
             let name = try args.string("name")
-            let path = try args.optionalString("path").map { try args.interpreter.readableURL($0, builtin: "dataset", at: args.loc) }
+            let path = try args.optionalString("path").map {
+                try args.interpreter.readableURL($0, builtin: "dataset", at: args.loc)
+            }
             func need(_ what: String) throws -> URL {
                 guard let path else { throw args.error("dataset \(Value.quote(name)) needs path: the \(what)") }
                 return path
             }
             if name != "folder", try !args.isNil("size") || !args.isNil("channels") {
-                throw args.error("'size' and 'channels' apply to dataset(\"folder\") only; \(Value.quote(name)) has a fixed image size")
+                throw args.error(
+                    "'size' and 'channels' apply to dataset(\"folder\") only; \(Value.quote(name)) has a fixed image size"
+                )
             }
             let d: DataValue
             switch name {
@@ -35,33 +42,40 @@ enum DataBuiltins {
                 d = DataValue(name: "digits", train: train, test: test, files: Digits.fileURL.map { [$0.path] } ?? [])
             case "fashion-mnist":
                 let (train, test) = try FashionMNIST.load(from: path ?? FashionMNIST.directory)
-                d = DataValue(name: "fashion-mnist", train: train, test: test, files: [(path ?? FashionMNIST.directory).path])
+                d = DataValue(
+                    name: "fashion-mnist", train: train, test: test, files: [(path ?? FashionMNIST.directory).path])
             case "mnist":
                 let dir = try need("folder with train-images-idx3-ubyte and the other three IDX files")
                 // A missing file is refused by IDX.load with its name.
                 func file(_ stem: String) -> URL { IDX.file(stem, in: dir) ?? dir.appendingPathComponent(stem) }
-                let train = try IDX.load(images: file("train-images-idx3-ubyte"), labels: file("train-labels-idx1-ubyte"))
+                let train = try IDX.load(
+                    images: file("train-images-idx3-ubyte"), labels: file("train-labels-idx1-ubyte"))
                 let test = try IDX.load(images: file("t10k-images-idx3-ubyte"), labels: file("t10k-labels-idx1-ubyte"))
                 d = DataValue(name: "mnist", train: train, test: test, files: [dir.path])
             case "cifar10":
                 let dir = try need("folder with data_batch_1.bin ... data_batch_5.bin and test_batch.bin")
                 let batches = try CIFAR10.batches(in: dir)
-                let train = try CIFAR10.load(batches.train), test = try CIFAR10.load(batches.test)
+                let train = try CIFAR10.load(batches.train)
+                let test = try CIFAR10.load(batches.test)
                 d = DataValue(name: "cifar10", train: train, test: test, files: [dir.path])
             case "folder":
                 let dir = try need("folder of images")
                 let size = (try args.isNil("size")) ? 32 : try args.size("size", max: Limits.maxImageSide)
                 let channels = (try args.isNil("channels")) ? 3 : try args.int("channels")
-                guard channels == 1 || channels == 3 else { throw args.error("'channels' must be 1 or 3, got \(channels)") }
+                guard channels == 1 || channels == 3 else {
+                    throw args.error("'channels' must be 1 or 3, got \(channels)")
+                }
                 let images = try ImageFolder.load(dir, size: size, channels: channels)
                 d = DataValue(name: dir.lastPathComponent, images: images, files: [dir.path])
             default:
-                let hint = Resolver.closest(to: name, in: names).map { "did you mean \(Value.quote($0))?" } ?? "known: \(names.joined(separator: ", "))"
+                let hint =
+                    Resolver.closest(to: name, in: names).map { "did you mean \(Value.quote($0))?" }
+                    ?? "known: \(names.joined(separator: ", "))"
                 throw args.error("unknown dataset \(Value.quote(name)); \(hint)")
             }
             args.interpreter.dataFiles += d.files
             return .data(d)
-        },
+        }
     ]
 }
 
@@ -77,7 +91,9 @@ extension Interpreter {
     func writableURL(_ path: String, kind: FileKind, builtin: String, at loc: Loc) throws -> URL {
         guard !path.isEmpty else { throw ScriptError(.io, "\(builtin): the file name is empty", at: loc) }
         guard !path.unicodeScalars.contains(where: { VisibleText.needsEscape($0, keepLines: false) }) else {
-            throw ScriptError(.io, "\(builtin): the file name \(Value.quote(VisibleText.escape(path))) holds control characters", at: loc)
+            throw ScriptError(
+                .io, "\(builtin): the file name \(Value.quote(VisibleText.escape(path))) holds control characters",
+                at: loc)
         }
         do {
             let url = try fileAccess.checkWrite(resolvePath(path))

@@ -11,18 +11,21 @@ public enum BuiltinLibrary {
         ("Optimizers and schedules", ScheduleBuiltins.all),
         ("Training and evaluation", TrainingBuiltins.all),
         ("Plots and t-SNE", PlotBuiltins.all),
-        ("Tensors and files", TensorBuiltins.all),
+        ("Tensors and files", TensorBuiltins.all)
     ]
 
     /// Methods by receiver type name (`run` -> `resume`, `save`, ...).
-    public static let methods: [String: [Builtin]] = Dictionary(uniqueKeysWithValues: Members.tables.filter { !$0.methods.isEmpty }
-        .map { ($0.type, $0.methods) })
+    public static let methods: [String: [Builtin]] = Dictionary(
+        uniqueKeysWithValues: Members.tables.filter { !$0.methods.isEmpty }
+            .map { ($0.type, $0.methods) })
 
     /// Constants visible everywhere.
     ///
     /// `nonisolated(unsafe)`: `Value` is not Sendable (it can hold engine objects), but these are
     /// immutable numbers, shared read-only.
-    nonisolated(unsafe) static let constants: [String: Value] = ["pi": .number(Double.pi), "inf": .number(.infinity), "nan": .number(.nan)]
+    nonisolated(unsafe) static let constants: [String: Value] = [
+        "pi": .number(Double.pi), "inf": .number(.infinity), "nan": .number(.nan)
+    ]
 
     /// Every global builtin name with its value.
     ///
@@ -34,7 +37,8 @@ public enum BuiltinLibrary {
     }()
 
     /// Every name `help` knows, sorted: builtins, constants, `type.method` and `type.property`.
-    public static let topics: [String] = (Array(globals.keys) + methods.flatMap { t, ms in ms.map { "\(t).\($0.name)" } }
+    public static let topics: [String] =
+        (Array(globals.keys) + methods.flatMap { t, ms in ms.map { "\(t).\($0.name)" } }
         + Members.tables.flatMap { t in t.properties.map { "\(t.type).\($0.name)" } }).sorted()
 
     /// A builtin or method by name (`train`, `run.resume`).
@@ -55,14 +59,18 @@ public enum BuiltinLibrary {
     public static func help(topic name: String) -> String? {
         if let b = lookup(name) { return help(b) }
         let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let p = Members.table(parts[0])?.properties.first(where: { $0.name == parts[1] }) else { return nil }
+        guard parts.count == 2, let p = Members.table(parts[0])?.properties.first(where: { $0.name == parts[1] }) else {
+            return nil
+        }
         return "\(parts[0]).\(p.listing)\n  \(p.doc)"
     }
 
     /// Each type's properties as `help()` lists them (`model: version, queue (settable), ...`).
     static var propertyListing: String {
-        (Members.tables.map { "\($0.type): " + $0.properties.map(\.listing).joined(separator: ", ") } + ["record: any field name"])
-            .joined(separator: "; ")
+        (Members.tables.map { "\($0.type): " + $0.properties.map(\.listing).joined(separator: ", ") } + [
+            "record: any field name"
+        ])
+        .joined(separator: "; ")
     }
 
     /// The overview `help()` prints.

@@ -14,7 +14,9 @@ public final class EmbeddingValue {
     public let source: String
 
     init(points: [Double], count: Int, divergence: Double, labels: [Int]?, classes: [String], source: String) {
-        (self.points, self.count, self.divergence, self.labels, self.classes, self.source) = (points, count, divergence, labels, classes, source)
+        (self.points, self.count, self.divergence, self.labels, self.classes, self.source) = (
+            points, count, divergence, labels, classes, source
+        )
     }
 
     var summary: String { "t-SNE of \(count) points (\(source)), KL \(String(format: "%.4f", divergence))" }

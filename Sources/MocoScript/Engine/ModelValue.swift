@@ -25,7 +25,9 @@ public struct EncoderSpec {
         case .convnet(let channels):
             return try ConvNet(channels: channels, inputChannels: inputChannels, classes: 10, norm: norm, using: &rng)
         case .resnet(let depth, let width, let stem):
-            return try ResNet(depth: depth, width: width, stem: stem, inputChannels: inputChannels, classes: 10, norm: norm, using: &rng)
+            return try ResNet(
+                depth: depth, width: width, stem: stem, inputChannels: inputChannels, classes: 10, norm: norm,
+                using: &rng)
         }
     }
 
@@ -58,8 +60,10 @@ public final class ModelValue {
     /// what evaluations pass images through unless told otherwise. Nil before training.
     public var evaluation: Pipeline?
 
-    init(moco: MoCo, spec: EncoderSpec, dim: Int, headDescription: String, predictorDescription: String? = nil,
-         momentum: ScheduleValue, splits: Int) {
+    init(
+        moco: MoCo, spec: EncoderSpec, dim: Int, headDescription: String, predictorDescription: String? = nil,
+        momentum: ScheduleValue, splits: Int
+    ) {
         (self.moco, self.spec, self.dim, self.headDescription, self.predictorDescription, self.momentum, self.splits) =
             (moco, spec, dim, headDescription, predictorDescription, momentum, splits)
     }
@@ -70,15 +74,22 @@ public final class ModelValue {
     var summary: String {
         let q = moco.query
         let backbone = q.parameterCount - q.fc.parameterCount
-        var lines = ["MoCo v\(version): " + [
-            moco.queue.map { "queue \($0.capacity)" } ?? "no queue",
-            "momentum \(momentum.name)", "temperature \(Value.float(moco.temperature).repr)",
-            moco.variant.usesQueue ? (splits > 1 ? "shuffle-BN over \(splits) splits" : "no shuffle-BN") : nil,
-            moco.symmetric && !moco.variant.hasPredictor ? "symmetric loss" : nil,
-        ].compactMap { $0 }.joined(separator: ", ")]
-        lines.append("  encoder   \(spec.name), \(spec.inputChannels) input channel\(spec.inputChannels == 1 ? "" : "s"), \(q.featureDimension) features: \(backbone.grouped) parameters")
+        var lines = [
+            "MoCo v\(version): "
+                + [
+                    moco.queue.map { "queue \($0.capacity)" } ?? "no queue",
+                    "momentum \(momentum.name)", "temperature \(Value.float(moco.temperature).repr)",
+                    moco.variant.usesQueue ? (splits > 1 ? "shuffle-BN over \(splits) splits" : "no shuffle-BN") : nil,
+                    moco.symmetric && !moco.variant.hasPredictor ? "symmetric loss" : nil
+                ].compactMap { $0 }.joined(separator: ", ")
+        ]
+        lines.append(
+            "  encoder   \(spec.name), \(spec.inputChannels) input channel\(spec.inputChannels == 1 ? "" : "s"), \(q.featureDimension) features: \(backbone.grouped) parameters"
+        )
         lines.append("  head      \(headDescription): \(q.fc.parameterCount.grouped) parameters")
-        if let p = moco.predictor { lines.append("  predictor \(predictorDescription ?? "mlp"): \(p.parameterCount.grouped) parameters") }
+        if let p = moco.predictor {
+            lines.append("  predictor \(predictorDescription ?? "mlp"): \(p.parameterCount.grouped) parameters")
+        }
         lines.append("  key encoder: momentum copy of encoder and head (not trained)")
         lines.append("  trainable parameters: \(moco.trainableParameters().reduce(0) { $0 + $1.value.count }.grouped)")
         lines.append("  evaluation transform: \(evaluation.map(\.description) ?? "none (not trained yet)")")

@@ -14,17 +14,30 @@ public struct OptimizerSpec {
 
     func make(_ parameters: [Parameter], lr initial: Float) throws -> any Optimizer {
         switch kind {
-        case .sgd: return try SGD(parameters, lr: initial, momentum: Float(momentum), weightDecay: Float(weightDecay), nesterov: nesterov)
-        case .lars: return try LARS(parameters, lr: initial, momentum: Float(momentum), weightDecay: Float(weightDecay), trustCoefficient: Float(trust))
-        case .adamw: return try AdamW(parameters, lr: initial, betas: (Float(betas.0), Float(betas.1)), weightDecay: Float(weightDecay))
+        case .sgd:
+            return try SGD(
+                parameters, lr: initial, momentum: Float(momentum), weightDecay: Float(weightDecay), nesterov: nesterov)
+        case .lars:
+            return try LARS(
+                parameters, lr: initial, momentum: Float(momentum), weightDecay: Float(weightDecay),
+                trustCoefficient: Float(trust))
+        case .adamw:
+            return try AdamW(
+                parameters, lr: initial, betas: (Float(betas.0), Float(betas.1)), weightDecay: Float(weightDecay))
         }
     }
 
     var summary: String {
         switch kind {
-        case .sgd: return "sgd(lr: \(lr.name), momentum: \(Value.format(momentum)), weight_decay: \(Value.format(weightDecay))\(nesterov ? ", nesterov: true" : ""))"
-        case .lars: return "lars(lr: \(lr.name), momentum: \(Value.format(momentum)), weight_decay: \(Value.format(weightDecay)), trust: \(Value.format(trust)))"
-        case .adamw: return "adamw(lr: \(lr.name), betas: [\(Value.format(betas.0)), \(Value.format(betas.1))], weight_decay: \(Value.format(weightDecay)))"
+        case .sgd:
+            return
+                "sgd(lr: \(lr.name), momentum: \(Value.format(momentum)), weight_decay: \(Value.format(weightDecay))\(nesterov ? ", nesterov: true" : ""))"
+        case .lars:
+            return
+                "lars(lr: \(lr.name), momentum: \(Value.format(momentum)), weight_decay: \(Value.format(weightDecay)), trust: \(Value.format(trust)))"
+        case .adamw:
+            return
+                "adamw(lr: \(lr.name), betas: [\(Value.format(betas.0)), \(Value.format(betas.1))], weight_decay: \(Value.format(weightDecay)))"
         }
     }
 }

@@ -6,5 +6,7 @@ public struct PipelineValue {
     public let steps: [any Augmentation]
 
     var pipeline: Pipeline { Pipeline(steps) }
-    var summary: String { steps.isEmpty ? "augment() (identity)" : "augment(" + steps.map(\.description).joined(separator: ", ") + ")" }
+    var summary: String {
+        steps.isEmpty ? "augment() (identity)" : "augment(" + steps.map(\.description).joined(separator: ", ") + ")"
+    }
 }

@@ -18,7 +18,8 @@ public struct MonitorSpec {
         case .pipeline(let p): images = "through \(p.description)"
         }
         let features = source == .backbone ? "backbone" : "head"
-        return "knn monitor on \(test.name) (\(test.count) images, k \(k), t \(Value.format(t)), \(features) features, \(images))"
+        return
+            "knn monitor on \(test.name) (\(test.count) images, k \(k), t \(Value.format(t)), \(features) features, \(images))"
     }
 }
 
@@ -36,15 +37,20 @@ public final class RunValue {
     /// True when the last call stopped early on a cancellation.
     public var interrupted = false
 
-    init(model: ModelValue, trainer: MoCoTrainer, data: DataValue, monitor: MonitorSpec?, lr: ScheduleValue,
-         optimizer: OptimizerSpec, plannedEpochs: Int) {
+    init(
+        model: ModelValue, trainer: MoCoTrainer, data: DataValue, monitor: MonitorSpec?, lr: ScheduleValue,
+        optimizer: OptimizerSpec, plannedEpochs: Int
+    ) {
         (self.model, self.trainer, self.data, self.monitor, self.lr, self.optimizer, self.plannedEpochs) =
             (model, trainer, data, monitor, lr, optimizer, plannedEpochs)
     }
 
     var summary: String {
-        var s = "run: MoCo v\(model.version) on \(data.name), epoch \(trainer.epoch) of \(plannedEpochs), \(trainer.history.count) steps"
-        if let last = trainer.history.last { s += ", last loss \(Value.format(Double(String(format: "%.4f", last.loss))!))" }
+        var s =
+            "run: MoCo v\(model.version) on \(data.name), epoch \(trainer.epoch) of \(plannedEpochs), \(trainer.history.count) steps"
+        if let last = trainer.history.last {
+            s += ", last loss \(Value.format(Double(String(format: "%.4f", last.loss))!))"
+        }
         if let knn = trainer.knnHistory.last { s += ", kNN \(String(format: "%.2f", knn.accuracy * 100))%" }
         if interrupted { s += " (interrupted)" }
         s += "\n  evaluation transform: \(model.evaluation.map(\.description) ?? "none")"
@@ -55,6 +61,8 @@ public final class RunValue {
     func stepSeries(_ name: String, _ value: (StepMetrics) -> Float) -> Series {
         let steps = trainer.loader.batchesPerEpoch
         let h = trainer.history
-        return Series(name: name, xLabel: "epoch", x: h.indices.map { Double($0 + 1) / Double(steps) }, y: h.map { Value.decimal(value($0)) })
+        return Series(
+            name: name, xLabel: "epoch", x: h.indices.map { Double($0 + 1) / Double(steps) },
+            y: h.map { Value.decimal(value($0)) })
     }
 }

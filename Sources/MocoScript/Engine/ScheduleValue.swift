@@ -7,9 +7,13 @@ public struct ScheduleValue {
     public let name: String
     let function: (Double) throws -> Double
 
-    init(name: String, _ function: @escaping (Double) throws -> Double) { (self.name, self.function) = (name, function) }
+    init(name: String, _ function: @escaping (Double) throws -> Double) {
+        (self.name, self.function) = (name, function)
+    }
 
-    static func constant(_ x: Double) -> ScheduleValue { ScheduleValue(name: "constant(\(Value.format(x)))") { _ in x } }
+    static func constant(_ x: Double) -> ScheduleValue {
+        ScheduleValue(name: "constant(\(Value.format(x)))") { _ in x }
+    }
 
     /// This schedule, refusing any value outside `range` with a located error naming `what`
     /// (checked at t = 0 now, and at every later evaluation).
@@ -18,8 +22,10 @@ public struct ScheduleValue {
         let checked = ScheduleValue(name: name) { t in
             let v = try f(t)
             guard range.contains(v) else {
-                throw ScriptError(.runtime, "\(what) must stay in [\(Value.format(range.lowerBound)), \(Value.format(range.upperBound))], "
-                                  + "got \(Value.format(v)) at t = \(Value.format(t))", at: loc)
+                throw ScriptError(
+                    .runtime,
+                    "\(what) must stay in [\(Value.format(range.lowerBound)), \(Value.format(range.upperBound))], "
+                        + "got \(Value.format(v)) at t = \(Value.format(t))", at: loc)
             }
             return v
         }

@@ -10,8 +10,10 @@ public struct Series {
     var summary: String {
         guard let last = y.last else { return "series \(name): empty" }
         let finite = y.filter(\.isFinite)
-        return String(format: "series %@: %d points over %@ %@..%@, last %@, min %@, max %@", name, y.count, xLabel,
-                      Value.format(x.first!), Value.format(x.last!), short(last), short(finite.min() ?? .nan), short(finite.max() ?? .nan))
+        return String(
+            format: "series %@: %d points over %@ %@..%@, last %@, min %@, max %@", name, y.count, xLabel,
+            Value.format(x.first!), Value.format(x.last!), short(last), short(finite.min() ?? .nan),
+            short(finite.max() ?? .nan))
     }
 
     private func short(_ v: Double) -> String { Value.format(Double(String(format: "%.4g", v)) ?? v) }

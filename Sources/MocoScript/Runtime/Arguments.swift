@@ -25,8 +25,10 @@ public struct Arguments {
     }
 
     func typeError(_ name: String, expected: String, got: Value) -> ScriptError {
-        ScriptError(.runtime, "\(builtin.name): '\(name)' must be \(expected), got \(got.typeName) \(got.repr.prefix(40))", at: loc,
-                    notes: ["signature: \(builtin.signature)"])
+        ScriptError(
+            .runtime, "\(builtin.name): '\(name)' must be \(expected), got \(got.typeName) \(got.repr.prefix(40))",
+            at: loc,
+            notes: ["signature: \(builtin.signature)"])
     }
 
     public func error(_ message: String) -> ScriptError {
@@ -49,7 +51,11 @@ public struct Arguments {
     /// A number in a range, e.g. a probability.
     public func number(_ name: String, in range: ClosedRange<Double>) throws -> Double {
         let x = try number(name)
-        guard range.contains(x) else { throw error("'\(name)' must be in [\(Value.format(range.lowerBound)), \(Value.format(range.upperBound))], got \(Value.format(x))") }
+        guard range.contains(x) else {
+            throw error(
+                "'\(name)' must be in [\(Value.format(range.lowerBound)), \(Value.format(range.upperBound))], got \(Value.format(x))"
+            )
+        }
         return x
     }
 
@@ -86,7 +92,9 @@ public struct Arguments {
     /// A list of whole numbers, each in `min...max`.
     public func ints(_ name: String, min: Int = Int.min, max: Int = Int.max) throws -> [Int] {
         let value = try self[name]
-        guard case .list(let items) = value else { throw typeError(name, expected: "a list of whole numbers", got: value) }
+        guard case .list(let items) = value else {
+            throw typeError(name, expected: "a list of whole numbers", got: value)
+        }
         return try items.map {
             guard case .number(let x) = $0, let n = Value.whole(x) else {
                 throw typeError(name, expected: "a list of whole numbers", got: value)
@@ -124,7 +132,9 @@ public struct Arguments {
         guard bounds.0.isFinite, bounds.1.isFinite else {
             throw error("'\(name)' must have finite bounds, got \(Value.format(bounds.0))..\(Value.format(bounds.1))")
         }
-        guard bounds.0 <= bounds.1 else { throw error("'\(name)' is an empty range \(Value.format(bounds.0))..\(Value.format(bounds.1))") }
+        guard bounds.0 <= bounds.1 else {
+            throw error("'\(name)' is an empty range \(Value.format(bounds.0))..\(Value.format(bounds.1))")
+        }
         return bounds.0...bounds.1
     }
 
@@ -137,7 +147,9 @@ public struct Arguments {
     /// Labelled images: a split part (`data.train`), or a dataset without a split.
     public func images(_ name: String) throws -> DataValue {
         let d = try data(name)
-        guard !d.isSplit else { throw error("'\(name)' must be one part of a dataset, such as \(d.name).train or \(d.name).test") }
+        guard !d.isSplit else {
+            throw error("'\(name)' must be one part of a dataset, such as \(d.name).train or \(d.name).test")
+        }
         return d
     }
 

@@ -15,17 +15,24 @@ public final class Builtin: Sendable {
     /// How a call's arguments bind to `params`.
     let parameters: ParameterList
 
-    init(_ name: String, _ params: [Param], variadic: Bool = false, on receiverType: String? = nil, doc: Doc,
-         _ body: @escaping @Sendable (inout Arguments) throws -> Value) {
-        (self.name, self.params, self.variadic, self.receiverType, self.doc, self.body) = (name, params, variadic, receiverType, doc, body)
-        parameters = ParameterList(owner: name, names: params.map(\.name), optional: params.map { $0.defaultValue != nil },
-                                   variadic: variadic) { Self.signature(name, params, variadic: variadic, on: receiverType) }
+    init(
+        _ name: String, _ params: [Param], variadic: Bool = false, on receiverType: String? = nil, doc: Doc,
+        _ body: @escaping @Sendable (inout Arguments) throws -> Value
+    ) {
+        (self.name, self.params, self.variadic, self.receiverType, self.doc, self.body) = (
+            name, params, variadic, receiverType, doc, body
+        )
+        parameters = ParameterList(
+            owner: name, names: params.map(\.name), optional: params.map { $0.defaultValue != nil },
+            variadic: variadic
+        ) { Self.signature(name, params, variadic: variadic, on: receiverType) }
     }
 
     /// `name(a, b: 1, ...)`.
     public var signature: String { Self.signature(name, params, variadic: variadic, on: receiverType) }
 
-    private static func signature(_ name: String, _ params: [Param], variadic: Bool, on receiverType: String?) -> String {
+    private static func signature(_ name: String, _ params: [Param], variadic: Bool, on receiverType: String?) -> String
+    {
         var parts = params.map { p in p.defaultText.map { "\(p.name): \($0)" } ?? p.name }
         if variadic { parts.insert("...", at: 0) }
         return "\(receiverType.map { "\($0)." } ?? "")\(name)(\(parts.joined(separator: ", ")))"

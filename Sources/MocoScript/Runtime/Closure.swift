@@ -21,5 +21,7 @@ public struct Param: @unchecked Sendable {
     public var defaultText: String? { defaultValue?.repr }
 
     public static func required(_ name: String) -> Param { Param(name: name, defaultValue: nil) }
-    public static func optional(_ name: String, _ value: Value = .nil) -> Param { Param(name: name, defaultValue: value) }
+    public static func optional(_ name: String, _ value: Value = .nil) -> Param {
+        Param(name: name, defaultValue: value)
+    }
 }

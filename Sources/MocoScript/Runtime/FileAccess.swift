@@ -21,7 +21,9 @@ public struct FileAccess: Sendable {
     public static let unrestricted = FileAccess(write: nil, read: nil)
 
     /// `write` and `read` folders; nil for either means anywhere.
-    public init(write: [URL]?, read: [URL]?, writeHint: String = "--allow-write DIR", readHint: String = "--allow-read DIR") {
+    public init(
+        write: [URL]?, read: [URL]?, writeHint: String = "--allow-write DIR", readHint: String = "--allow-read DIR"
+    ) {
         writeRoots = write.map { $0.compactMap { Self.realPath($0) } } ?? ["/"]
         readRoots = read.map { $0.compactMap { Self.realPath($0) } }
         (self.writeHint, self.readHint) = (writeHint, readHint)
@@ -58,10 +60,13 @@ public struct FileAccess: Sendable {
 
     private func check(_ url: URL, roots: [String], kind: FileAccessError.Kind) throws(FileAccessError) -> URL {
         guard let real = Self.realPath(url) else {
-            throw FileAccessError(path: url.path, kind: kind, roots: roots, hint: kind == .write ? writeHint : readHint, reason: "its path goes up through a folder that does not exist")
+            throw FileAccessError(
+                path: url.path, kind: kind, roots: roots, hint: kind == .write ? writeHint : readHint,
+                reason: "its path goes up through a folder that does not exist")
         }
         guard roots.contains(where: { Self.isInside(real, $0) }) else {
-            throw FileAccessError(path: url.path, kind: kind, roots: roots, hint: kind == .write ? writeHint : readHint, reason: nil)
+            throw FileAccessError(
+                path: url.path, kind: kind, roots: roots, hint: kind == .write ? writeHint : readHint, reason: nil)
         }
         return URL(fileURLWithPath: real)
     }
@@ -104,7 +109,8 @@ public struct FileAccessError: Error, CustomStringConvertible, Sendable {
         let verb = kind == .write ? "writing" : "reading"
         if let reason { return "\(verb) \(path) is not allowed: \(reason)" }
         let under = roots.map(displayRoot).joined(separator: ", ")
-        return "\(verb) \(path) is not allowed: files are \(kind == .write ? "written" : "read") under \(under) only (widen with \(hint))"
+        return
+            "\(verb) \(path) is not allowed: files are \(kind == .write ? "written" : "read") under \(under) only (widen with \(hint))"
     }
 
     private func displayRoot(_ root: String) -> String {

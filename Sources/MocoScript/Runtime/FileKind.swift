@@ -35,7 +35,11 @@ public enum FileKind: String, Sendable {
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 512)) ?? Data()
         guard matches(head) else {
-            throw FileKindError(path: url.path, message: "exists and is not a \(rawValue) file; moco does not replace it with one (remove it first, or choose another name)")
+            throw FileKindError(
+                path: url.path,
+                message:
+                    "exists and is not a \(rawValue) file; moco does not replace it with one (remove it first, or choose another name)"
+            )
         }
     }
 

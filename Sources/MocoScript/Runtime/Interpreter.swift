@@ -11,7 +11,9 @@ public final class Interpreter {
     /// Where `print` and friends write (one call per line, without the newline).
     public var output: (String) -> Void = { print(VisibleText.escape($0)) }
     /// Where training progress goes (a line per epoch); stderr by default, like tqdm.
-    public var progress: (String) -> Void = { FileHandle.standardError.write(Data((VisibleText.escape($0) + "\n").utf8)) }
+    public var progress: (String) -> Void = {
+        FileHandle.standardError.write(Data((VisibleText.escape($0) + "\n").utf8))
+    }
     /// Values that replace the initial value of top-level `let`s (`moco run --set NAME=VALUE`).
     public var overrides: [String: Value] = [:]
     /// When set, `seed` statements use this instead of their own value (`moco run --seed N`).
@@ -21,7 +23,9 @@ public final class Interpreter {
     /// Where the session may write and read files (each front end confines it).
     public var fileAccess = FileAccess.unrestricted
     /// Where warnings go (gnuplot's, a discarded cache entry); stderr by default.
-    public var warn: (String) -> Void = { FileHandle.standardError.write(Data(("warning: " + VisibleText.escape($0) + "\n").utf8)) }
+    public var warn: (String) -> Void = {
+        FileHandle.standardError.write(Data(("warning: " + VisibleText.escape($0) + "\n").utf8))
+    }
 
     let globals: Frame
     var frame: Frame
@@ -32,7 +36,8 @@ public final class Interpreter {
     /// Every training run of the session, in order.
     public internal(set) var runs: [RunValue] = []
     /// Where plots go: `plots/` under the working directory unless set (a notebook sets its own).
-    public var plotDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("plots")
+    public var plotDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(
+        "plots")
     /// The cell cache's memo of expensive calls (notebooks), nil elsewhere.
     public var memo: CallMemo?
     /// The size of plots that give none (a notebook cell's `fig-width` and `fig-height`).
@@ -112,13 +117,15 @@ public final class Interpreter {
         }
         baseDirectory = url.deletingLastPathComponent()
         let program = try prepare(text, name: SourceFiles.displayPath(url))
-        let declared = Set(program.compactMap { s -> String? in
-            if case .declare(let ref, _, _) = s { return ref.name }
-            return nil
-        })
+        let declared = Set(
+            program.compactMap { s -> String? in
+                if case .declare(let ref, _, _) = s { return ref.name }
+                return nil
+            })
         for name in overrides.keys.sorted() where !declared.contains(name) {
-            throw ScriptError(.usage, "--set \(name): \(url.lastPathComponent) has no top-level 'let \(name) = ...'", at: nil,
-                              notes: declared.isEmpty ? [] : ["top-level names: \(declared.sorted().joined(separator: ", "))"])
+            throw ScriptError(
+                .usage, "--set \(name): \(url.lastPathComponent) has no top-level 'let \(name) = ...'", at: nil,
+                notes: declared.isEmpty ? [] : ["top-level names: \(declared.sorted().joined(separator: ", "))"])
         }
         return try execute(program)
     }
@@ -128,7 +135,8 @@ public final class Interpreter {
     public static func constant(_ text: String) throws -> Value? {
         let probe = Interpreter()
         probe.output = { _ in }
-        guard let program = try? probe.prepare(text, name: "--set"), program.count == 1, case .expression = program[0] else { return nil }
+        guard let program = try? probe.prepare(text, name: "--set"), program.count == 1, case .expression = program[0]
+        else { return nil }
         return try probe.execute(program)
     }
 
@@ -136,7 +144,9 @@ public final class Interpreter {
         // Scripts written on Windows (CRLF line ends) read as they do elsewhere.
         let text = text.contains("\r\n") ? text.replacingOccurrences(of: "\r\n", with: "\n") : text
         let file = SourceFiles.register(name: name, text: text, firstLine: firstLine)
-        var parser = Parser(text, file: file, firstLine: firstLine, includes: IncludeLoader(baseDirectory: baseDirectory, access: fileAccess))
+        var parser = Parser(
+            text, file: file, firstLine: firstLine,
+            includes: IncludeLoader(baseDirectory: baseDirectory, access: fileAccess))
         let program = parser.parseProgram()
         if !parser.errors.isEmpty { throw ScriptErrors(errors: parser.errors) }
         let errors = resolver.resolve(program)
@@ -249,7 +259,9 @@ public final class Interpreter {
                     case .normal: continue
                     case .continueLoop: return true
                     case .breakLoop: return false
-                    case .returned(let v): result = .returned(v); return false
+                    case .returned(let v):
+                        result = .returned(v)
+                        return false
                     }
                 }
                 return true
@@ -285,16 +297,19 @@ public final class Interpreter {
         switch target {
         case .variable(let ref):
             if let since = ref.constantSince {
-                throw ScriptError(.runtime, "cannot assign to '\(ref.name)': it is a constant (declared with let at \(since.line):\(since.column))",
-                                  at: ref.loc, notes: ["declare it with 'var' to change it"])
+                throw ScriptError(
+                    .runtime,
+                    "cannot assign to '\(ref.name)': it is a constant (declared with let at \(since.line):\(since.column))",
+                    at: ref.loc, notes: ["declare it with 'var' to change it"])
             }
             frame.ancestor(ref.hops).slots[ref.slot] = value
         case .member(let baseExpr, let name, let nameLoc):
             let base = try evaluate(baseExpr)
             if case .record(var r) = base {
                 guard r[name] != nil else {
-                    throw ScriptError(.runtime, "record has no field '\(name)'", at: nameLoc,
-                                      notes: ["fields: \(r.keys.joined(separator: ", "))", "add fields with r[\"\(name)\"] = ..."])
+                    throw ScriptError(
+                        .runtime, "record has no field '\(name)'", at: nameLoc,
+                        notes: ["fields: \(r.keys.joined(separator: ", "))", "add fields with r[\"\(name)\"] = ..."])
                 }
                 r[name] = value
                 try assign(baseExpr, .record(r), at: loc)
@@ -302,7 +317,8 @@ public final class Interpreter {
                 try Members.set(base, name, value, interpreter: self, at: nameLoc)
             }
         case .index(let baseExpr, let indexExpr, let bracketLoc):
-            let updated = try Operators.settingIndex(try evaluate(baseExpr), try evaluate(indexExpr), to: value, at: bracketLoc)
+            let updated = try Operators.settingIndex(
+                try evaluate(baseExpr), try evaluate(indexExpr), to: value, at: bracketLoc)
             try assign(baseExpr, updated, at: loc)
         default:
             throw ScriptError(.runtime, "cannot assign to this expression", at: loc)
@@ -319,7 +335,8 @@ public final class Interpreter {
             if ref.hops == 0 { return frame.slots[ref.slot] }
             return frame.ancestor(ref.hops).slots[ref.slot]
         case .binary(let op, let a, let b, let loc):
-            let x = try evaluate(a), y = try evaluate(b)
+            let x = try evaluate(a)
+            let y = try evaluate(b)
             if case .number(let p) = x, case .number(let q) = y {
                 switch op {
                 case .add: return .number(p + q)
@@ -344,7 +361,9 @@ public final class Interpreter {
             switch op {
             case .not: return .bool(!v.isTruthy)
             case .negate:
-                guard case .number(let n) = v else { throw ScriptError(.runtime, "cannot negate \(v.typeName)", at: loc) }
+                guard case .number(let n) = v else {
+                    throw ScriptError(.runtime, "cannot negate \(v.typeName)", at: loc)
+                }
                 return .number(-n)
             }
         case .interpolation(let parts, let loc):
@@ -373,7 +392,8 @@ public final class Interpreter {
             return .range(x, y, inclusive: inclusive)
         case .call(let calleeExpr, let args, let loc):
             let callee = try evaluate(calleeExpr)
-            var positional: [Value] = [], named: [(String, Value, Loc)] = []
+            var positional: [Value] = []
+            var named: [(String, Value, Loc)] = []
             for a in args {
                 let v = try evaluate(a.value)
                 if let label = a.label { named.append((label, v, a.loc)) } else { positional.append(v) }
@@ -391,8 +411,10 @@ public final class Interpreter {
     // MARK: Calls
 
     /// Calls any callable value with positional and named arguments.
-    public func call(_ callee: Value, _ positional: [Value], _ named: [(String, Value, Loc)] = [], at loc: Loc,
-                     calleeLoc: Loc? = nil) throws -> Value {
+    public func call(
+        _ callee: Value, _ positional: [Value], _ named: [(String, Value, Loc)] = [], at loc: Loc,
+        calleeLoc: Loc? = nil
+    ) throws -> Value {
         switch callee {
         case .function(let c): return try callClosure(c, positional, named, at: loc)
         case .builtin(let b): return try callBuiltin(b, receiver: nil, positional, named, at: loc)
@@ -407,16 +429,23 @@ public final class Interpreter {
         }
     }
 
-    private func callClosure(_ c: Closure, _ positional: [Value], _ named: [(String, Value, Loc)], at loc: Loc) throws -> Value {
+    private func callClosure(_ c: Closure, _ positional: [Value], _ named: [(String, Value, Loc)], at loc: Loc) throws
+        -> Value
+    {
         let decl = c.decl
         let bound = try decl.parameters.bind(positional, named, at: loc)
-        guard callDepth < 200 else { throw ScriptError(.runtime, "too many nested calls (200): runaway recursion?", at: loc) }
+        guard callDepth < 200 else {
+            throw ScriptError(.runtime, "too many nested calls (200): runaway recursion?", at: loc)
+        }
         let callFrame = Frame(size: decl.slotCount, parent: c.captured)
         for (i, v) in bound.enumerated() { if let v { callFrame.slots[i] = v } }
         let saved = frame
         frame = callFrame
         callDepth += 1
-        defer { frame = saved; callDepth -= 1 }
+        defer {
+            frame = saved
+            callDepth -= 1
+        }
         do {
             for (i, p) in decl.params.enumerated() where bound[i] == nil {
                 if let d = p.defaultValue { callFrame.slots[i] = try evaluate(d) }
@@ -434,12 +463,15 @@ public final class Interpreter {
         }
     }
 
-    func callBuiltin(_ b: Builtin, receiver: Value?, _ positional: [Value], _ named: [(String, Value, Loc)], at loc: Loc) throws -> Value {
+    func callBuiltin(
+        _ b: Builtin, receiver: Value?, _ positional: [Value], _ named: [(String, Value, Loc)], at loc: Loc
+    ) throws -> Value {
         let bound = try b.parameters.bind(positional, named, at: loc)
         // A variadic builtin's parameters are named-only: every positional argument is extra.
         let values = bound.enumerated().map { i, v in v ?? b.params[i].defaultValue ?? .nil }
-        var args = Arguments(builtin: b, values: values, rest: b.variadic ? positional : [], receiver: receiver, loc: loc,
-                             interpreter: self)
+        var args = Arguments(
+            builtin: b, values: values, rest: b.variadic ? positional : [], receiver: receiver, loc: loc,
+            interpreter: self)
         do {
             return try b.body(&args)
         } catch let e as ScriptError {
@@ -461,7 +493,8 @@ public final class Interpreter {
         case let e as DataError: return ScriptError(.io, "\(builtin): \(relative(e.file)): \(e.reason)", at: loc)
         case let e as SafeTensorsError: return ScriptError(.io, "\(builtin): \(relative(e.file)): \(e.reason)", at: loc)
         case let e as any OperationError:
-            return ScriptError(.runtime, e.op == builtin ? "\(builtin): \(e.message)" : "\(builtin): \(e.op): \(e.message)", at: loc)
+            return ScriptError(
+                .runtime, e.op == builtin ? "\(builtin): \(e.message)" : "\(builtin): \(e.op): \(e.message)", at: loc)
         case let e as CocoaError: return ScriptError(.io, "\(builtin): \(e.localizedDescription)", at: loc)
         default: return ScriptError(.runtime, "\(builtin): \(error)", at: loc)
         }
@@ -474,9 +507,13 @@ public final class Interpreter {
         case .schedule(let s): return s
         case .function(let c):
             guard c.decl.params.count >= 1, c.decl.params.dropFirst().allSatisfy({ $0.defaultValue != nil }) else {
-                throw ScriptError(.runtime, "\(what) must be a function of one argument (training progress t), but \(c.decl.name) takes \(c.decl.params.count)", at: loc)
+                throw ScriptError(
+                    .runtime,
+                    "\(what) must be a function of one argument (training progress t), but \(c.decl.name) takes \(c.decl.params.count)",
+                    at: loc)
             }
-            return ScheduleValue(name: "fn(\(c.decl.params[0].name)) at \(c.decl.loc.line):\(c.decl.loc.column)") { [unowned self] t in
+            return ScheduleValue(name: "fn(\(c.decl.params[0].name)) at \(c.decl.loc.line):\(c.decl.loc.column)") {
+                [unowned self] t in
                 let v = try self.call(value, [.number(t)], at: loc)
                 guard case .number(let x) = v else {
                     throw ScriptError(.runtime, "\(what): the function returned \(v.typeName), not a number", at: loc)
@@ -491,7 +528,8 @@ public final class Interpreter {
                 return x
             }
         default:
-            throw ScriptError(.runtime, "\(what) must be a number, a schedule or a function of t, got \(value.typeName)", at: loc)
+            throw ScriptError(
+                .runtime, "\(what) must be a number, a schedule or a function of t, got \(value.typeName)", at: loc)
         }
     }
 }

@@ -42,16 +42,22 @@ struct MemberBuilder<Base>: Sendable {
     let unwrap: @Sendable (Value) -> Base?
 
     /// A read-only property.
-    func property(_ name: String, _ doc: String, _ get: @escaping @Sendable (Base, MemberAccess) throws -> Value?) -> Member {
+    func property(_ name: String, _ doc: String, _ get: @escaping @Sendable (Base, MemberAccess) throws -> Value?)
+        -> Member
+    {
         Member(name: name, doc: doc, get: { v, a in try unwrap(v).flatMap { try get($0, a) } }, set: nil)
     }
 
     /// A property that can be assigned.
-    func settable(_ name: String, _ doc: String, get: @escaping @Sendable (Base, MemberAccess) throws -> Value?,
-                  set: @escaping @Sendable (Base, Value, MemberAccess) throws -> Void) -> Member {
-        Member(name: name, doc: doc, get: { v, a in try unwrap(v).flatMap { try get($0, a) } }, set: { v, new, a in
-            guard let base = unwrap(v) else { throw a.error("cannot set '\(name)' of \(v.typeName)") }
-            try set(base, new, a)
-        })
+    func settable(
+        _ name: String, _ doc: String, get: @escaping @Sendable (Base, MemberAccess) throws -> Value?,
+        set: @escaping @Sendable (Base, Value, MemberAccess) throws -> Void
+    ) -> Member {
+        Member(
+            name: name, doc: doc, get: { v, a in try unwrap(v).flatMap { try get($0, a) } },
+            set: { v, new, a in
+                guard let base = unwrap(v) else { throw a.error("cannot set '\(name)' of \(v.typeName)") }
+                try set(base, new, a)
+            })
     }
 }

@@ -5,7 +5,7 @@ enum Members {
     static let tables: [MemberTable] = [
         DataMembers.dataset, DataMembers.images, ValueMembers.augmentations, ValueMembers.schedules,
         ModelMembers.encoders, ModelMembers.models, RunMembers.optimizers, RunMembers.monitors, RunMembers.runs,
-        ValueMembers.serieses, ValueMembers.tensors, ValueMembers.embeddings,
+        ValueMembers.serieses, ValueMembers.tensors, ValueMembers.embeddings
     ]
 
     private static let byType: [String: MemberTable] = Dictionary(uniqueKeysWithValues: tables.map { ($0.type, $0) })
@@ -14,7 +14,8 @@ enum Members {
     static func table(_ type: String) -> MemberTable? { byType[type] }
 
     /// Every settable member, as `model.queue`.
-    static let settable: [String] = tables.flatMap { t in t.properties.filter(\.settable).map { "\(t.type).\($0.name)" } }
+    static let settable: [String] = tables.flatMap { t in t.properties.filter(\.settable).map { "\(t.type).\($0.name)" }
+    }
 
     /// Names completion offers after `value.`: properties, then methods.
     static func names(of value: Value) -> [String] {
@@ -26,15 +27,18 @@ enum Members {
     static func get(_ base: Value, _ name: String, interpreter: Interpreter, at loc: Loc) throws -> Value {
         if case .record(let r) = base {
             if let v = r[name] { return v }
-            throw ScriptError(.runtime, "record has no field '\(name)'", at: loc,
-                              notes: (Resolver.closest(to: name, in: r.keys).map { ["did you mean '\($0)'?"] } ?? [])
-                                  + ["fields: \(r.keys.joined(separator: ", "))"])
+            throw ScriptError(
+                .runtime, "record has no field '\(name)'", at: loc,
+                notes: (Resolver.closest(to: name, in: r.keys).map { ["did you mean '\($0)'?"] } ?? [])
+                    + ["fields: \(r.keys.joined(separator: ", "))"])
         }
         let t = table(base.typeName)
         let access = MemberAccess(interpreter: interpreter, loc: loc)
         if let p = t?.properties.first(where: { $0.name == name }), let v = try p.get(base, access) { return v }
         if let m = t?.methods.first(where: { $0.name == name }) { return .method(base, m) }
-        if let (message, notes) = t?.unavailable?(base, name) { throw ScriptError(.runtime, message, at: loc, notes: notes) }
+        if let (message, notes) = t?.unavailable?(base, name) {
+            throw ScriptError(.runtime, message, at: loc, notes: notes)
+        }
         let known = names(of: base)
         var notes: [String] = []
         if let s = Resolver.closest(to: name, in: known) { notes.append("did you mean '\(s)'?") }

@@ -19,12 +19,14 @@ struct ParameterList: Sendable {
         let signatureNote = { "signature: \(signature())" }
         if !variadic && positional > names.count {
             let most = "\(names.count) argument\(names.count == 1 ? "" : "s")"
-            return ScriptError(.runtime, "\(owner) takes at most \(most), got \(positional)", at: loc, notes: [signatureNote()])
+            return ScriptError(
+                .runtime, "\(owner) takes at most \(most), got \(positional)", at: loc, notes: [signatureNote()])
         }
         let byPosition = variadic ? 0 : positional
         if named.isEmpty {  // the common case, without allocating
             guard let missing = (byPosition..<names.count).first(where: { !optional[$0] }) else { return nil }
-            return ScriptError(.runtime, "\(owner) is missing argument '\(names[missing])'", at: loc, notes: [signatureNote()])
+            return ScriptError(
+                .runtime, "\(owner) is missing argument '\(names[missing])'", at: loc, notes: [signatureNote()])
         }
         var given = Array(repeating: false, count: names.count)
         for i in 0..<byPosition { given[i] = true }
@@ -38,14 +40,17 @@ struct ParameterList: Sendable {
             given[i] = true
         }
         if let missing = names.indices.first(where: { !given[$0] && !optional[$0] }) {
-            return ScriptError(.runtime, "\(owner) is missing argument '\(names[missing])'", at: loc, notes: [signatureNote()])
+            return ScriptError(
+                .runtime, "\(owner) is missing argument '\(names[missing])'", at: loc, notes: [signatureNote()])
         }
         return nil
     }
 
     /// The value given for each parameter, nil where its default applies; throws `problem`.
     func bind(_ positional: [Value], _ named: [(String, Value, Loc)], at loc: Loc) throws -> [Value?] {
-        if let problem = problem(positional: positional.count, named: named.map { ($0.0, $0.2) }, at: loc) { throw problem }
+        if let problem = problem(positional: positional.count, named: named.map { ($0.0, $0.2) }, at: loc) {
+            throw problem
+        }
         var bound = [Value?](repeating: nil, count: names.count)
         if !variadic { for (i, v) in positional.enumerated() { bound[i] = v } }
         for (label, v, _) in named {

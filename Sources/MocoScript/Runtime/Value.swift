@@ -123,11 +123,16 @@ extension Value {
         case .number(let x): return Value.format(x)
         case .string(let s): return Value.quote(s)
         case .list(let items):
-            if items.count > 20 { return "[" + items.prefix(10).map(\.repr).joined(separator: ", ") + ", ... (\(items.count) items)]" }
+            if items.count > 20 {
+                return "[" + items.prefix(10).map(\.repr).joined(separator: ", ") + ", ... (\(items.count) items)]"
+            }
             return "[" + items.map(\.repr).joined(separator: ", ") + "]"
         case .record(let r):
-            return "{" + r.fields.map { "\(Value.isIdentifier($0.key) ? $0.key : Value.quote($0.key)): \($0.value.repr)" }.joined(separator: ", ") + "}"
-        case .range(let a, let b, let inclusive): return "\(Value.format(a))\(inclusive ? ".." : "..<")\(Value.format(b))"
+            return "{"
+                + r.fields.map { "\(Value.isIdentifier($0.key) ? $0.key : Value.quote($0.key)): \($0.value.repr)" }
+                .joined(separator: ", ") + "}"
+        case .range(let a, let b, let inclusive):
+            return "\(Value.format(a))\(inclusive ? ".." : "..<")\(Value.format(b))"
         case .function(let c): return "<fn \(c.decl.name)(\(c.decl.params.map(\.name).joined(separator: ", ")))>"
         case .builtin(let b): return "<builtin \(b.signature)>"
         case .method(let r, let b): return "<method \(r.typeName).\(b.signature)>"
@@ -185,7 +190,8 @@ extension Value {
         guard !v.isEmpty else { return "tensor \(t.shape) (empty)" }
         if v.count <= 8 { return "tensor \(t.shape) [" + v.map { format(Double($0)) }.joined(separator: ", ") + "]" }
         let s = statistics(v.map(Double.init))
-        return String(format: "tensor %@ mean %.4g std %.4g min %.4g max %.4g", "\(t.shape)", s.mean, s.std, s.min, s.max)
+        return String(
+            format: "tensor %@ mean %.4g std %.4g min %.4g max %.4g", "\(t.shape)", s.mean, s.std, s.min, s.max)
     }
 
     /// Mean, population standard deviation, minimum and maximum of non-empty `v`.
@@ -202,13 +208,19 @@ extension Value {
             throw ScriptError(.runtime, "format '\(spec)' needs a number, got \(value.typeName)", at: nil)
         }
         guard let kind = spec.last, "fe%d".contains(kind) else {
-            throw ScriptError(.runtime, "unknown format '\(spec)'; use .3f, .1e, .2% or d, with an optional width", at: nil)
+            throw ScriptError(
+                .runtime, "unknown format '\(spec)'; use .3f, .1e, .2% or d, with an optional width", at: nil)
         }
         let parts = spec.dropLast().split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let numbers = parts.map { $0.isEmpty ? 0 : Int($0).flatMap { (0...Limits.maxFormatWidth).contains($0) ? $0 : nil } }
+        let numbers = parts.map {
+            $0.isEmpty ? 0 : Int($0).flatMap { (0...Limits.maxFormatWidth).contains($0) ? $0 : nil }
+        }
         guard parts.count <= 2, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              !numbers.contains(where: { $0 == nil }) else {
-            throw ScriptError(.runtime, "format '\(spec)': width and precision must be whole numbers up to \(Limits.maxFormatWidth)", at: nil)
+            !numbers.contains(where: { $0 == nil })
+        else {
+            throw ScriptError(
+                .runtime, "format '\(spec)': width and precision must be whole numbers up to \(Limits.maxFormatWidth)",
+                at: nil)
         }
         let body = spec.dropLast()
         switch kind {
@@ -216,7 +228,8 @@ extension Value {
         case "%": return String(format: "%\(body)f%%", x * 100)
         default:
             guard x.isFinite, Swift.abs(x.rounded()) < 9.2e18 else {
-                throw ScriptError(.runtime, "format 'd' needs a finite number within ±9.2e18, got \(Value.format(x))", at: nil)
+                throw ScriptError(
+                    .runtime, "format 'd' needs a finite number within ±9.2e18, got \(Value.format(x))", at: nil)
             }
             return String(format: "%\(parts[0])lld", Int64(x.rounded()))
         }

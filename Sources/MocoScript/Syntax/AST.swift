@@ -39,8 +39,10 @@ public final class FunctionDecl {
     /// Slots of the call frame (parameters first).
     var slotCount = 0
     /// How a call's arguments bind to `params`.
-    private(set) lazy var parameters = ParameterList(owner: name, names: params.map(\.name),
-                                                     optional: params.map { $0.defaultValue != nil }, variadic: false) {
+    private(set) lazy var parameters = ParameterList(
+        owner: name, names: params.map(\.name),
+        optional: params.map { $0.defaultValue != nil }, variadic: false
+    ) {
         [name, shown = params.map { $0.defaultValue == nil ? $0.name : "\($0.name): ..." }] in
         "fn \(name)(\(shown.joined(separator: ", ")))"
     }
@@ -64,12 +66,23 @@ public enum InterpolationPart {
 }
 
 public enum BinaryOp: String, Sendable {
-    case add = "+", subtract = "-", multiply = "*", divide = "/", remainder = "%", power = "**"
-    case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+    case add = "+"
+    case subtract = "-"
+    case multiply = "*"
+    case divide = "/"
+    case remainder = "%"
+    case power = "**"
+    case equal = "=="
+    case notEqual = "!="
+    case less = "<"
+    case lessEqual = "<="
+    case greater = ">"
+    case greaterEqual = ">="
 }
 
 public enum UnaryOp: String, Sendable {
-    case negate = "-", not = "not"
+    case negate = "-"
+    case not = "not"
 }
 
 /// Expressions.
@@ -93,7 +106,8 @@ public indirect enum Expr {
     public var loc: Loc? {
         switch self {
         case .literal(_, let l): return l
-        case .interpolation(_, let l), .list(_, let l), .record(_, let l), .unary(_, _, let l), .range(_, _, _, let l): return l
+        case .interpolation(_, let l), .list(_, let l), .record(_, let l), .unary(_, _, let l), .range(_, _, _, let l):
+            return l
         case .binary(_, let a, _, let l): return a.loc ?? l
         case .variable(let v): return v.loc
         case .and(let a, _), .or(let a, _): return a.loc

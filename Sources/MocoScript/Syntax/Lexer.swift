@@ -30,20 +30,38 @@ public struct Lexer {
     private mutating func advance() -> Character {
         let c = chars[index]
         index += 1
-        if c == "\n" { line += 1; column = 1 } else { column += 1 }
+        if c == "\n" {
+            line += 1
+            column = 1
+        } else {
+            column += 1
+        }
         return c
     }
 
     private mutating func next() -> Token {
         while let c = peek() {
-            if c == " " || c == "\t" || c == "\r" { _ = advance(); continue }
-            if c == "#" { while let d = peek(), d != "\n" { _ = advance() }; continue }
-            if c == "\\", peek(1) == "\n" { _ = advance(); _ = advance(); continue }  // line continuation
+            if c == " " || c == "\t" || c == "\r" {
+                _ = advance()
+                continue
+            }
+            if c == "#" {
+                while let d = peek(), d != "\n" { _ = advance() }
+                continue
+            }
+            if c == "\\", peek(1) == "\n" {
+                _ = advance()
+                _ = advance()
+                continue
+            }  // line continuation
             break
         }
         let start = here
         guard let c = peek() else { return Token(kind: .eof, text: "", loc: start) }
-        if c == "\n" { _ = advance(); return Token(kind: .newline, text: "\n", loc: start) }
+        if c == "\n" {
+            _ = advance()
+            return Token(kind: .newline, text: "\n", loc: start)
+        }
         if c.isASCII && c.isNumber { return number(start) }
         if c.isLetter || c == "_" { return word(start) }
         if c == "\"" { return string(start) }
@@ -53,7 +71,10 @@ public struct Lexer {
     private mutating func number(_ start: Loc) -> Token {
         var text = ""
         func digits(_ lexer: inout Lexer) {
-            while let d = lexer.peek(), d.isNumber || d == "_" { let ch = lexer.advance(); if ch != "_" { text.append(ch) } }
+            while let d = lexer.peek(), d.isNumber || d == "_" {
+                let ch = lexer.advance()
+                if ch != "_" { text.append(ch) }
+            }
         }
         digits(&self)
         if peek() == ".", let d = peek(1), d.isNumber {
@@ -86,10 +107,13 @@ public struct Lexer {
 
     private mutating func string(_ start: Loc) -> Token {
         _ = advance()
-        var parts: [StringPart] = [], text = ""
+        var parts: [StringPart] = []
+        var text = ""
         while true {
             guard let c = peek(), c != "\n" else {
-                errors.append(ScriptError(.syntax, "unterminated string", at: start, notes: ["a string ends with '\"' on the same line"]))
+                errors.append(
+                    ScriptError(
+                        .syntax, "unterminated string", at: start, notes: ["a string ends with '\"' on the same line"]))
                 break
             }
             _ = advance()
@@ -102,21 +126,36 @@ public struct Lexer {
                 case "n": text.append("\n")
                 case "t": text.append("\t")
                 case "\"", "\\", "{", "}": text.append(e)
-                default: errors.append(ScriptError(.syntax, "unknown escape '\\\(e)'", at: escLoc, notes: ["escapes are \\n \\t \\\" \\\\ \\{ \\}"]))
+                default:
+                    errors.append(
+                        ScriptError(
+                            .syntax, "unknown escape '\\\(e)'", at: escLoc,
+                            notes: ["escapes are \\n \\t \\\" \\\\ \\{ \\}"]))
                 }
             } else if c == "{" {
-                if !text.isEmpty { parts.append(.text(text)); text = "" }
+                if !text.isEmpty {
+                    parts.append(.text(text))
+                    text = ""
+                }
                 let codeLoc = here
-                var code = "", depth = 0
+                var code = ""
+                var depth = 0
                 var closed = false
                 while let d = peek(), d != "\n", d != "\"" || depth > 0 {
-                    if d == "}" && depth == 0 { _ = advance(); closed = true; break }
+                    if d == "}" && depth == 0 {
+                        _ = advance()
+                        closed = true
+                        break
+                    }
                     if d == "{" || d == "(" || d == "[" { depth += 1 }
                     if d == "}" || d == ")" || d == "]" { depth -= 1 }
                     code.append(advance())
                 }
                 guard closed else {
-                    errors.append(ScriptError(.syntax, "unterminated '{' in string", at: codeLoc, notes: ["write \\{ for a literal brace"]))
+                    errors.append(
+                        ScriptError(
+                            .syntax, "unterminated '{' in string", at: codeLoc, notes: ["write \\{ for a literal brace"]
+                        ))
                     continue
                 }
                 var format: String?
@@ -126,7 +165,10 @@ public struct Lexer {
                 }
                 parts.append(.code(code, codeLoc, format: format))
             } else if c == "}" {
-                errors.append(ScriptError(.syntax, "unmatched '}' in string", at: Loc(file: file, line: line, column: column - 1), notes: ["write \\} for a literal brace"]))
+                errors.append(
+                    ScriptError(
+                        .syntax, "unmatched '}' in string", at: Loc(file: file, line: line, column: column - 1),
+                        notes: ["write \\} for a literal brace"]))
             } else {
                 text.append(c)
             }

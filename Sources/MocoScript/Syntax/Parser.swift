@@ -74,7 +74,9 @@ public struct Parser {
         do {
             let s = try statement()
             if !check(.newline), !check(.semicolon), !check(.eof), !check(.rbrace) {
-                throw fail("expected end of statement, found \(current.kind.display)", notes: ["put one statement per line, or separate them with ';'"])
+                throw fail(
+                    "expected end of statement, found \(current.kind.display)",
+                    notes: ["put one statement per line, or separate them with ';'"])
             }
             return s
         } catch {
@@ -109,8 +111,12 @@ public struct Parser {
             try expect(.kIn, "'in' after 'for \(name.text)'")
             let sequence = try expression()
             return .forLoop(VarRef(name.text, name.loc), sequence, try block("for"), t.loc)
-        case .kBreak: advance(); return .breakLoop(t.loc)
-        case .kContinue: advance(); return .continueLoop(t.loc)
+        case .kBreak:
+            advance()
+            return .breakLoop(t.loc)
+        case .kContinue:
+            advance()
+            return .continueLoop(t.loc)
         case .kReturn:
             advance()
             if check(.newline) || check(.semicolon) || check(.rbrace) || check(.eof) { return .returnValue(nil, t.loc) }
@@ -133,13 +139,17 @@ public struct Parser {
             }
         default:
             let target = try expression()
-            let ops: [TokenKind: BinaryOp?] = [.assign: nil, .plusAssign: .add, .minusAssign: .subtract, .starAssign: .multiply, .slashAssign: .divide]
+            let ops: [TokenKind: BinaryOp?] = [
+                .assign: nil, .plusAssign: .add, .minusAssign: .subtract, .starAssign: .multiply, .slashAssign: .divide
+            ]
             if let op = ops[current.kind] {
                 let opToken = advance()
                 switch target {
                 case .variable, .member, .index: break
-                default: throw ScriptError(.syntax, "cannot assign to this expression", at: target.loc ?? opToken.loc,
-                                           notes: ["assign to a name, a member (model.queue) or an element (xs[0])"])
+                default:
+                    throw ScriptError(
+                        .syntax, "cannot assign to this expression", at: target.loc ?? opToken.loc,
+                        notes: ["assign to a name, a member (model.queue) or an element (xs[0])"])
                 }
                 skipNewlines()
                 return .assign(target, op, try expression(), opToken.loc)
@@ -158,7 +168,10 @@ public struct Parser {
             guard peekPastNewlines().kind == .kElse else { break }
             skipNewlines()
             advance()  // 'else'
-            if !check(.kIf) { otherwise = try block("else"); break }
+            if !check(.kIf) {
+                otherwise = try block("else")
+                break
+            }
         } while true
         return .ifElse(branches, otherwise: otherwise)
     }
@@ -168,12 +181,16 @@ public struct Parser {
     }
 
     private mutating func blockBody(_ owner: String) throws -> Block {
-        guard check(.lbrace) else { throw fail("expected '{' to start the body of '\(owner)', found \(current.kind.display)") }
+        guard check(.lbrace) else {
+            throw fail("expected '{' to start the body of '\(owner)', found \(current.kind.display)")
+        }
         let open = advance()
         var statements: [Stmt] = []
         skipSeparators()
         while !check(.rbrace) {
-            if check(.eof) { throw fail("expected '}' to close the block opened at \(open.loc.line):\(open.loc.column)") }
+            if check(.eof) {
+                throw fail("expected '}' to close the block opened at \(open.loc.line):\(open.loc.column)")
+            }
             let before = position
             if let s = statementOrRecover() { statements.append(s) }
             if position == before, !check(.rbrace) { advance() }
@@ -190,23 +207,31 @@ public struct Parser {
         while !check(.rparen) {
             let p = try expectName("a parameter name")
             var value: Expr?
-            if check(.colon) || check(.assign) { advance(); value = try expression() }
+            if check(.colon) || check(.assign) {
+                advance()
+                value = try expression()
+            }
             guard !params.contains(where: { $0.name == p.text }) else {
                 throw ScriptError(.syntax, "duplicate parameter '\(p.text)'", at: p.loc)
             }
             if value == nil, params.last?.defaultValue != nil {
-                throw ScriptError(.syntax, "parameter '\(p.text)' needs a default: it follows one that has one", at: p.loc)
+                throw ScriptError(
+                    .syntax, "parameter '\(p.text)' needs a default: it follows one that has one", at: p.loc)
             }
             params.append(ParamDecl(name: p.text, loc: p.loc, defaultValue: value))
             skipNewlines()
-            if !check(.rparen) { try expect(.comma, "',' or ')' after parameter '\(p.text)'"); skipNewlines() }
+            if !check(.rparen) {
+                try expect(.comma, "',' or ')' after parameter '\(p.text)'")
+                skipNewlines()
+            }
         }
         advance()
         if check(.arrow) {
             let arrow = advance()
             skipNewlines()
             let body = try expression()
-            return FunctionDecl(name: name, params: params, body: Block([.returnValue(body, body.loc ?? arrow.loc)]), loc: loc)
+            return FunctionDecl(
+                name: name, params: params, body: Block([.returnValue(body, body.loc ?? arrow.loc)]), loc: loc)
         }
         return FunctionDecl(name: name, params: params, body: try block("fn"), loc: loc)
     }
@@ -222,9 +247,14 @@ public struct Parser {
     private mutating func nested<T>(_ body: (inout Parser) throws -> T) throws -> T {
         nesting += 1
         depth += 1
-        defer { nesting -= 1; depth -= 1 }
+        defer {
+            nesting -= 1
+            depth -= 1
+        }
         if nesting > 100 { throw fail("nested too deeply (more than 100 levels)") }
-        if depth > Self.maxDepth { throw fail("expression too deep (more than \(Self.maxDepth) operators and levels); split it with let") }
+        if depth > Self.maxDepth {
+            throw fail("expression too deep (more than \(Self.maxDepth) operators and levels); split it with let")
+        }
         return try body(&self)
     }
 
@@ -235,20 +265,34 @@ public struct Parser {
     private mutating func chained(_ extra: inout Int) throws {
         depth += 1
         extra += 1
-        if depth > Self.maxDepth { throw fail("expression too deep (more than \(Self.maxDepth) operators and levels); split it with let") }
+        if depth > Self.maxDepth {
+            throw fail("expression too deep (more than \(Self.maxDepth) operators and levels); split it with let")
+        }
     }
 
     private mutating func orExpr() throws -> Expr {
-        var e = try andExpr(), extra = 0
+        var e = try andExpr()
+        var extra = 0
         defer { depth -= extra }
-        while check(.kOr) { try chained(&extra); advance(); skipNewlines(); e = .or(e, try andExpr()) }
+        while check(.kOr) {
+            try chained(&extra)
+            advance()
+            skipNewlines()
+            e = .or(e, try andExpr())
+        }
         return e
     }
 
     private mutating func andExpr() throws -> Expr {
-        var e = try notExpr(), extra = 0
+        var e = try notExpr()
+        var extra = 0
         defer { depth -= extra }
-        while check(.kAnd) { try chained(&extra); advance(); skipNewlines(); e = .and(e, try notExpr()) }
+        while check(.kAnd) {
+            try chained(&extra)
+            advance()
+            skipNewlines()
+            e = .and(e, try notExpr())
+        }
         return e
     }
 
@@ -262,8 +306,10 @@ public struct Parser {
 
     private mutating func comparison() throws -> Expr {
         let e = try rangeExpr()
-        let ops: [TokenKind: BinaryOp] = [.equal: .equal, .notEqual: .notEqual, .less: .less, .lessEqual: .lessEqual,
-                                         .greater: .greater, .greaterEqual: .greaterEqual]
+        let ops: [TokenKind: BinaryOp] = [
+            .equal: .equal, .notEqual: .notEqual, .less: .less, .lessEqual: .lessEqual,
+            .greater: .greater, .greaterEqual: .greaterEqual
+        ]
         if let op = ops[current.kind] {
             let t = advance()
             skipNewlines()
@@ -287,7 +333,8 @@ public struct Parser {
     }
 
     private mutating func additive() throws -> Expr {
-        var e = try multiplicative(), extra = 0
+        var e = try multiplicative()
+        var extra = 0
         defer { depth -= extra }
         while check(.plus) || check(.minus) {
             try chained(&extra)
@@ -299,7 +346,8 @@ public struct Parser {
     }
 
     private mutating func multiplicative() throws -> Expr {
-        var e = try unary(), extra = 0
+        var e = try unary()
+        var extra = 0
         defer { depth -= extra }
         while check(.star) || check(.slash) || check(.percent) {
             try chained(&extra)
@@ -331,7 +379,8 @@ public struct Parser {
     }
 
     private mutating func postfix() throws -> Expr {
-        var e = try primary(), extra = 0
+        var e = try primary()
+        var extra = 0
         defer { depth -= extra }
         while true {
             try chained(&extra)
@@ -366,7 +415,8 @@ public struct Parser {
             var label: String?
             if start.kind == .identifier, peek(1).kind == .colon {
                 label = start.text
-                advance(); advance()
+                advance()
+                advance()
                 skipNewlines()
             } else if args.last?.label != nil {
                 throw fail("positional argument after a named one", notes: ["put positional arguments first"])
@@ -389,12 +439,24 @@ public struct Parser {
     private mutating func primary() throws -> Expr {
         let t = current
         switch t.kind {
-        case .number: advance(); return .literal(.number(t.number), t.loc)
-        case .string: advance(); return try stringLiteral(t)
-        case .kTrue: advance(); return .literal(.bool(true), t.loc)
-        case .kFalse: advance(); return .literal(.bool(false), t.loc)
-        case .kNil: advance(); return .literal(.nil, t.loc)
-        case .identifier: advance(); return .variable(VarRef(t.text, t.loc))
+        case .number:
+            advance()
+            return .literal(.number(t.number), t.loc)
+        case .string:
+            advance()
+            return try stringLiteral(t)
+        case .kTrue:
+            advance()
+            return .literal(.bool(true), t.loc)
+        case .kFalse:
+            advance()
+            return .literal(.bool(false), t.loc)
+        case .kNil:
+            advance()
+            return .literal(.nil, t.loc)
+        case .identifier:
+            advance()
+            return .variable(VarRef(t.text, t.loc))
         case .lparen:
             advance()
             openBrackets += 1
@@ -412,7 +474,10 @@ public struct Parser {
             while !check(.rbracket) {
                 items.append(try expression())
                 skipNewlines()
-                if !check(.rbracket) { try expect(.comma, "',' or ']' to close the list opened at \(t.loc.line):\(t.loc.column)"); skipNewlines() }
+                if !check(.rbracket) {
+                    try expect(.comma, "',' or ']' to close the list opened at \(t.loc.line):\(t.loc.column)")
+                    skipNewlines()
+                }
             }
             advance()
             openBrackets -= 1
@@ -425,15 +490,26 @@ public struct Parser {
             while !check(.rbrace) {
                 let key: String
                 let k = current
-                if k.kind == .identifier || TokenKind.keywords[k.text] != nil { key = k.text; advance() }
-                else if k.kind == .string, case .text(let s)? = k.parts.first, k.parts.count == 1 { key = s; advance() }
-                else { throw fail("expected a field name in a record, found \(k.kind.display)") }
+                if k.kind == .identifier || TokenKind.keywords[k.text] != nil {
+                    key = k.text
+                    advance()
+                } else if k.kind == .string, case .text(let s)? = k.parts.first, k.parts.count == 1 {
+                    key = s
+                    advance()
+                } else {
+                    throw fail("expected a field name in a record, found \(k.kind.display)")
+                }
                 try expect(.colon, "':' after field '\(key)'")
                 skipNewlines()
-                if fields.contains(where: { $0.key == key }) { throw ScriptError(.syntax, "field '\(key)' given twice", at: k.loc) }
+                if fields.contains(where: { $0.key == key }) {
+                    throw ScriptError(.syntax, "field '\(key)' given twice", at: k.loc)
+                }
                 fields.append((key, try expression()))
                 skipNewlines()
-                if !check(.rbrace) { try expect(.comma, "',' or '}' to close the record opened at \(t.loc.line):\(t.loc.column)"); skipNewlines() }
+                if !check(.rbrace) {
+                    try expect(.comma, "',' or '}' to close the record opened at \(t.loc.line):\(t.loc.column)")
+                    skipNewlines()
+                }
             }
             advance()
             openBrackets -= 1
@@ -458,9 +534,15 @@ public struct Parser {
                 var lexer = Lexer(code, file: loc.file, line: Int(loc.line), column: Int(loc.column))
                 var sub = Parser(tokens: lexer.tokenize(), file: file, includes: nil)
                 errors += lexer.errors
-                guard !sub.check(.eof) else { throw ScriptError(.syntax, "empty '{}' in string", at: loc, notes: ["write \\{ for a literal brace"]) }
+                guard !sub.check(.eof) else {
+                    throw ScriptError(
+                        .syntax, "empty '{}' in string", at: loc, notes: ["write \\{ for a literal brace"])
+                }
                 let e = try sub.expression()
-                if !sub.check(.eof) { errors += sub.errors; throw sub.fail("expected '}' after the interpolated expression, found \(sub.current.kind.display)") }
+                if !sub.check(.eof) {
+                    errors += sub.errors
+                    throw sub.fail("expected '}' after the interpolated expression, found \(sub.current.kind.display)")
+                }
                 errors += sub.errors
                 parts.append(.expr(e, format: format))
             }
@@ -512,12 +594,19 @@ public struct Parser {
 
     /// Skips to the end of the current statement (a newline or ';' outside brackets).
     private mutating func synchronize() {
-        var depth = 0, unclosed = openBrackets
+        var depth = 0
+        var unclosed = openBrackets
         while !check(.eof) {
             switch current.kind {
             case .lparen, .lbracket, .lbrace: depth += 1
             case .rparen, .rbracket, .rbrace:
-                if depth > 0 { depth -= 1 } else if unclosed > 0 { unclosed -= 1 } else if current.kind == .rbrace { return }
+                if depth > 0 {
+                    depth -= 1
+                } else if unclosed > 0 {
+                    unclosed -= 1
+                } else if current.kind == .rbrace {
+                    return
+                }
             case .newline, .semicolon: if depth == 0 && unclosed == 0 { return }
             default: break
             }

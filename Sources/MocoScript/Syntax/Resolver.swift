@@ -15,7 +15,10 @@ public final class Resolver {
         var names: [String: Binding] = [:]
         var count = 0
         func declare(_ name: String, mutable: Bool, loc: Loc) -> Int {
-            if let b = names[name] { names[name] = Binding(slot: b.slot, mutable: mutable, loc: loc); return b.slot }
+            if let b = names[name] {
+                names[name] = Binding(slot: b.slot, mutable: mutable, loc: loc)
+                return b.slot
+            }
             names[name] = Binding(slot: count, mutable: mutable, loc: loc)
             count += 1
             return count - 1
@@ -78,7 +81,10 @@ public final class Resolver {
             declare(ref, mutable: false)
             function(decl)
         case .ifElse(let branches, let otherwise):
-            for b in branches { expression(b.condition); block(b.body) }
+            for b in branches {
+                expression(b.condition)
+                block(b.body)
+            }
             if let otherwise { block(otherwise) }
         case .whileLoop(let condition, let body):
             expression(condition)
@@ -147,8 +153,10 @@ public final class Resolver {
     private func declare(_ ref: VarRef, mutable: Bool) {
         let scope = scopes.last!
         if scope !== global, let previous = scope.names[ref.name] {
-            error("'\(ref.name)' is already declared in this block (at \(previous.loc.line):\(previous.loc.column))", at: ref.loc,
-                  notes: ["assign to it with '\(ref.name) = ...' (declared with var), or pick another name"])
+            error(
+                "'\(ref.name)' is already declared in this block (at \(previous.loc.line):\(previous.loc.column))",
+                at: ref.loc,
+                notes: ["assign to it with '\(ref.name) = ...' (declared with var), or pick another name"])
         }
         ref.slot = scope.declare(ref.name, mutable: mutable, loc: ref.loc)
         ref.hops = 0
@@ -159,12 +167,16 @@ public final class Resolver {
         case .variable(let ref):
             lookup(ref)
             guard ref.builtin == nil else {
-                error("cannot assign to the builtin '\(ref.name)'", at: ref.loc, notes: ["declare your own: let \(ref.name) = ..."])
+                error(
+                    "cannot assign to the builtin '\(ref.name)'", at: ref.loc,
+                    notes: ["declare your own: let \(ref.name) = ..."])
                 return
             }
             if let b = binding(ref), !b.mutable {
-                error("cannot assign to '\(ref.name)': it is a constant (declared with let at \(b.loc.line):\(b.loc.column))", at: ref.loc,
-                      notes: ["declare it with 'var' to change it"])
+                error(
+                    "cannot assign to '\(ref.name)': it is a constant (declared with let at \(b.loc.line):\(b.loc.column))",
+                    at: ref.loc,
+                    notes: ["declare it with 'var' to change it"])
             }
         case .member(let base, _, _): expression(base)
         case .index(let base, let index, _):
@@ -183,14 +195,15 @@ public final class Resolver {
             for case .expr(let x, _) in parts { expression(x) }
         case .variable(let ref): lookup(ref)
         case .list(let items, _): items.forEach(expression)
-        case .record(let fields, _): fields.forEach { expression($0.value) }
+        case .record(let fields, _): for field in fields { expression(field.value) }
         case .unary(_, let x, _): expression(x)
-        case .binary(_, let a, let b, _), .and(let a, let b), .or(let a, let b), .range(let a, let b, _, _), .index(let a, let b, _):
+        case .binary(_, let a, let b, _), .and(let a, let b), .or(let a, let b), .range(let a, let b, _, _),
+            .index(let a, let b, _):
             expression(a)
             expression(b)
         case .call(let f, let args, let loc):
             expression(f)
-            args.forEach { expression($0.value) }
+            for a in args { expression(a.value) }
             // A call of a builtin by its own name binds the same way every time: check it now.
             if case .variable(let ref) = f, case .builtin(let b)? = ref.builtin {
                 let named = args.compactMap { a in a.label.map { (label: $0, loc: a.loc) } }
@@ -243,7 +256,8 @@ public final class Resolver {
 
     /// Edits (insert, delete, substitute, swap two neighbours) from `a` to `b`, ignoring case.
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.lowercased()), b = Array(b.lowercased())
+        let a = Array(a.lowercased())
+        let b = Array(b.lowercased())
         if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
         var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
         for i in 0...a.count { d[i][0] = i }
@@ -251,7 +265,9 @@ public final class Resolver {
         for i in 1...a.count {
             for j in 1...b.count {
                 d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
             }
         }
         return d[a.count][b.count]

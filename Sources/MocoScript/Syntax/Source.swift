@@ -47,7 +47,8 @@ public enum SourceFiles {
     public static func line(_ id: Int32, _ line: Int32) -> String? {
         lock.withLock {
             guard files.indices.contains(Int(id)) else { return nil }
-            let f = files[Int(id)], index = Int(line) - f.firstLine
+            let f = files[Int(id)]
+            let index = Int(line) - f.firstLine
             guard f.lines.indices.contains(index) else { return nil }
             return String(f.lines[index]).replacingOccurrences(of: "\r", with: "")
         }

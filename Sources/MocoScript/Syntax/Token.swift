@@ -2,21 +2,62 @@
 public enum TokenKind: String, Sendable {
     case number, string, identifier, newline, eof
     // Keywords
-    case kLet = "let", kVar = "var", kFn = "fn", kIf = "if", kElse = "else", kFor = "for", kIn = "in"
-    case kWhile = "while", kBreak = "break", kContinue = "continue", kReturn = "return"
-    case kTrue = "true", kFalse = "false", kNil = "nil", kAnd = "and", kOr = "or", kNot = "not"
-    case kSeed = "seed", kInclude = "include"
+    case kLet = "let"
+    case kVar = "var"
+    case kFn = "fn"
+    case kIf = "if"
+    case kElse = "else"
+    case kFor = "for"
+    case kIn = "in"
+    case kWhile = "while"
+    case kBreak = "break"
+    case kContinue = "continue"
+    case kReturn = "return"
+    case kTrue = "true"
+    case kFalse = "false"
+    case kNil = "nil"
+    case kAnd = "and"
+    case kOr = "or"
+    case kNot = "not"
+    case kSeed = "seed"
+    case kInclude = "include"
     // Punctuation
-    case lparen = "(", rparen = ")", lbracket = "[", rbracket = "]", lbrace = "{", rbrace = "}"
-    case comma = ",", colon = ":", semicolon = ";", dot = ".", dotDot = "..", dotDotLess = "..<", arrow = "=>"
-    case assign = "=", plusAssign = "+=", minusAssign = "-=", starAssign = "*=", slashAssign = "/="
-    case plus = "+", minus = "-", star = "*", slash = "/", percent = "%", power = "**"
-    case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+    case lparen = "("
+    case rparen = ")"
+    case lbracket = "["
+    case rbracket = "]"
+    case lbrace = "{"
+    case rbrace = "}"
+    case comma = ","
+    case colon = ":"
+    case semicolon = ";"
+    case dot = "."
+    case dotDot = ".."
+    case dotDotLess = "..<"
+    case arrow = "=>"
+    case assign = "="
+    case plusAssign = "+="
+    case minusAssign = "-="
+    case starAssign = "*="
+    case slashAssign = "/="
+    case plus = "+"
+    case minus = "-"
+    case star = "*"
+    case slash = "/"
+    case percent = "%"
+    case power = "**"
+    case equal = "=="
+    case notEqual = "!="
+    case less = "<"
+    case lessEqual = "<="
+    case greater = ">"
+    case greaterEqual = ">="
 
-    static let keywords: [String: TokenKind] = Dictionary(uniqueKeysWithValues: [
-        kLet, kVar, kFn, kIf, kElse, kFor, kIn, kWhile, kBreak, kContinue, kReturn,
-        kTrue, kFalse, kNil, kAnd, kOr, kNot, kSeed, kInclude,
-    ].map { ($0.rawValue, $0) })
+    static let keywords: [String: TokenKind] = Dictionary(
+        uniqueKeysWithValues: [
+            kLet, kVar, kFn, kIf, kElse, kFor, kIn, kWhile, kBreak, kContinue, kReturn,
+            kTrue, kFalse, kNil, kAnd, kOr, kNot, kSeed, kInclude
+        ].map { ($0.rawValue, $0) })
 
     /// How the kind reads in an error message.
     var display: String {

@@ -13,12 +13,14 @@ extension Tensor {
         let seed: Tensor
         if let g = gradient {
             guard g.shape == shape else {
-                throw TensorError("backward", "gradient of shape \(describe(g.shape)) for a tensor of shape \(describe(shape))")
+                throw TensorError(
+                    "backward", "gradient of shape \(describe(g.shape)) for a tensor of shape \(describe(shape))")
             }
             seed = g.detached()
         } else {
             guard count == 1 else {
-                throw TensorError("backward", "a gradient is needed for a non-scalar tensor of shape \(describe(shape))")
+                throw TensorError(
+                    "backward", "a gradient is needed for a non-scalar tensor of shape \(describe(shape))")
             }
             seed = Tensor(shape: shape, storage: TensorStorage(count: 1, repeating: 1))
         }

@@ -23,7 +23,8 @@ public enum MemoryBudget {
         guard bytes >= uncheckedBytes else { return }
         let available = availableBytes
         if bytes > available {
-            throw TensorError(op, "\(what()) needs \(format(bytes)), more than the \(format(available)) of memory available")
+            throw TensorError(
+                op, "\(what()) needs \(format(bytes)), more than the \(format(available)) of memory available")
         }
     }
 

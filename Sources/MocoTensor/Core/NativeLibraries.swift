@@ -1,6 +1,6 @@
-import Foundation
 import CBLAS
 import CDNNL
+import Foundation
 
 /// The versions of the native libraries the engine runs on, for reports.
 public enum NativeLibraries {

@@ -134,4 +134,3 @@ public struct RandomGenerator: Sendable, Equatable {
         return p
     }
 }
-

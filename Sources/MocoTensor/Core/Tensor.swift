@@ -38,7 +38,9 @@ public struct Tensor {
     /// A 1-D tensor holding `scalars`.
     public init(_ scalars: [Float]) {
         self.init(uninitializedShape: [scalars.count])
-        scalars.withUnsafeBufferPointer { if let b = $0.baseAddress { storage.pointer.update(from: b, count: scalars.count) } }
+        scalars.withUnsafeBufferPointer {
+            if let b = $0.baseAddress { storage.pointer.update(from: b, count: scalars.count) }
+        }
     }
 
     /// A scalar (rank-0) tensor.
@@ -58,7 +60,9 @@ public struct Tensor {
 
     /// The single value of a one-element tensor.
     public func item() throws -> Float {
-        guard count == 1 else { throw TensorError("item", "tensor of shape \(describe(shape)) has \(count) elements, not 1") }
+        guard count == 1 else {
+            throw TensorError("item", "tensor of shape \(describe(shape)) has \(count) elements, not 1")
+        }
         return storage.pointer[0]
     }
 
@@ -69,7 +73,9 @@ public struct Tensor {
 
     /// Mutates the elements in place, copying the storage first if it is shared.
     /// The autograd history is kept: use this for optimizer updates of parameters.
-    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R)
+        rethrows -> R
+    {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
         return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: count))
     }
@@ -99,8 +105,10 @@ extension Tensor: CustomStringConvertible {
             return "Tensor(\(describe(shape)): [\(body)]\(grad))"
         }
         let mean = values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
-        let lo = values.min() ?? 0, hi = values.max() ?? 0
-        return "Tensor(\(describe(shape)), mean \(formatScalar(Float(mean))), min \(formatScalar(lo)), max \(formatScalar(hi))\(grad))"
+        let lo = values.min() ?? 0
+        let hi = values.max() ?? 0
+        return
+            "Tensor(\(describe(shape)), mean \(formatScalar(Float(mean))), min \(formatScalar(lo)), max \(formatScalar(hi))\(grad))"
     }
 }
 
@@ -111,7 +119,6 @@ func formatScalar(_ x: Float) -> String {
     let s = String(format: "%.4g", Double(x))
     return s
 }
-
 
 /// Tensors cross threads: batches are made on the prefetch thread, kernels read parameters from
 /// many. That is safe because storage is copy-on-write (a writer copies unless its reference is the

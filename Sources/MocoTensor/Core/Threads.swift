@@ -77,14 +77,16 @@ public enum Threads {
             withUnsafeMutablePointer(to: &job) { ptr in
                 // Fork and join order the work as a ThreadSanitizer build must be told (RaceAnnotations).
                 RaceAnnotations.release(ptr)
-                GOMP_parallel({ raw in
-                    RaceAnnotations.acquire(raw!)
-                    let job = raw!.assumingMemoryBound(to: ParallelJob.self).pointee
-                    let c = Int(omp_get_thread_num())
-                    let lo = job.count * c / job.chunks, hi = job.count * (c + 1) / job.chunks
-                    if lo < hi { job.body(lo..<hi) }
-                    RaceAnnotations.release(raw!)
-                }, ptr, UInt32(chunks), 0)
+                GOMP_parallel(
+                    { raw in
+                        RaceAnnotations.acquire(raw!)
+                        let job = raw!.assumingMemoryBound(to: ParallelJob.self).pointee
+                        let c = Int(omp_get_thread_num())
+                        let lo = job.count * c / job.chunks
+                        let hi = job.count * (c + 1) / job.chunks
+                        if lo < hi { job.body(lo..<hi) }
+                        RaceAnnotations.release(raw!)
+                    }, ptr, UInt32(chunks), 0)
                 RaceAnnotations.acquire(ptr)
             }
         }

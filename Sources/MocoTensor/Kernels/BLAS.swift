@@ -22,10 +22,12 @@ func sgemm(
     }
     nativeKernelLock.lock()
     defer { nativeKernelLock.unlock() }
-    let lda = transA ? m : k, ldb = transB ? k : n
+    let lda = transA ? m : k
+    let ldb = transB ? k : n
     /// One block: rows `r` of C when splitting rows, else columns `r`.
     func block(rows: Range<Int>?, cols: Range<Int>?) {
-        let r = rows ?? 0..<m, cl = cols ?? 0..<n
+        let r = rows ?? 0..<m
+        let cl = cols ?? 0..<n
         let pa = transA ? a + r.lowerBound : a + r.lowerBound * lda
         let pb = transB ? b + cl.lowerBound * ldb : b + cl.lowerBound
         cblas_sgemm(

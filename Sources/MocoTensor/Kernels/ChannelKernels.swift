@@ -43,7 +43,8 @@ struct ChannelKernels {
     /// `row[(ch - lo) * inner + j] = values[ch]` for the channels of `block`.
     private func expand(_ values: UnsafePointer<Float>, _ block: Range<Int>, into row: UnsafeMutablePointer<Float>) {
         for ch in block {
-            let v = values[ch], o = row + (ch - block.lowerBound) * inner
+            let v = values[ch]
+            let o = row + (ch - block.lowerBound) * inner
             for j in 0..<inner { o[j] = v }
         }
     }
@@ -83,7 +84,9 @@ struct ChannelKernels {
         let count = Double(n * inner)
         forEachBlock { block in
             withRows(2, block) { rows in
-                let acc = rows[0], mu = rows[1], len = block.count * inner
+                let acc = rows[0]
+                let mu = rows[1]
+                let len = block.count * inner
                 acc.initialize(repeating: 0, count: len)
                 for i in 0..<n { Lanes.zip(acc, row(x, i, block), acc, 0..<len) { $0 + $1 } }
                 reduce(acc, block) { mean[$0] = Float($1 / count) }
@@ -105,15 +108,20 @@ struct ChannelKernels {
     }
 
     /// `y = x * scale[c] + shift[c]`, then `max(y, 0)` when `relu` (NaN stays NaN).
-    func scaleShift(_ x: UnsafePointer<Float>, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool,
-                    into y: UnsafeMutablePointer<Float>) {
+    func scaleShift(
+        _ x: UnsafePointer<Float>, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool,
+        into y: UnsafeMutablePointer<Float>
+    ) {
         forEachBlock { block in
             withRows(2, block) { rows in
-                let a = rows[0], b = rows[1], len = block.count * inner
+                let a = rows[0]
+                let b = rows[1]
+                let len = block.count * inner
                 expand(scale, block, into: a)
                 expand(shift, block, into: b)
                 for i in 0..<n {
-                    let xr = row(x, i, block), yr = y + (i * c + block.lowerBound) * inner
+                    let xr = row(x, i, block)
+                    let yr = y + (i * c + block.lowerBound) * inner
                     Lanes.each(0..<len) { j in
                         var v = Lanes.load(xr + j) * Lanes.load(a + j) + Lanes.load(b + j)
                         if relu { v.replace(with: 0, where: v .< 0) }
@@ -129,16 +137,23 @@ struct ChannelKernels {
 
     /// Per-channel `sum(g)` and `sum(g * (x - mean))`. With `mask`, `g` is first zeroed
     /// where `mask` is not positive (the gradient through a fused ReLU whose output is `mask`).
-    func gradientSums(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, mask: UnsafePointer<Float>?, mean: UnsafePointer<Float>,
-                      sumG: UnsafeMutablePointer<Float>, sumGX: UnsafeMutablePointer<Double>) {
+    func gradientSums(
+        _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, mask: UnsafePointer<Float>?, mean: UnsafePointer<Float>,
+        sumG: UnsafeMutablePointer<Float>, sumGX: UnsafeMutablePointer<Double>
+    ) {
         forEachBlock { block in
             withRows(3, block) { rows in
-                let a1 = rows[0], a2 = rows[1], mu = rows[2], len = block.count * inner
+                let a1 = rows[0]
+                let a2 = rows[1]
+                let mu = rows[2]
+                let len = block.count * inner
                 a1.initialize(repeating: 0, count: len)
                 a2.initialize(repeating: 0, count: len)
                 expand(mean, block, into: mu)
                 for i in 0..<n {
-                    let xr = row(x, i, block), gr = row(g, i, block), mr = mask.map { row($0, i, block) }
+                    let xr = row(x, i, block)
+                    let gr = row(g, i, block)
+                    let mr = mask.map { row($0, i, block) }
                     Lanes.each(0..<len) { j in
                         let gv = maskedGradient(gr, mr, j)
                         Lanes.store(Lanes.load(a1 + j) + gv, a1 + j)
@@ -157,17 +172,25 @@ struct ChannelKernels {
 
     /// `dx = a[c] * g + b[c] * (x - mean[c]) + d[c]`: the input gradient of batch norm
     /// with per-channel coefficients (`g` masked as in `gradientSums`).
-    func inputGradient(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, mask: UnsafePointer<Float>?, mean: UnsafePointer<Float>,
-                       a: UnsafePointer<Float>, b: UnsafePointer<Float>, d: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+    func inputGradient(
+        _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, mask: UnsafePointer<Float>?, mean: UnsafePointer<Float>,
+        a: UnsafePointer<Float>, b: UnsafePointer<Float>, d: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>
+    ) {
         forEachBlock { block in
             withRows(4, block) { rows in
-                let ea = rows[0], eb = rows[1], ed = rows[2], mu = rows[3], len = block.count * inner
+                let ea = rows[0]
+                let eb = rows[1]
+                let ed = rows[2]
+                let mu = rows[3]
+                let len = block.count * inner
                 expand(a, block, into: ea)
                 expand(b, block, into: eb)
                 expand(d, block, into: ed)
                 expand(mean, block, into: mu)
                 for i in 0..<n {
-                    let xr = row(x, i, block), gr = row(g, i, block), mr = mask.map { row($0, i, block) }
+                    let xr = row(x, i, block)
+                    let gr = row(g, i, block)
+                    let mr = mask.map { row($0, i, block) }
                     let out = dx + (i * c + block.lowerBound) * inner
                     Lanes.each(0..<len) { j in
                         let gv = maskedGradient(gr, mr, j)

@@ -17,9 +17,13 @@ final class DNNLContext: @unchecked Sendable {
         var s: dnnl_stream_t?
         // Creating a CPU engine and stream cannot fail short of the library being broken.
         let engineStatus = dnnl_engine_create(&e, dnnl_cpu, 0)
-        guard engineStatus == dnnl_success, let e else { fatalError("oneDNN: cannot create a CPU engine (status \(engineStatus.rawValue))") }
+        guard engineStatus == dnnl_success, let e else {
+            fatalError("oneDNN: cannot create a CPU engine (status \(engineStatus.rawValue))")
+        }
         let streamStatus = dnnl_stream_create(&s, e, dnnl_stream_default_flags.rawValue)
-        guard streamStatus == dnnl_success, let s else { fatalError("oneDNN: cannot create a stream (status \(streamStatus.rawValue))") }
+        guard streamStatus == dnnl_success, let s else {
+            fatalError("oneDNN: cannot create a stream (status \(streamStatus.rawValue))")
+        }
         engine = e
         stream = s
     }
@@ -80,7 +84,8 @@ final class DNNLPrimitive {
             memories.append(m!)
             execArgs.append(dnnl_exec_arg_t(arg: arg, memory: m))
         }
-        try dnnlCheck(dnnl_primitive_execute(primitive, ctx.stream, Int32(execArgs.count), execArgs), "execution", op: op)
+        try dnnlCheck(
+            dnnl_primitive_execute(primitive, ctx.stream, Int32(execArgs.count), execArgs), "execution", op: op)
         try dnnlCheck(dnnl_stream_wait(ctx.stream), "stream wait", op: op)
     }
 
@@ -101,7 +106,8 @@ final class DNNLReorder {
     let destinationBytes: Int
 
     init(from: dnnl_memory_desc_t, to: dnnl_memory_desc_t, op: String) throws {
-        var a = from, b = to
+        var a = from
+        var b = to
         self.from = from
         self.to = to
         isIdentity = dnnl_memory_desc_equal(&a, &b) != 0
@@ -111,14 +117,18 @@ final class DNNLReorder {
         } else {
             var pd: dnnl_primitive_desc_t?
             let ctx = DNNLContext.shared
-            try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &a, ctx.engine, &b, ctx.engine, nil), "reorder", op: op)
+            try dnnlCheck(
+                dnnl_reorder_primitive_desc_create(&pd, &a, ctx.engine, &b, ctx.engine, nil), "reorder", op: op)
             primitive = try DNNLPrimitive(descriptor: pd!, op: op)
         }
     }
 
     /// Whether `other` reorders the same source into the same layout as this one.
     func producesSameLayout(as other: DNNLReorder) -> Bool {
-        var a = from, b = other.from, c = to, d = other.to
+        var a = from
+        var b = other.from
+        var c = to
+        var d = other.to
         return dnnl_memory_desc_equal(&a, &b) != 0 && dnnl_memory_desc_equal(&c, &d) != 0
     }
 

@@ -52,7 +52,9 @@ enum Lanes {
 
     /// `dst[i] = f(src[i])` for `i` in `r`.
     @inline(__always)
-    static func map(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ r: Range<Int>, _ f: (Vector) -> Vector) {
+    static func map(
+        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ r: Range<Int>, _ f: (Vector) -> Vector
+    ) {
         var i = r.lowerBound
         while i + width <= r.upperBound {
             store(f(load(src + i)), dst + i)
@@ -66,8 +68,10 @@ enum Lanes {
 
     /// `dst[i] = f(a[i], b[i])` for `i` in `r`.
     @inline(__always)
-    static func zip(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ r: Range<Int>,
-                    _ f: (Vector, Vector) -> Vector) {
+    static func zip(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ r: Range<Int>,
+        _ f: (Vector, Vector) -> Vector
+    ) {
         var i = r.lowerBound
         while i + width <= r.upperBound {
             store(f(load(a + i), load(b + i)), dst + i)
@@ -123,8 +127,11 @@ enum Lanes {
         p = p * r + 5.000_000_1e-1
         p = (p * (r * r) + r) + 1
         let ni = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
-        let half = ni &>> 1, rest = ni &- half
-        var y = p * unsafeBitCast((half &+ 127) &<< 23, to: Vector.self) * unsafeBitCast((rest &+ 127) &<< 23, to: Vector.self)
+        let half = ni &>> 1
+        let rest = ni &- half
+        var y =
+            p * unsafeBitCast((half &+ 127) &<< 23, to: Vector.self)
+            * unsafeBitCast((rest &+ 127) &<< 23, to: Vector.self)
         y.replace(with: 0, where: x .< -104)
         y.replace(with: .infinity, where: x .> 88.722_839)
         y.replace(with: x, where: x .!= x)

@@ -35,18 +35,24 @@ extension Tensor {
         let (y, mean, variance, m) = try batchNormTraining(x, weight: weight, bias: bias, eps: eps, relu: relu)
         let c = x.shape[1]
         guard running.mean.shape == [c], running.variance.shape == [c] else {
-            throw TensorError("batch_norm", "running statistics of shape \(describe(running.mean.shape)) for \(c) channels")
+            throw TensorError(
+                "batch_norm", "running statistics of shape \(describe(running.mean.shape)) for \(c) channels")
         }
         let unbias = Float(m) / Float(m - 1)
-        var rm = running.mean.detached(), rv = running.variance.detached()
+        var rm = running.mean.detached()
+        var rv = running.variance.detached()
         rm.withUnsafeMutableBufferPointer { p in for i in 0..<c { p[i] = (1 - momentum) * p[i] + momentum * mean[i] } }
-        rv.withUnsafeMutableBufferPointer { p in for i in 0..<c { p[i] = (1 - momentum) * p[i] + momentum * variance[i] * unbias } }
+        rv.withUnsafeMutableBufferPointer { p in
+            for i in 0..<c { p[i] = (1 - momentum) * p[i] + momentum * variance[i] * unbias }
+        }
         running = BatchNormStatistics(mean: rm, variance: rv)
         return y
     }
 
     /// Training-mode batch norm that keeps no running statistics.
-    public static func batchNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5, relu: Bool = false) throws -> Tensor {
+    public static func batchNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5, relu: Bool = false)
+        throws -> Tensor
+    {
         try batchNormTraining(x, weight: weight, bias: bias, eps: eps, relu: relu).y
     }
 
@@ -56,7 +62,8 @@ extension Tensor {
     ) throws -> Tensor {
         let c = try checkBatchNorm(x, weight: weight, bias: bias)
         guard running.mean.shape == [c], running.variance.shape == [c] else {
-            throw TensorError("batch_norm", "running statistics of shape \(describe(running.mean.shape)) for \(c) channels")
+            throw TensorError(
+                "batch_norm", "running statistics of shape \(describe(running.mean.shape)) for \(c) channels")
         }
         let mean = running.mean.scalars
         let invstd = running.variance.scalars.map { 1 / ($0 + eps).squareRoot() }
@@ -95,7 +102,8 @@ extension Tensor {
         let c = try checkBatchNorm(x, weight: weight, bias: bias)
         let m = x.count / Swift.max(c, 1)
         guard m > 1 else {
-            throw TensorError("batch_norm", "training needs more than 1 value per channel, input is \(describe(x.shape))")
+            throw TensorError(
+                "batch_norm", "training needs more than 1 value per channel, input is \(describe(x.shape))")
         }
         let (mean, variance) = channelMoments(x)
         let invstd = variance.map { 1 / ($0 + eps).squareRoot() }
@@ -108,7 +116,9 @@ extension Tensor {
             if x.requiresGrad {
                 // dx = gamma * invstd / m * (m * g - sum(g) - xhat * sum(g * xhat))
                 let k = Float(m)
-                var a = [Float](repeating: 0, count: c), b = a, d = a
+                var a = [Float](repeating: 0, count: c)
+                var b = a
+                var d = a
                 for ch in 0..<c {
                     let scale = (weight?.storage.pointer[ch] ?? 1) * invstd[ch] / k
                     a[ch] = scale * k
@@ -125,42 +135,54 @@ extension Tensor {
     /// Per-channel mean and biased variance.
     private static func channelMoments(_ x: Tensor) -> ([Float], [Float]) {
         let c = x.shape[1]
-        var mean = [Float](repeating: 0, count: c), variance = mean
+        var mean = [Float](repeating: 0, count: c)
+        var variance = mean
         mean.withUnsafeMutableBufferPointer { mp in
             variance.withUnsafeMutableBufferPointer { vp in
-                ChannelKernels(shape: x.shape).moments(x.storage.pointer, mean: mp.baseAddress!, variance: vp.baseAddress!)
+                ChannelKernels(shape: x.shape).moments(
+                    x.storage.pointer, mean: mp.baseAddress!, variance: vp.baseAddress!)
             }
         }
         return (mean, variance)
     }
 
     /// `(x - mean) * invstd * weight + bias`, per channel, then ReLU with `relu` (no autograd).
-    private static func normalize(_ x: Tensor, mean: [Float], invstd: [Float], weight: Tensor?, bias: Tensor?, relu: Bool) -> Tensor {
+    private static func normalize(
+        _ x: Tensor, mean: [Float], invstd: [Float], weight: Tensor?, bias: Tensor?, relu: Bool
+    ) -> Tensor {
         let c = x.shape[1]
         let scale = (0..<c).map { invstd[$0] * (weight?.storage.pointer[$0] ?? 1) }
         let shift = (0..<c).map { (bias?.storage.pointer[$0] ?? 0) - mean[$0] * scale[$0] }
         let out = Tensor(uninitializedShape: x.shape)
-        ChannelKernels(shape: x.shape).scaleShift(x.storage.pointer, scale: scale, shift: shift, relu: relu, into: out.storage.pointer)
+        ChannelKernels(shape: x.shape).scaleShift(
+            x.storage.pointer, scale: scale, shift: shift, relu: relu, into: out.storage.pointer)
         return out
     }
 
     /// `a[c] * g' + b[c] * (x - mean[c]) + d[c]` where `g'` is `g` masked by a fused ReLU's output.
-    private static func inputGradient(_ x: Tensor, _ g: Tensor, mask: UnsafePointer<Float>?, mean: [Float],
-                                      a: [Float], b: [Float], d: [Float]) -> Tensor {
+    private static func inputGradient(
+        _ x: Tensor, _ g: Tensor, mask: UnsafePointer<Float>?, mean: [Float],
+        a: [Float], b: [Float], d: [Float]
+    ) -> Tensor {
         let out = Tensor(uninitializedShape: x.shape)
-        ChannelKernels(shape: x.shape).inputGradient(x.storage.pointer, g.storage.pointer, mask: mask, mean: mean, a: a, b: b, d: d,
-                                                     into: out.storage.pointer)
+        ChannelKernels(shape: x.shape).inputGradient(
+            x.storage.pointer, g.storage.pointer, mask: mask, mean: mean, a: a, b: b, d: d,
+            into: out.storage.pointer)
         return out
     }
 
     /// Per-channel `sum(dy)` and `sum(dy * xhat)`, `dy` masked by a fused ReLU's output.
-    private static func channelSums(_ x: Tensor, _ g: Tensor, mask: UnsafePointer<Float>?, mean: [Float], invstd: [Float]) -> ([Float], [Float]) {
+    private static func channelSums(
+        _ x: Tensor, _ g: Tensor, mask: UnsafePointer<Float>?, mean: [Float], invstd: [Float]
+    ) -> ([Float], [Float]) {
         let c = x.shape[1]
-        var sumDy = [Float](repeating: 0, count: c), dot = [Double](repeating: 0, count: c)
+        var sumDy = [Float](repeating: 0, count: c)
+        var dot = [Double](repeating: 0, count: c)
         sumDy.withUnsafeMutableBufferPointer { a in
             dot.withUnsafeMutableBufferPointer { b in
-                ChannelKernels(shape: x.shape).gradientSums(x.storage.pointer, g.storage.pointer, mask: mask, mean: mean,
-                                                            sumG: a.baseAddress!, sumGX: b.baseAddress!)
+                ChannelKernels(shape: x.shape).gradientSums(
+                    x.storage.pointer, g.storage.pointer, mask: mask, mean: mean,
+                    sumG: a.baseAddress!, sumGX: b.baseAddress!)
             }
         }
         return (sumDy, (0..<c).map { Float(dot[$0] * Double(invstd[$0])) })

@@ -7,7 +7,8 @@ func broadcastShape(_ a: [Int], _ b: [Int], op: String) throws -> [Int] {
         let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
         let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
         guard da == db || da == 1 || db == 1 else {
-            throw TensorError(op, "shapes \(describe(a)) and \(describe(b)) cannot be broadcast (dimension \(i): \(da) vs \(db))")
+            throw TensorError(
+                op, "shapes \(describe(a)) and \(describe(b)) cannot be broadcast (dimension \(i): \(da) vs \(db))")
         }
         out[i] = da == 1 ? db : da
     }
@@ -31,8 +32,10 @@ extension Tensor {
     /// `broadcastMap` for an operation that also exists on SIMD vectors: tensors of the
     /// same shape take the vectorised path (the hot case: gradients, optimiser updates).
     @inline(__always)
-    static func broadcastMap(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float,
-                             lanes: (Lanes.Vector, Lanes.Vector) -> Lanes.Vector) throws -> Tensor {
+    static func broadcastMap(
+        _ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float,
+        lanes: (Lanes.Vector, Lanes.Vector) -> Lanes.Vector
+    ) throws -> Tensor {
         a.shape == b.shape ? a.zipLanes(b, lanes) : try broadcastMap(a, b, op: op, f)
     }
 
@@ -42,7 +45,9 @@ extension Tensor {
         if a.shape == b.shape { return a.zipMap(b, f) }
         let shape = try broadcastShape(a.shape, b.shape, op: op)
         let out = Tensor(uninitializedShape: shape)
-        let pa = a.storage.pointer, pb = b.storage.pointer, dst = out.storage.pointer
+        let pa = a.storage.pointer
+        let pb = b.storage.pointer
+        let dst = out.storage.pointer
         let n = out.count
         if b.count == 1, shape == a.shape {
             let s = pb[0]
@@ -55,12 +60,17 @@ extension Tensor {
             return out
         }
         let rank = shape.count
-        let sa = broadcastStrides(a.shape, rank: rank), sb = broadcastStrides(b.shape, rank: rank)
-        let inner = shape[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1]
+        let sa = broadcastStrides(a.shape, rank: rank)
+        let sb = broadcastStrides(b.shape, rank: rank)
+        let inner = shape[rank - 1]
+        let ia = sa[rank - 1]
+        let ib = sb[rank - 1]
         let rows = inner == 0 ? 0 : n / inner
         Threads.parallelFor(rows, minChunk: Swift.max(1, elementwiseGrain / Swift.max(inner, 1))) { r in
             for row in r {
-                var rem = row, offA = 0, offB = 0
+                var rem = row
+                var offA = 0
+                var offB = 0
                 for d in stride(from: rank - 2, through: 0, by: -1) {
                     let i = rem % shape[d]
                     rem /= shape[d]
@@ -85,12 +95,15 @@ extension Tensor {
     func stridedCopy(shape outShape: [Int], strides st: [Int]) -> Tensor {
         let out = Tensor(uninitializedShape: outShape)
         let rank = outShape.count
-        let inner = rank == 0 ? 1 : outShape[rank - 1], innerStride = rank == 0 ? 0 : st[rank - 1]
+        let inner = rank == 0 ? 1 : outShape[rank - 1]
+        let innerStride = rank == 0 ? 0 : st[rank - 1]
         let rows = inner == 0 ? 0 : out.count / inner
-        let src = storage.pointer, dst = out.storage.pointer
+        let src = storage.pointer
+        let dst = out.storage.pointer
         Threads.parallelFor(rows, minChunk: Swift.max(1, elementwiseGrain / Swift.max(inner, 1))) { r in
             for row in r {
-                var rem = row, off = 0
+                var rem = row
+                var off = 0
                 for d in stride(from: rank - 2, through: 0, by: -1) {
                     off += (rem % outShape[d]) * st[d]
                     rem /= outShape[d]

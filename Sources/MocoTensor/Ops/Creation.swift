@@ -35,7 +35,9 @@ extension Tensor {
     }
 
     /// Standard normal values scaled by `std` and shifted by `mean`, drawn from `rng`.
-    public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1, using rng: inout RandomGenerator) throws -> Tensor {
+    public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1, using rng: inout RandomGenerator) throws
+        -> Tensor
+    {
         try checkShape(shape, op: "randn")
         var t = Tensor(uninitializedShape: shape)
         t.withUnsafeMutableBufferPointer { p in
@@ -45,7 +47,9 @@ extension Tensor {
     }
 
     /// Uniform values in `[low, high)` drawn from `rng`.
-    public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, using rng: inout RandomGenerator) throws -> Tensor {
+    public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, using rng: inout RandomGenerator) throws
+        -> Tensor
+    {
         try checkShape(shape, op: "uniform")
         guard low <= high else { throw TensorError("uniform", "low \(low) is greater than high \(high)") }
         var t = Tensor(uninitializedShape: shape)

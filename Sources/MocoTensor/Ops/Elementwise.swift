@@ -8,7 +8,8 @@ extension Tensor {
     @inline(__always)
     func map(_ f: (Float) -> Float) -> Tensor {
         let out = Tensor(uninitializedShape: shape)
-        let src = storage.pointer, dst = out.storage.pointer
+        let src = storage.pointer
+        let dst = out.storage.pointer
         Threads.parallelFor(count, minChunk: elementwiseGrain) { r in
             for i in r { dst[i] = f(src[i]) }
         }
@@ -19,7 +20,9 @@ extension Tensor {
     @inline(__always)
     func zipMap(_ other: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
         let out = Tensor(uninitializedShape: shape)
-        let a = storage.pointer, b = other.storage.pointer, dst = out.storage.pointer
+        let a = storage.pointer
+        let b = other.storage.pointer
+        let dst = out.storage.pointer
         Threads.parallelFor(count, minChunk: elementwiseGrain) { r in
             for i in r { dst[i] = f(a[i], b[i]) }
         }
@@ -31,7 +34,8 @@ extension Tensor {
     @inline(__always)
     func mapLanes(_ f: (Lanes.Vector) -> Lanes.Vector) -> Tensor {
         let out = Tensor(uninitializedShape: shape)
-        let src = storage.pointer, dst = out.storage.pointer
+        let src = storage.pointer
+        let dst = out.storage.pointer
         Threads.parallelFor(count, minChunk: elementwiseGrain) { r in Lanes.map(src, dst, r, f) }
         return out
     }
@@ -40,7 +44,9 @@ extension Tensor {
     @inline(__always)
     func zipLanes(_ other: Tensor, _ f: (Lanes.Vector, Lanes.Vector) -> Lanes.Vector) -> Tensor {
         let out = Tensor(uninitializedShape: shape)
-        let a = storage.pointer, b = other.storage.pointer, dst = out.storage.pointer
+        let a = storage.pointer
+        let b = other.storage.pointer
+        let dst = out.storage.pointer
         Threads.parallelFor(count, minChunk: elementwiseGrain) { r in Lanes.zip(a, b, dst, r, f) }
         return out
     }
@@ -88,11 +94,13 @@ extension Tensor {
             return o
         }
         return Tensor.record(y, op: "relu", inputs: [self]) { g in
-            [g.zipLanes(y) { gv, yv in
-                var o = gv
-                o.replace(with: 0, where: .!(yv .> 0))
-                return o
-            }]
+            [
+                g.zipLanes(y) { gv, yv in
+                    var o = gv
+                    o.replace(with: 0, where: .!(yv .> 0))
+                    return o
+                }
+            ]
         }
     }
 
@@ -112,7 +120,8 @@ extension Tensor {
     /// gradient passes where `min <= x <= max`.
     public func clamp(min lo: Float? = nil, max hi: Float? = nil) throws -> Tensor {
         if let lo, let hi, lo > hi { throw TensorError("clamp", "min \(lo) is greater than max \(hi)") }
-        let l = lo ?? -.infinity, h = hi ?? .infinity
+        let l = lo ?? -.infinity
+        let h = hi ?? .infinity
         let x = self
         return Tensor.record(map { Swift.min(Swift.max($0, l), h) }, op: "clamp", inputs: [self]) { g in
             [g.zipMap(x) { ($1 >= l && $1 <= h) ? $0 : 0 }]

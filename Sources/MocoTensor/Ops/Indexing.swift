@@ -6,11 +6,13 @@ extension Tensor {
         if let bad = indices.first(where: { $0 < 0 || $0 >= n }) {
             throw TensorError("index_select", "index \(bad) is out of range for dimension \(axis) of size \(n)")
         }
-        let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
+        let outer = shape[..<a].reduce(1, *)
+        let inner = shape[(a + 1)...].reduce(1, *)
         var outShape = shape
         outShape[a] = indices.count
         let out = Tensor(uninitializedShape: outShape)
-        let src = storage.pointer, dst = out.storage.pointer
+        let src = storage.pointer
+        let dst = out.storage.pointer
         for o in 0..<outer {
             for (k, i) in indices.enumerated() {
                 (dst + (o * indices.count + k) * inner).update(from: src + (o * n + i) * inner, count: inner)
@@ -19,10 +21,12 @@ extension Tensor {
         let inShape = shape
         return Tensor.record(out, op: "index_select", inputs: [self]) { g in
             let gx = try Tensor.zeros(inShape)
-            let gp = g.storage.pointer, dp = gx.storage.pointer
+            let gp = g.storage.pointer
+            let dp = gx.storage.pointer
             for o in 0..<outer {
                 for (k, i) in indices.enumerated() {
-                    let d = dp + (o * n + i) * inner, s = gp + (o * indices.count + k) * inner
+                    let d = dp + (o * n + i) * inner
+                    let s = gp + (o * indices.count + k) * inner
                     for j in 0..<inner { d[j] += s[j] }
                 }
             }
@@ -36,12 +40,17 @@ extension Tensor {
     public func gather(axis: Int, index: Tensor) throws -> Tensor {
         let a = try normalizeAxis(axis, rank: rank, op: "gather")
         guard index.rank == rank else {
-            throw TensorError("gather", "index of shape \(describe(index.shape)) needs rank \(rank) like the input \(describe(shape))")
+            throw TensorError(
+                "gather", "index of shape \(describe(index.shape)) needs rank \(rank) like the input \(describe(shape))"
+            )
         }
         for d in 0..<rank where d != a && index.shape[d] != shape[d] {
-            throw TensorError("gather", "index shape \(describe(index.shape)) differs from input shape \(describe(shape)) outside axis \(axis)")
+            throw TensorError(
+                "gather",
+                "index shape \(describe(index.shape)) differs from input shape \(describe(shape)) outside axis \(axis)")
         }
-        let n = shape[a], m = index.shape[a]
+        let n = shape[a]
+        let m = index.shape[a]
         let idx = index.scalars
         var ints = [Int](repeating: 0, count: idx.count)
         for (i, v) in idx.enumerated() {
@@ -50,9 +59,11 @@ extension Tensor {
             }
             ints[i] = Int(v)
         }
-        let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
+        let outer = shape[..<a].reduce(1, *)
+        let inner = shape[(a + 1)...].reduce(1, *)
         let out = Tensor(uninitializedShape: index.shape)
-        let src = storage.pointer, dst = out.storage.pointer
+        let src = storage.pointer
+        let dst = out.storage.pointer
         for o in 0..<outer {
             for k in 0..<m {
                 for j in 0..<inner {
@@ -64,7 +75,8 @@ extension Tensor {
         let inShape = shape
         return Tensor.record(out, op: "gather", inputs: [self]) { g in
             let gx = try Tensor.zeros(inShape)
-            let gp = g.storage.pointer, dp = gx.storage.pointer
+            let gp = g.storage.pointer
+            let dp = gx.storage.pointer
             for o in 0..<outer {
                 for k in 0..<m {
                     for j in 0..<inner {

@@ -4,25 +4,29 @@ extension Tensor {
         guard let first = tensors.first else { throw TensorError("concat", "needs at least one tensor") }
         let a = try normalizeAxis(axis, rank: first.rank, op: "concat")
         for t in tensors {
-            var s1 = t.shape, s0 = first.shape
+            var s1 = t.shape
+            var s0 = first.shape
             guard s1.count == s0.count else {
                 throw TensorError("concat", "shapes \(describe(first.shape)) and \(describe(t.shape)) differ in rank")
             }
             s1[a] = 0
             s0[a] = 0
             guard s1 == s0 else {
-                throw TensorError("concat", "shapes \(describe(first.shape)) and \(describe(t.shape)) differ outside axis \(axis)")
+                throw TensorError(
+                    "concat", "shapes \(describe(first.shape)) and \(describe(t.shape)) differ outside axis \(axis)")
             }
         }
         var outShape = first.shape
         outShape[a] = tensors.reduce(0) { $0 + $1.shape[a] }
         let out = Tensor(uninitializedShape: outShape)
-        let outer = first.shape[..<a].reduce(1, *), inner = first.shape[(a + 1)...].reduce(1, *)
+        let outer = first.shape[..<a].reduce(1, *)
+        let inner = first.shape[(a + 1)...].reduce(1, *)
         let rowOut = outShape[a] * inner
         var offset = 0
         for t in tensors {
             let rowIn = t.shape[a] * inner
-            let src = t.storage.pointer, dst = out.storage.pointer + offset
+            let src = t.storage.pointer
+            let dst = out.storage.pointer + offset
             for o in 0..<outer { (dst + o * rowOut).update(from: src + o * rowIn, count: rowIn) }
             offset += rowIn
         }
@@ -47,7 +51,8 @@ extension Tensor {
     public func split(sizes: [Int], axis: Int = 0) throws -> [Tensor] {
         let a = try normalizeAxis(axis, rank: rank, op: "split")
         guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == shape[a] else {
-            throw TensorError("split", "sizes \(describe(sizes)) do not add up to dimension \(axis) of \(describe(shape))")
+            throw TensorError(
+                "split", "sizes \(describe(sizes)) do not add up to dimension \(axis) of \(describe(shape))")
         }
         var start = 0
         return try sizes.map { n in
@@ -69,19 +74,27 @@ extension Tensor {
     public func slice(axis: Int, _ range: Range<Int>) throws -> Tensor {
         let a = try normalizeAxis(axis, rank: rank, op: "slice")
         guard range.lowerBound >= 0, range.upperBound <= shape[a] else {
-            throw TensorError("slice", "range \(range.lowerBound)..<\(range.upperBound) is out of bounds for dimension \(axis) of size \(shape[a])")
+            throw TensorError(
+                "slice",
+                "range \(range.lowerBound)..<\(range.upperBound) is out of bounds for dimension \(axis) of size \(shape[a])"
+            )
         }
         var outShape = shape
         outShape[a] = range.count
         let out = Tensor(uninitializedShape: outShape)
-        let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
-        let rowIn = shape[a] * inner, rowOut = range.count * inner, skip = range.lowerBound * inner
-        let src = storage.pointer, dst = out.storage.pointer
+        let outer = shape[..<a].reduce(1, *)
+        let inner = shape[(a + 1)...].reduce(1, *)
+        let rowIn = shape[a] * inner
+        let rowOut = range.count * inner
+        let skip = range.lowerBound * inner
+        let src = storage.pointer
+        let dst = out.storage.pointer
         for o in 0..<outer { (dst + o * rowOut).update(from: src + o * rowIn + skip, count: rowOut) }
         let inShape = shape
         return Tensor.record(out, op: "slice", inputs: [self]) { g in
             let gx = try Tensor.zeros(inShape)
-            let gp = g.storage.pointer, dp = gx.storage.pointer
+            let gp = g.storage.pointer
+            let dp = gx.storage.pointer
             for o in 0..<outer { (dp + o * rowIn + skip).update(from: gp + o * rowOut, count: rowOut) }
             return [gx]
         }

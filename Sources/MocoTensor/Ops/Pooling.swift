@@ -17,7 +17,8 @@ extension Tensor {
             oh = (h + 2 * ph - kh) / sh + 1
             ow = (w + 2 * pw - kw) / sw + 1
             guard h + 2 * ph >= kh, w + 2 * pw >= kw, oh > 0, ow > 0 else {
-                throw TensorError(op, "kernel \(kernel) does not fit input \(describe(x.shape)) with padding \(padding)")
+                throw TensorError(
+                    op, "kernel \(kernel) does not fit input \(describe(x.shape)) with padding \(padding)")
             }
         }
     }
@@ -25,18 +26,22 @@ extension Tensor {
     /// Max pooling as `torch.nn.functional.max_pool2d` (floor mode; padding counts as -inf).
     /// The gradient goes to the first maximum of each window.
     public static func maxPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0) throws -> Tensor {
-        let p = try PoolWindow(x, kernel: (kernel, kernel), stride: stride.map { ($0, $0) }, padding: (padding, padding), op: "max_pool2d")
+        let p = try PoolWindow(
+            x, kernel: (kernel, kernel), stride: stride.map { ($0, $0) }, padding: (padding, padding), op: "max_pool2d")
         let y = Tensor(uninitializedShape: [p.n, p.c, p.oh, p.ow])
         var argmax = [Int32](repeating: 0, count: y.count)
-        let src = x.storage.pointer, dst = y.storage.pointer
+        let src = x.storage.pointer
+        let dst = y.storage.pointer
         argmax.withUnsafeMutableBufferPointer { ab in
             let am = ab.baseAddress!
             Threads.parallelFor(p.n * p.c, minChunk: Swift.max(1, 4096 / (p.oh * p.ow))) { r in
                 for plane in r {
-                    let xin = src + plane * p.h * p.w, o = plane * p.oh * p.ow
+                    let xin = src + plane * p.h * p.w
+                    let o = plane * p.oh * p.ow
                     for i in 0..<p.oh {
                         for j in 0..<p.ow {
-                            var best = -Float.infinity, bi = -1
+                            var best = -Float.infinity
+                            var bi = -1
                             for di in 0..<p.kh {
                                 let yy = i * p.sh - p.ph + di
                                 if yy < 0 || yy >= p.h { continue }
@@ -44,7 +49,10 @@ extension Tensor {
                                     let xx = j * p.sw - p.pw + dj
                                     if xx < 0 || xx >= p.w { continue }
                                     let v = xin[yy * p.w + xx]
-                                    if bi < 0 || v > best || (v.isNaN && !best.isNaN) { best = v; bi = yy * p.w + xx }
+                                    if bi < 0 || v > best || (v.isNaN && !best.isNaN) {
+                                        best = v
+                                        bi = yy * p.w + xx
+                                    }
                                 }
                             }
                             dst[o + i * p.ow + j] = best
@@ -57,11 +65,13 @@ extension Tensor {
         let inShape = x.shape
         return record(y, op: "max_pool2d", inputs: [x]) { g in
             let gx = try Tensor.zeros(inShape)
-            let pg = g.storage.pointer, pd = gx.storage.pointer
+            let pg = g.storage.pointer
+            let pd = gx.storage.pointer
             argmax.withUnsafeBufferPointer { am in
                 Threads.parallelFor(p.n * p.c) { r in
                     for plane in r {
-                        let o = plane * p.oh * p.ow, base = pd + plane * p.h * p.w
+                        let o = plane * p.oh * p.ow
+                        let base = pd + plane * p.h * p.w
                         for k in 0..<(p.oh * p.ow) { base[Int(am[o + k])] += pg[o + k] }
                     }
                 }
@@ -72,20 +82,27 @@ extension Tensor {
 
     /// Average pooling as `torch.nn.functional.avg_pool2d` (floor mode); padded zeros
     /// count in the divisor when `countIncludePad` (PyTorch's default).
-    public static func avgPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) throws -> Tensor {
-        let p = try PoolWindow(x, kernel: (kernel, kernel), stride: stride.map { ($0, $0) }, padding: (padding, padding), op: "avg_pool2d")
+    public static func avgPool2d(
+        _ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true
+    ) throws -> Tensor {
+        let p = try PoolWindow(
+            x, kernel: (kernel, kernel), stride: stride.map { ($0, $0) }, padding: (padding, padding), op: "avg_pool2d")
         // The divisor of output (i, j): window area, or the part of it inside the input.
         func divisor(_ i: Int, _ j: Int) -> Float {
             if countIncludePad { return Float(p.kh * p.kw) }
-            let y0 = Swift.max(i * p.sh - p.ph, 0), y1 = Swift.min(i * p.sh - p.ph + p.kh, p.h)
-            let x0 = Swift.max(j * p.sw - p.pw, 0), x1 = Swift.min(j * p.sw - p.pw + p.kw, p.w)
+            let y0 = Swift.max(i * p.sh - p.ph, 0)
+            let y1 = Swift.min(i * p.sh - p.ph + p.kh, p.h)
+            let x0 = Swift.max(j * p.sw - p.pw, 0)
+            let x1 = Swift.min(j * p.sw - p.pw + p.kw, p.w)
             return Float((y1 - y0) * (x1 - x0))
         }
         let y = Tensor(uninitializedShape: [p.n, p.c, p.oh, p.ow])
-        let src = x.storage.pointer, dst = y.storage.pointer
+        let src = x.storage.pointer
+        let dst = y.storage.pointer
         Threads.parallelFor(p.n * p.c, minChunk: Swift.max(1, 4096 / (p.oh * p.ow))) { r in
             for plane in r {
-                let xin = src + plane * p.h * p.w, o = dst + plane * p.oh * p.ow
+                let xin = src + plane * p.h * p.w
+                let o = dst + plane * p.oh * p.ow
                 for i in 0..<p.oh {
                     for j in 0..<p.ow {
                         var s: Float = 0
@@ -102,10 +119,12 @@ extension Tensor {
         let inShape = x.shape
         return record(y, op: "avg_pool2d", inputs: [x]) { g in
             let gx = try Tensor.zeros(inShape)
-            let pg = g.storage.pointer, pd = gx.storage.pointer
+            let pg = g.storage.pointer
+            let pd = gx.storage.pointer
             Threads.parallelFor(p.n * p.c) { r in
                 for plane in r {
-                    let gin = pg + plane * p.oh * p.ow, o = pd + plane * p.h * p.w
+                    let gin = pg + plane * p.oh * p.ow
+                    let o = pd + plane * p.h * p.w
                     for i in 0..<p.oh {
                         for j in 0..<p.ow {
                             let v = gin[i * p.ow + j] / divisor(i, j)
@@ -125,13 +144,17 @@ extension Tensor {
     /// Global average pooling: `[N, C, H, W]` to `[N, C]` (the mean over H and W,
     /// as `adaptive_avg_pool2d(x, 1).flatten(1)`).
     public static func globalAvgPool2d(_ x: Tensor) throws -> Tensor {
-        guard x.rank == 4 else { throw TensorError("global_avg_pool2d", "input must be [N, C, H, W], got \(describe(x.shape))") }
+        guard x.rank == 4 else {
+            throw TensorError("global_avg_pool2d", "input must be [N, C, H, W], got \(describe(x.shape))")
+        }
         guard x.shape[2] * x.shape[3] > 0 else {
             throw TensorError("global_avg_pool2d", "input \(describe(x.shape)) has no pixels")
         }
-        let planes = x.shape[0] * x.shape[1], hw = x.shape[2] * x.shape[3]
+        let planes = x.shape[0] * x.shape[1]
+        let hw = x.shape[2] * x.shape[3]
         let y = Tensor(uninitializedShape: [x.shape[0], x.shape[1]])
-        let src = x.storage.pointer, dst = y.storage.pointer
+        let src = x.storage.pointer
+        let dst = y.storage.pointer
         let scale = 1 / Float(hw)
         Threads.parallelFor(planes, minChunk: Swift.max(1, elementwiseGrain / hw)) { r in
             for p in r { dst[p] = Lanes.sum(src + p * hw, hw) * scale }
@@ -139,7 +162,8 @@ extension Tensor {
         let inShape = x.shape
         return record(y, op: "global_avg_pool2d", inputs: [x]) { g in
             let gx = Tensor(uninitializedShape: inShape)
-            let pg = g.storage.pointer, out = gx.storage.pointer
+            let pg = g.storage.pointer
+            let out = gx.storage.pointer
             Threads.parallelFor(planes, minChunk: Swift.max(1, elementwiseGrain / hw)) { r in
                 for p in r { (out + p * hw).update(repeating: pg[p] * scale, count: hw) }
             }

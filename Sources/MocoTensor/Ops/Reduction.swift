@@ -12,10 +12,12 @@ extension Tensor {
         var outShape = shape
         outShape[axis] = 1
         let out = Tensor(uninitializedShape: outShape)
-        let src = storage.pointer, dst = out.storage.pointer
+        let src = storage.pointer
+        let dst = out.storage.pointer
         Threads.parallelFor(outer, minChunk: Swift.max(1, elementwiseGrain / Swift.max(1, n * inner))) { r in
             for o in r {
-                let base = src + o * n * inner, d = dst + o * inner
+                let base = src + o * n * inner
+                let d = dst + o * inner
                 if inner == 1 {
                     d[0] = Lanes.sum(base, n)
                 } else {
@@ -52,7 +54,8 @@ extension Tensor {
         var y = detached()
         for a in ax.reversed() { y = y.sumKernel(axis: a) }
         y = Tensor(shape: reducedShape(ax, keepdims: keepdims), storage: y.storage)
-        let inShape = shape, keptShape = reducedShape(ax, keepdims: true)
+        let inShape = shape
+        let keptShape = reducedShape(ax, keepdims: true)
         return Tensor.record(y, op: "sum", inputs: [self]) { g in
             [try Tensor(shape: keptShape, storage: g.storage).expanded(to: inShape)]
         }
@@ -84,17 +87,23 @@ extension Tensor {
         outShape[axis] = 1
         let out = Tensor(uninitializedShape: outShape)
         var idx = [Int](repeating: 0, count: outer * inner)
-        let src = storage.pointer, dst = out.storage.pointer
+        let src = storage.pointer
+        let dst = out.storage.pointer
         idx.withUnsafeMutableBufferPointer { ip in
             let ix = ip.baseAddress!
             Threads.parallelFor(outer * inner, minChunk: Swift.max(1, elementwiseGrain / Swift.max(n, 1))) { r in
                 for oi in r {
-                    let o = oi / inner, j = oi % inner
+                    let o = oi / inner
+                    let j = oi % inner
                     let base = src + o * n * inner + j
-                    var best = base[0], bi = 0
+                    var best = base[0]
+                    var bi = 0
                     for k in 1..<Swift.max(n, 1) {
                         let v = base[k * inner]
-                        if v > best || (v.isNaN && !best.isNaN) { best = v; bi = k }
+                        if v > best || (v.isNaN && !best.isNaN) {
+                            best = v
+                            bi = k
+                        }
                     }
                     dst[oi] = best
                     ix[oi] = bi
@@ -114,9 +123,11 @@ extension Tensor {
         let (_, n, inner) = split(around: a)
         return Tensor.record(y, op: "max", inputs: [self]) { g in
             let gx = try Tensor.zeros(inShape)
-            let gp = g.storage.pointer, dp = gx.storage.pointer
+            let gp = g.storage.pointer
+            let dp = gx.storage.pointer
             for (oi, k) in indices.enumerated() {
-                let o = oi / inner, j = oi % inner
+                let o = oi / inner
+                let j = oi % inner
                 dp[o * n * inner + k * inner + j] = gp[oi]
             }
             return [gx]

@@ -9,12 +9,14 @@ extension Tensor {
         if let i = inferred.first {
             let known = newShape.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
             guard known > 0, count % known == 0 else {
-                throw TensorError("reshape", "cannot reshape \(describe(shape)) (\(count) elements) to \(describe(newShape))")
+                throw TensorError(
+                    "reshape", "cannot reshape \(describe(shape)) (\(count) elements) to \(describe(newShape))")
             }
             target[i] = count / known
         }
         guard target.reduce(1, *) == count else {
-            throw TensorError("reshape", "cannot reshape \(describe(shape)) (\(count) elements) to \(describe(newShape))")
+            throw TensorError(
+                "reshape", "cannot reshape \(describe(shape)) (\(count) elements) to \(describe(newShape))")
         }
         if target == shape { return self }
         let y = Tensor(shape: target, storage: storage)
@@ -55,7 +57,8 @@ extension Tensor {
     public func permuted(_ order: [Int]) throws -> Tensor {
         let norm = try order.map { try normalizeAxis($0, rank: rank, op: "permute") }
         guard norm.count == rank, Set(norm).count == rank else {
-            throw TensorError("permute", "\(describe(order)) is not a permutation of the \(rank) axes of \(describe(shape))")
+            throw TensorError(
+                "permute", "\(describe(order)) is not a permutation of the \(rank) axes of \(describe(shape))")
         }
         if norm == Array(0..<rank) { return self }
         let y = permuteKernel(norm)
@@ -70,7 +73,8 @@ extension Tensor {
             throw TensorError("transpose", "tensor of shape \(describe(shape)) has fewer than 2 dimensions")
         }
         if rank < 2 { return self }
-        let x = try normalizeAxis(a, rank: rank, op: "transpose"), y = try normalizeAxis(b, rank: rank, op: "transpose")
+        let x = try normalizeAxis(a, rank: rank, op: "transpose")
+        let y = try normalizeAxis(b, rank: rank, op: "transpose")
         var order = Array(0..<rank)
         order.swapAt(x, y)
         return try permuted(order)

@@ -6,11 +6,14 @@ extension Tensor {
         let (outer, n, inner) = split(around: axis)
         if inner == 1 { return softmaxRows(rows: outer, length: n, log: log) }
         let out = Tensor(uninitializedShape: shape)
-        let src = storage.pointer, dst = out.storage.pointer
+        let src = storage.pointer
+        let dst = out.storage.pointer
         Threads.parallelFor(outer * inner, minChunk: Swift.max(1, 4096 / Swift.max(n, 1))) { r in
             for oi in r {
-                let o = oi / inner, j = oi % inner
-                let x = src + o * n * inner + j, y = dst + o * n * inner + j
+                let o = oi / inner
+                let j = oi % inner
+                let x = src + o * n * inner + j
+                let y = dst + o * n * inner + j
                 var m = -Float.infinity
                 for k in 0..<n { m = Swift.max(m, x[k * inner]) }
                 if !m.isFinite { m = 0 }
@@ -32,12 +35,16 @@ extension Tensor {
     /// maximum, `e^(x - max)` written to the output and summed in 16 lanes, then scaled
     /// (softmax) or replaced by `x - max - log(sum)` (log-softmax).
     /// With `logNormalizers`, each row's `max + log(sum)` is stored there too.
-    private func softmaxRows(rows: Int, length n: Int, log: Bool, logNormalizers: UnsafeMutablePointer<Float>? = nil) -> Tensor {
+    private func softmaxRows(rows: Int, length n: Int, log: Bool, logNormalizers: UnsafeMutablePointer<Float>? = nil)
+        -> Tensor
+    {
         let out = Tensor(uninitializedShape: shape)
-        let src = storage.pointer, dst = out.storage.pointer
+        let src = storage.pointer
+        let dst = out.storage.pointer
         Threads.parallelFor(rows, minChunk: Swift.max(1, 4096 / Swift.max(n, 1))) { r in
             for row in r {
-                let x = src + row * n, y = dst + row * n
+                let x = src + row * n
+                let y = dst + row * n
                 let m = Lanes.maximum(x, n)
                 let shift = m.isFinite ? m : 0
                 Lanes.map(x, y, 0..<n) { Lanes.exp($0 - shift) }
@@ -87,7 +94,8 @@ extension Tensor {
         guard logits.rank == 2 else {
             throw TensorError("cross_entropy", "logits must be [N, C], got \(describe(logits.shape))")
         }
-        let n = logits.shape[0], c = logits.shape[1]
+        let n = logits.shape[0]
+        let c = logits.shape[1]
         guard labels.count == n, n > 0 else {
             throw TensorError("cross_entropy", "\(labels.count) labels for logits of shape \(describe(logits.shape))")
         }
@@ -97,7 +105,9 @@ extension Tensor {
         // Softmax rows once; the loss is log-sum-exp minus the label's logit and the gradient is
         // (p - onehot) / N, so the backward pass needs no second exponential.
         var lse = [Float](repeating: 0, count: n)
-        let p = lse.withUnsafeMutableBufferPointer { logits.detached().softmaxRows(rows: n, length: c, log: false, logNormalizers: $0.baseAddress) }
+        let p = lse.withUnsafeMutableBufferPointer {
+            logits.detached().softmaxRows(rows: n, length: c, log: false, logNormalizers: $0.baseAddress)
+        }
         let x = logits.storage.pointer
         var total: Double = 0
         for i in 0..<n { total += Double(lse[i] - x[i * c + labels[i]]) }

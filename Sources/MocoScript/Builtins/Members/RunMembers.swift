@@ -2,51 +2,82 @@ import Moco
 
 /// Members of training runs and of what a run is configured with (optimizer, kNN monitor).
 enum RunMembers {
-    private static let run = MemberBuilder<RunValue> { if case .run(let r) = $0 { return r }; return nil }
-    private static let optimizer = MemberBuilder<OptimizerSpec> { if case .optimizer(let o) = $0 { return o }; return nil }
-    private static let monitor = MemberBuilder<MonitorSpec> { if case .monitor(let m) = $0 { return m }; return nil }
+    private static let run = MemberBuilder<RunValue> {
+        if case .run(let r) = $0 { return r }
+        return nil
+    }
+    private static let optimizer = MemberBuilder<OptimizerSpec> {
+        if case .optimizer(let o) = $0 { return o }
+        return nil
+    }
+    private static let monitor = MemberBuilder<MonitorSpec> {
+        if case .monitor(let m) = $0 { return m }
+        return nil
+    }
 
-    static let optimizers = MemberTable(type: "optimizer", properties: [
-        optimizer.property("kind", "`sgd`, `lars` or `adamw`.") { o, _ in .string(o.kind.rawValue) },
-        optimizer.property("lr", "The learning rate, a schedule of training progress t.") { o, _ in .schedule(o.lr) },
-    ], methods: [])
+    static let optimizers = MemberTable(
+        type: "optimizer",
+        properties: [
+            optimizer.property("kind", "`sgd`, `lars` or `adamw`.") { o, _ in .string(o.kind.rawValue) },
+            optimizer.property("lr", "The learning rate, a schedule of training progress t.") { o, _ in .schedule(o.lr)
+            }
+        ], methods: [])
 
-    static let monitors = MemberTable(type: "monitor", properties: [
-        monitor.property("k", "The number of neighbours that vote.") { m, _ in .number(Double(m.k)) },
-        monitor.property("t", "The temperature of the vote weights.") { m, _ in .number(m.t) },
-    ], methods: [])
+    static let monitors = MemberTable(
+        type: "monitor",
+        properties: [
+            monitor.property("k", "The number of neighbours that vote.") { m, _ in .number(Double(m.k)) },
+            monitor.property("t", "The temperature of the vote weights.") { m, _ in .number(m.t) }
+        ], methods: [])
 
     /// A per-step series of the run's history, plotted against epochs.
-    private static func steps(_ name: String, _ doc: String, _ label: String, _ value: @escaping @Sendable (StepMetrics) -> Float) -> Member {
+    private static func steps(
+        _ name: String, _ doc: String, _ label: String, _ value: @escaping @Sendable (StepMetrics) -> Float
+    ) -> Member {
         run.property(name, doc) { r, _ in .series(r.stepSeries(label, value)) }
     }
 
-    static let runs = MemberTable(type: "run", properties: [
-        steps("loss", "The contrastive loss of each step.", "loss") { $0.loss },
-        steps("top1", "How often the positive key had the largest logit, per step.", "contrastive top-1") { $0.top1 },
-        steps("lr", "The learning rate of each step.", "lr") { $0.lr },
-        steps("momentum", "The key encoder's momentum at each step.", "momentum") { $0.momentum },
-        steps("positive", "The mean cosine similarity of each query with its positive key, per step.", "positive logit") { $0.positive },
-        steps("negative", "The mean cosine similarity of the queries with the negatives, per step.", "negative logit") { $0.negative },
-        steps("queue_fill", "The fraction of the queue filled with keys, per step.", "queue fill") { $0.queueFill },
-        run.property("knn", "The kNN monitor's top-1 accuracy after each epoch.") { r, _ in
-            let h = r.trainer.knnHistory
-            return .series(Series(name: "kNN top-1", xLabel: "epoch", x: h.map { Double($0.epoch) }, y: h.map(\.accuracy)))
-        },
-        run.property("epoch", "The number of epochs trained.") { r, _ in .number(Double(r.trainer.epoch)) },
-        run.property("epochs", "The number of epochs planned.") { r, _ in .number(Double(r.plannedEpochs)) },
-        run.property("steps", "The number of steps trained.") { r, _ in .number(Double(r.trainer.history.count)) },
-        run.property("model", "The model it trains.") { r, _ in .model(r.model) },
-        run.property("data", "The images it trains on.") { r, _ in .data(r.data) },
-        run.property("interrupted", "Whether Ctrl-C stopped it before its planned epochs.") { r, _ in .bool(r.interrupted) },
-    ], methods: [resume, save, load])
+    static let runs = MemberTable(
+        type: "run",
+        properties: [
+            steps("loss", "The contrastive loss of each step.", "loss") { $0.loss },
+            steps("top1", "How often the positive key had the largest logit, per step.", "contrastive top-1") {
+                $0.top1
+            },
+            steps("lr", "The learning rate of each step.", "lr") { $0.lr },
+            steps("momentum", "The key encoder's momentum at each step.", "momentum") { $0.momentum },
+            steps(
+                "positive", "The mean cosine similarity of each query with its positive key, per step.",
+                "positive logit"
+            ) { $0.positive },
+            steps(
+                "negative", "The mean cosine similarity of the queries with the negatives, per step.", "negative logit"
+            ) { $0.negative },
+            steps("queue_fill", "The fraction of the queue filled with keys, per step.", "queue fill") { $0.queueFill },
+            run.property("knn", "The kNN monitor's top-1 accuracy after each epoch.") { r, _ in
+                let h = r.trainer.knnHistory
+                return .series(
+                    Series(name: "kNN top-1", xLabel: "epoch", x: h.map { Double($0.epoch) }, y: h.map(\.accuracy)))
+            },
+            run.property("epoch", "The number of epochs trained.") { r, _ in .number(Double(r.trainer.epoch)) },
+            run.property("epochs", "The number of epochs planned.") { r, _ in .number(Double(r.plannedEpochs)) },
+            run.property("steps", "The number of steps trained.") { r, _ in .number(Double(r.trainer.history.count)) },
+            run.property("model", "The model it trains.") { r, _ in .model(r.model) },
+            run.property("data", "The images it trains on.") { r, _ in .data(r.data) },
+            run.property("interrupted", "Whether Ctrl-C stopped it before its planned epochs.") { r, _ in
+                .bool(r.interrupted)
+            }
+        ], methods: [resume, save, load])
 
-    static let resume = Builtin("resume", [.optional("epochs"), .optional("quiet", .bool(false))], on: "run", doc: Doc(
-        """
-        Continues training: without `epochs`, up to the planned number (after an interruption); with `epochs`, that \
-        many more (the schedules stretch over the longer plan).
-        """,
-        example: "run.resume(epochs: 10)")) { args in
+    static let resume = Builtin(
+        "resume", [.optional("epochs"), .optional("quiet", .bool(false))], on: "run",
+        doc: Doc(
+            """
+            Continues training: without `epochs`, up to the planned number (after an interruption); with `epochs`, that \
+            many more (the schedules stretch over the longer plan).
+            """,
+            example: "run.resume(epochs: 10)")
+    ) { args in
         guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
         var more = r.plannedEpochs - r.trainer.epoch
         if !(try args.isNil("epochs")) {
@@ -57,26 +88,33 @@ enum RunMembers {
         return .run(r)
     }
 
-    static let save = Builtin("save", [.required("path")], on: "run", doc: Doc(
-        """
-        Writes a checkpoint of the whole run (both encoders, queue, optimizer, generators, histories) atomically; \
-        `run.load` restores it exactly.
-        """,
-        example: #"run.save("digits.ckpt.safetensors")"#)) { args in
+    static let save = Builtin(
+        "save", [.required("path")], on: "run",
+        doc: Doc(
+            """
+            Writes a checkpoint of the whole run (both encoders, queue, optimizer, generators, histories) atomically; \
+            `run.load` restores it exactly.
+            """,
+            example: #"run.save("digits.ckpt.safetensors")"#)
+    ) { args in
         guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
-        let url = try args.interpreter.writableURL(try args.string("path"), kind: .safetensors, builtin: "run.save", at: args.loc)
+        let url = try args.interpreter.writableURL(
+            try args.string("path"), kind: .safetensors, builtin: "run.save", at: args.loc)
         let recipe = [Checkpoint.plannedEpochsKey: String(r.plannedEpochs), "version": String(r.model.version)]
         try Checkpoint.save(r.trainer, recipe: recipe, to: url)
         args.interpreter.writtenFiles.append(url.path)
         return .string(url.path)
     }
 
-    static let load = Builtin("load", [.required("path")], on: "run", doc: Doc(
-        """
-        Restores a checkpoint written by `run.save` into this run (built with the same model and data settings); \
-        training then continues exactly as the saved run would have.
-        """,
-        example: #"run.load("digits.ckpt.safetensors")"#)) { args in
+    static let load = Builtin(
+        "load", [.required("path")], on: "run",
+        doc: Doc(
+            """
+            Restores a checkpoint written by `run.save` into this run (built with the same model and data settings); \
+            training then continues exactly as the saved run would have.
+            """,
+            example: #"run.load("digits.ckpt.safetensors")"#)
+    ) { args in
         guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
         let url = try args.interpreter.readableURL(try args.string("path"), builtin: "run.load", at: args.loc)
         let recipe = try Checkpoint.load(into: r.trainer, from: url)
