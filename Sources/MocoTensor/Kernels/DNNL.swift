@@ -3,9 +3,9 @@ import Foundation
 
 /// oneDNN's CPU engine and stream, created once.
 ///
-/// `@unchecked Sendable`: both handles are immutable after `init`; oneDNN's engines are thread-safe, and
-/// primitives run on the stream from the calling thread, which waits for them (`execute`), so two
-/// executions never overlap on it (oneDNN parallelises inside a primitive with its own threads).
+/// `@unchecked Sendable`: both handles are immutable after `init`, and every execution on the stream
+/// holds `nativeKernelLock` and waits for the stream before it returns, so two threads never use the
+/// stream at once (oneDNN parallelises inside a primitive with its own threads).
 final class DNNLContext: @unchecked Sendable {
     static let shared = DNNLContext()
     let engine: dnnl_engine_t
