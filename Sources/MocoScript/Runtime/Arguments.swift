@@ -24,6 +24,14 @@ public struct Arguments {
         }
     }
 
+    /// Parameter `name`'s payload, unwrapped by `payload` (`\.asModel`), or an error naming what
+    /// was `expected`.
+    func typed<T>(_ name: String, _ expected: String, _ payload: (Value) -> T?) throws -> T {
+        let value = try self[name]
+        guard let unwrapped = payload(value) else { throw typeError(name, expected: expected, got: value) }
+        return unwrapped
+    }
+
     func typeError(_ name: String, expected: String, got: Value) -> ScriptError {
         ScriptError(
             .runtime, "\(builtin.name): '\(name)' must be \(expected), got \(got.typeName) \(got.repr.prefix(40))",
@@ -41,9 +49,7 @@ public struct Arguments {
     }
 
     public func number(_ name: String) throws -> Double {
-        let value = try self[name]
-        guard case .number(let x) = value else { throw typeError(name, expected: "a number", got: value) }
-        return x
+        try typed(name, "a number", \.asNumber)
     }
 
     public func optionalNumber(_ name: String) throws -> Double? { try isNil(name) ? nil : try number(name) }
@@ -76,17 +82,13 @@ public struct Arguments {
     }
 
     public func string(_ name: String) throws -> String {
-        let value = try self[name]
-        guard case .string(let s) = value else { throw typeError(name, expected: "a string", got: value) }
-        return s
+        try typed(name, "a string", \.asString)
     }
 
     public func optionalString(_ name: String) throws -> String? { try isNil(name) ? nil : try string(name) }
 
     public func bool(_ name: String) throws -> Bool {
-        let value = try self[name]
-        guard case .bool(let b) = value else { throw typeError(name, expected: "true or false", got: value) }
-        return b
+        try typed(name, "true or false", \.asBool)
     }
 
     /// A list of whole numbers, each in `min...max`.
@@ -139,9 +141,7 @@ public struct Arguments {
     }
 
     public func data(_ name: String) throws -> DataValue {
-        let value = try self[name]
-        guard case .data(let d) = value else { throw typeError(name, expected: "a dataset", got: value) }
-        return d
+        try typed(name, "a dataset", \.asData)
     }
 
     /// Labelled images: a split part (`data.train`), or a dataset without a split.
@@ -154,21 +154,15 @@ public struct Arguments {
     }
 
     public func model(_ name: String) throws -> ModelValue {
-        let value = try self[name]
-        guard case .model(let m) = value else { throw typeError(name, expected: "a model (see moco())", got: value) }
-        return m
+        try typed(name, "a model (see moco())", \.asModel)
     }
 
     public func pipeline(_ name: String) throws -> PipelineValue {
-        let value = try self[name]
-        guard case .pipeline(let p) = value else { throw typeError(name, expected: "an augmentation", got: value) }
-        return p
+        try typed(name, "an augmentation", \.asPipeline)
     }
 
     public func tensor(_ name: String) throws -> Tensor {
-        let value = try self[name]
-        guard case .tensor(let t) = value else { throw typeError(name, expected: "a tensor", got: value) }
-        return t
+        try typed(name, "a tensor", \.asTensor)
     }
 
     /// A schedule from a number (constant), a schedule, or a function of progress `t`.

@@ -3,10 +3,7 @@ import MocoData
 
 /// Members of datasets: a split `dataset` (`data.train`) and one set of `images`.
 enum DataMembers {
-    private static let data = MemberBuilder<DataValue> {
-        if case .data(let d) = $0 { return d }
-        return nil
-    }
+    private static let data = MemberBuilder<DataValue>(unwrap: \.asData)
 
     /// Members both kinds have.
     private static let common: [Member] = [

@@ -3,14 +3,8 @@ import MocoNN
 
 /// Members of encoders and MoCo models.
 enum ModelMembers {
-    private static let encoder = MemberBuilder<EncoderSpec> {
-        if case .encoder(let e) = $0 { return e }
-        return nil
-    }
-    private static let model = MemberBuilder<ModelValue> {
-        if case .model(let m) = $0 { return m }
-        return nil
-    }
+    private static let encoder = MemberBuilder<EncoderSpec>(unwrap: \.asEncoder)
+    private static let model = MemberBuilder<ModelValue>(unwrap: \.asModel)
 
     static let encoders = MemberTable(
         type: "encoder",

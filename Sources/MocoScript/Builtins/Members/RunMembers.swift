@@ -2,18 +2,9 @@ import Moco
 
 /// Members of training runs and of what a run is configured with (optimizer, kNN monitor).
 enum RunMembers {
-    private static let run = MemberBuilder<RunValue> {
-        if case .run(let r) = $0 { return r }
-        return nil
-    }
-    private static let optimizer = MemberBuilder<OptimizerSpec> {
-        if case .optimizer(let o) = $0 { return o }
-        return nil
-    }
-    private static let monitor = MemberBuilder<MonitorSpec> {
-        if case .monitor(let m) = $0 { return m }
-        return nil
-    }
+    private static let run = MemberBuilder<RunValue>(unwrap: \.asRun)
+    private static let optimizer = MemberBuilder<OptimizerSpec>(unwrap: \.asOptimizer)
+    private static let monitor = MemberBuilder<MonitorSpec>(unwrap: \.asMonitor)
 
     static let optimizers = MemberTable(
         type: "optimizer",

@@ -2,26 +2,11 @@ import MocoTensor
 
 /// Members of series, tensors, t-SNE embeddings, schedules and augmentations.
 enum ValueMembers {
-    private static let series = MemberBuilder<Series> {
-        if case .series(let s) = $0 { return s }
-        return nil
-    }
-    private static let tensor = MemberBuilder<Tensor> {
-        if case .tensor(let t) = $0 { return t }
-        return nil
-    }
-    private static let embedding = MemberBuilder<EmbeddingValue> {
-        if case .embedding(let e) = $0 { return e }
-        return nil
-    }
-    private static let schedule = MemberBuilder<ScheduleValue> {
-        if case .schedule(let s) = $0 { return s }
-        return nil
-    }
-    private static let pipeline = MemberBuilder<PipelineValue> {
-        if case .pipeline(let p) = $0 { return p }
-        return nil
-    }
+    private static let series = MemberBuilder<Series>(unwrap: \.asSeries)
+    private static let tensor = MemberBuilder<Tensor>(unwrap: \.asTensor)
+    private static let embedding = MemberBuilder<EmbeddingValue>(unwrap: \.asEmbedding)
+    private static let schedule = MemberBuilder<ScheduleValue>(unwrap: \.asSchedule)
+    private static let pipeline = MemberBuilder<PipelineValue>(unwrap: \.asPipeline)
 
     private static func list(_ v: [Double]) -> Value { .list(v.map { .number($0) }) }
 
