@@ -65,4 +65,9 @@ public enum Recipes {
         guard let transform = EvaluationTransform.of(try Presets.cifar()) else { return images }
         return try EvaluationTransform.apply(transform, to: images)
     }
+
+    /// `data` with its images as the recipes evaluate them (`cifar10EvaluationImages`).
+    public static func cifar10Evaluation(_ data: LabeledImages) throws -> LabeledImages {
+        LabeledImages(images: try cifar10EvaluationImages(data.images), labels: data.labels, classes: data.classes)
+    }
 }

@@ -42,10 +42,7 @@ struct CifarViewsSuite {
         }
         let handle = try views.map { try FileHandle(forReadingFrom: $0) }
         let source = views == nil ? "own views" : "views of \(views!.lastPathComponent)"
-        let normalised = { (d: LabeledImages) in
-            LabeledImages(images: try Recipes.cifar10EvaluationImages(d.images), labels: d.labels, classes: d.classes)
-        }
-        let (evalTrain, evalTest) = (try normalised(train), try normalised(test))
+        let (evalTrain, evalTest) = (try Recipes.cifar10Evaluation(train), try Recipes.cifar10Evaluation(test))
         let classifier = try KNNClassifier(k: 200, t: 0.1)
         var losses: [Double] = []
         for epoch in 1...epochs {

@@ -38,10 +38,7 @@ struct QualitySuite {
         let files = try CIFAR10.batches(in: cifar)
         let train = try CIFAR10.load(files.train)
         let test = try CIFAR10.load(files.test)
-        func normalised(_ d: LabeledImages) throws -> LabeledImages {
-            LabeledImages(images: try Recipes.cifar10EvaluationImages(d.images), labels: d.labels, classes: d.classes)
-        }
-        return (train, try normalised(train), try normalised(test))
+        return (train, try Recipes.cifar10Evaluation(train), try Recipes.cifar10Evaluation(test))
     }
 
     /// Our kNN accuracy at each checkpoint epoch for `seed`.
