@@ -57,6 +57,11 @@ public enum ImageFolder {
             labels: files.map(\.1), classes: classes)
     }
 
+    /// One PNG or JPEG file decoded into `channels` planes in `[0, 1]`; a refusal names the file.
+    public static func image(at url: URL, channels: Int = 3) throws -> Image {
+        try decode(try DataFile.read(url), file: url.lastPathComponent, channels: channels)
+    }
+
     /// Decodes a PNG or JPEG file's bytes into `channels` planes in `[0, 1]`.
     public static func decode(_ data: Data, file: String, channels: Int = 3) throws -> Image {
         let bytes = [UInt8](data)

@@ -10,6 +10,7 @@ public enum BuiltinLibrary {
         ("Models", ModelBuiltins.all),
         ("Optimizers and schedules", ScheduleBuiltins.all),
         ("Training and evaluation", TrainingBuiltins.all),
+        ("Fine-tuning", FineTuneBuiltins.all),
         ("Plots and t-SNE", PlotBuiltins.all),
         ("Tensors and files", TensorBuiltins.all)
     ]

@@ -19,17 +19,31 @@ public struct EncoderSpec {
     }
     public let architecture: Architecture
     public let inputChannels: Int
+    /// Backbone weights to start from (`load_encoder`), with the file they came from.
+    public var weights: (state: StateDict, file: String)?
 
+    init(architecture: Architecture, inputChannels: Int, weights: (state: StateDict, file: String)? = nil) {
+        (self.architecture, self.inputChannels, self.weights) = (architecture, inputChannels, weights)
+    }
+
+    /// The encoder, initialised from `rng`, then given `weights` when it has them (the head stays as drawn).
     func build(norm: NormKind, using rng: inout RandomGenerator) throws -> any Encoder {
+        let encoder: any Encoder
         switch architecture {
         case .convnet(let channels):
-            return try ConvNet(channels: channels, inputChannels: inputChannels, classes: 10, norm: norm, using: &rng)
+            encoder = try ConvNet(
+                channels: channels, inputChannels: inputChannels, classes: 10, norm: norm, using: &rng)
         case .resnet(let depth, let width, let stem):
-            return try ResNet(
+            encoder = try ResNet(
                 depth: depth, width: width, stem: stem, inputChannels: inputChannels, classes: 10, norm: norm,
                 using: &rng)
         }
+        if let weights { try BackboneWeights.load(weights.state, into: encoder) }
+        return encoder
     }
+
+    /// The same architecture without weights.
+    var untrained: EncoderSpec { EncoderSpec(architecture: architecture, inputChannels: inputChannels) }
 
     var name: String {
         switch architecture {
@@ -38,7 +52,10 @@ public struct EncoderSpec {
         }
     }
 
-    var summary: String { "encoder \(name), \(inputChannels) input channel\(inputChannels == 1 ? "" : "s")" }
+    var summary: String {
+        "encoder \(name), \(inputChannels) input channel\(inputChannels == 1 ? "" : "s")"
+            + (weights.map { ", weights from \($0.file)" } ?? "")
+    }
 }
 
 /// A MoCo model (both encoders, heads, predictor, queue) with the momentum schedule that

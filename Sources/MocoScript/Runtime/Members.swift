@@ -5,7 +5,7 @@ enum Members {
     static let tables: [MemberTable] = [
         DataMembers.dataset, DataMembers.images, ValueMembers.augmentations, ValueMembers.schedules,
         ModelMembers.encoders, ModelMembers.models, RunMembers.optimizers, RunMembers.monitors, RunMembers.runs,
-        ValueMembers.serieses, ValueMembers.tensors, ValueMembers.embeddings
+        ValueMembers.serieses, ValueMembers.tensors, ValueMembers.embeddings, ClassifierMembers.classifiers
     ]
 
     private static let byType: [String: MemberTable] = Dictionary(uniqueKeysWithValues: tables.map { ($0.type, $0) })

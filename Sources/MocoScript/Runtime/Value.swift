@@ -48,6 +48,8 @@ public indirect enum Value {
     case tensor(Tensor)
     /// A t-SNE embedding (`tsne(...)`).
     case embedding(EmbeddingValue)
+    /// A fine-tuned classifier (`finetune(...)`).
+    case classifier(ClassifierValue)
 
     /// The type's name as scripts and messages spell it.
     public var typeName: String {
@@ -71,6 +73,7 @@ public indirect enum Value {
         case .series: return "series"
         case .tensor: return "tensor"
         case .embedding: return "embedding"
+        case .classifier: return "classifier"
         }
     }
 
@@ -100,6 +103,7 @@ extension Value: Equatable {
         case (.data(let x), .data(let y)): return x === y
         case (.model(let x), .model(let y)): return x === y
         case (.run(let x), .run(let y)): return x === y
+        case (.classifier(let x), .classifier(let y)): return x === y
         case (.series(let x), .series(let y)): return x.name == y.name && x.x == y.x && x.y == y.y
         default: return false
         }
@@ -147,6 +151,7 @@ extension Value {
         case .series(let s): return s.summary
         case .tensor(let t): return Value.tensorSummary(t)
         case .embedding(let e): return e.summary
+        case .classifier(let c): return c.summary
         }
     }
 

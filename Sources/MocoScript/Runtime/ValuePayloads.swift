@@ -17,4 +17,5 @@ extension Value {
     var asSeries: Series? { if case .series(let s) = self { s } else { nil } }
     var asTensor: Tensor? { if case .tensor(let t) = self { t } else { nil } }
     var asEmbedding: EmbeddingValue? { if case .embedding(let e) = self { e } else { nil } }
+    var asClassifier: ClassifierValue? { if case .classifier(let c) = self { c } else { nil } }
 }

@@ -1,0 +1,120 @@
+import Foundation
+import MocoNN
+import MocoScript
+import Testing
+
+/// Fine-tuning from scripts: weights out and back in, a classifier's members and file, interruption and resumption.
+@Suite("Fine-tuning from scripts", .serialized)
+struct FineTuneScriptTests {
+    /// An interpreter in a fresh temporary folder, collecting what it prints.
+    func session() throws -> (Interpreter, URL, () -> [String]) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moco-finetune-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let interpreter = Interpreter(baseDirectory: dir)
+        let printed = Box()
+        interpreter.output = { printed.lines.append($0) }
+        interpreter.progress = { printed.progress.append($0) }
+        try interpreter.run(
+            """
+            seed 0
+            let digits = dataset("digits")
+            let model = moco(encoder: convnet([8, 16]), dim: 16, queue: 128, splits: 4)
+            train(model, digits.train, views: preset("digits"), epochs: 1, batch: 64, quiet: true)
+            """, name: "<setup>")
+        return (interpreter, dir, { printed.lines })
+    }
+
+    final class Box {
+        var lines: [String] = []
+        var progress: [String] = []
+    }
+
+    @Test("model.save, then load_encoder and moco(encoder:) start from the same backbone")
+    func weightsRoundTrip() throws {
+        let (interpreter, dir, printed) = try session()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try interpreter.run(
+            """
+            model.save("encoder.safetensors")
+            let loaded = load_encoder("encoder.safetensors", into: convnet([8, 16]))
+            print(loaded)
+            let again = moco(encoder: loaded, dim: 16, queue: 128, splits: 4)
+            let a = model.features(digits.test, transform: false)
+            let b = again.features(digits.test, transform: false)
+            print(a.shape, (a - b).norm)
+            """, name: "<load>")
+        #expect(
+            printed().suffix(2) == [
+                "encoder convnet 8-16, 1 input channel, weights from encoder.safetensors", "[450, 16] 0"
+            ])
+        do {
+            try interpreter.run(#"load_encoder("encoder.safetensors", into: convnet([8, 32]))"#, name: "<wrong>")
+            Issue.record("a mismatched architecture was accepted")
+        } catch let e as ScriptError {
+            #expect(
+                "\(e)".contains(
+                    "load_encoder: encoder.safetensors does not fit convnet 8-32: body.3.weight has shape [16, 8, 3, 3]"
+                ),
+                "\(e)")
+        }
+    }
+
+    @Test("finetune gives a classifier: members, predict, evaluate, save with fc.weight and fc.bias")
+    func classifierMembersAndFile() throws {
+        let (interpreter, dir, printed) = try session()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try interpreter.run(
+            """
+            let c = finetune(model, digits, labels: 0.1, epochs: 2, batch: 32)
+            print(type(c), c.labels, c.epoch, c.origin, c.frozen)
+            print(c.accuracy > 0, c.top5 >= c.accuracy, len(c.per_class), c.confusion.shape, c.confusion.sum)
+            print(len(c.history.loss.values), c.history.test_accuracy.last == c.accuracy)
+            let p = c.predict(digits.test)
+            print(len(p.labels), p.probabilities.shape, c.evaluate(digits.test).accuracy == c.accuracy)
+            print(c.save("clf.safetensors"))
+            """, name: "<finetune>")
+        let out = printed().suffix(5)
+        #expect(
+            Array(out.prefix(4)) == [
+                "classifier 136 2 pre-trained MoCo v2 false", "true true 10 [10, 10] 450", "2 true",
+                "450 [450, 10] true"
+            ])
+        let (state, metadata) = try SafeTensors.read(dir.appendingPathComponent("clf.safetensors"))
+        #expect(state.suffix(2).map(\.name) == ["fc.weight", "fc.bias"])
+        #expect(state.first { $0.name == "fc.weight" }?.tensor.shape == [10, 16])
+        #expect(metadata["classes"] == #"["0","1","2","3","4","5","6","7","8","9"]"#)
+    }
+
+    @Test("Ctrl-C stops finetune at a step; resume finishes the plan and equals an uninterrupted run")
+    func interruptAndResume() throws {
+        let (interpreter, dir, printed) = try session()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lock = NSLock()
+        var calls = 0
+        interpreter.interruptSource = {
+            lock.withLock {
+                calls += 1
+                return calls == 3
+            }
+        }
+        try interpreter.run(
+            """
+            let c = finetune(model, digits, labels: 0.5, epochs: 2, batch: 64, quiet: true)
+            print(c.interrupted, c.epoch)
+            c.resume(quiet: true)
+            print(c.interrupted, c.epoch)
+            """, name: "<interrupt>")
+        interpreter.interruptSource = nil
+        try interpreter.run("print(c.accuracy, c.predict(digits.test).probabilities.norm)", name: "<interrupted>")
+        // The same session without the interruption draws the same generators.
+        let (straight, straightDir, straightPrinted) = try session()
+        defer { try? FileManager.default.removeItem(at: straightDir) }
+        try straight.run(
+            """
+            let c = finetune(model, digits, labels: 0.5, epochs: 2, batch: 64, quiet: true)
+            print(c.accuracy, c.predict(digits.test).probabilities.norm)
+            """, name: "<straight>")
+        #expect(printed().suffix(3).prefix(2) == ["true 0", "false 2"])
+        #expect(printed().last == straightPrinted().last)
+    }
+}
