@@ -7,6 +7,7 @@ let usage = """
     usage: moco-bench engine [--json] [--reps N] [--batch N]
            moco-bench moco [--json] [--steps N] [--rounds N] [--batch N] [--workloads W1,W3] [--torchref PATH]
            moco-bench moco-quality [--json] [--seeds N] [--epochs E] [--workloads W1,C10] [--data DIR] [--torchref PATH]
+           moco-bench finetune [--json] [--seeds N] [--epochs E]
            moco-bench tsne [--json] [--sizes digits,10k] [--python PATH]
            moco-bench repl [--json] [--reps N]
            moco-bench script [--json] [--epochs E] [--reps N]
@@ -23,6 +24,9 @@ let usage = """
       moco-quality W1 kNN top-1 (k 200) at epochs 25, 50, 100 for seeds 0..N-1 (default 5), ours and
                    torchref's, both trained in this run; C10 (when DIR, default ../shared/data/cifar10-mini,
                    exists): the CIFAR-10 recipe's kNN at epochs 10 and 20 of 20 on normalised images.
+      finetune     few-label fine-tuning on the digits: per seed (default 3), the W1 recipe pre-trains E epochs
+                   (default 100), then classifiers fine-tuned on 1%, 10% and 100% of the labels from its backbone
+                   and from random weights (same recipe, budget and labels): mean test accuracies.
       tsne         t-SNE on the 1,797 digits and a 10k 10-class Gaussian mixture in 50-D, against
                    openTSNE and scikit-learn run by scripts/reference/tsne_ref.py with PATH (a python
                    with both): seconds, KL, trustworthiness(10) and 10-NN accuracy in 2-D.
@@ -95,8 +99,9 @@ func log(_ s: String) {
 }
 
 guard args.count == 1,
-    ["engine", "supervised", "moco", "moco-quality", "script", "tsne", "repl", "augment", "cifar-views"].contains(
-        args[0])
+    ["engine", "supervised", "moco", "moco-quality", "finetune", "script", "tsne", "repl", "augment", "cifar-views"]
+        .contains(
+            args[0])
 else {
     log(usage)
     exit(64)
@@ -104,54 +109,54 @@ else {
 log("moco-bench \(args[0]): \(Threads.count) threads, batch \(batch)")
 log(BenchRow.header)
 do {
-    let rows =
-        args[0] == "engine"
-        ? try EngineSuite(reps: reps, batch: batch, sizes: [256, 512, 1024], log: log).run()
-        : args[0] == "augment"
-            ? try AugmentSuite(
-                images: augmentImages, draws: augmentDraws, data: URL(fileURLWithPath: dataDir), python: python,
-                shared: shared, log: log
+    let rows: [BenchRow]
+    switch args[0] {
+    case "engine": rows = try EngineSuite(reps: reps, batch: batch, sizes: [256, 512, 1024], log: log).run()
+    case "augment":
+        rows = try AugmentSuite(
+            images: augmentImages, draws: augmentDraws, data: URL(fileURLWithPath: dataDir), python: python,
+            shared: shared, log: log
+        ).run()
+    case "moco-quality":
+        rows = try qualityWorkloads.flatMap { w in
+            try QualitySuite(
+                workload: w, seeds: Array(0..<seedCount), epochs: w == .c10 ? min(epochs, 20) : epochs,
+                cifar: URL(fileURLWithPath: dataDir), torchref: torchref, log: log
             ).run()
-            : args[0] == "moco-quality"
-                ? try qualityWorkloads.flatMap { w in
-                    try QualitySuite(
-                        workload: w, seeds: Array(0..<seedCount), epochs: w == .c10 ? min(epochs, 20) : epochs,
-                        cifar: URL(fileURLWithPath: dataDir), torchref: torchref, log: log
-                    ).run()
-                }
-                : args[0] == "cifar-views"
-                    ? try CifarViewsSuite(
-                        views: viewsFile.map { URL(fileURLWithPath: $0) },
-                        initial: initFile.map { URL(fileURLWithPath: $0) },
-                        epochs: CommandLine.arguments.contains("--epochs") ? epochs : 5,
-                        seed: seed, cifar: URL(fileURLWithPath: dataDir), log: log
-                    ).run()
-                    : args[0] == "repl"
-                        ? try REPLSuite(
-                            binary: URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                                .appendingPathComponent("moco").path,
-                            reps: reps, log: log
-                        ).run()
-                        : args[0] == "tsne"
-                            ? try TSNESuite(
-                                python: python, script: "scripts/reference/tsne_ref.py",
-                                sizes: tsneSizes, log: log
-                            ).run()
-                            : args[0] == "script"
-                                ? try ScriptSuite(
-                                    epochs: CommandLine.arguments.contains("--epochs") ? epochs : 3, reps: reps,
-                                    log: log
-                                ).run()
-                                : args[0] == "moco"
-                                    ? try MocoSuite(
-                                        ids: workloads, steps: stepsGiven ? steps : nil, rounds: rounds, batch: batch,
-                                        torchref: torchref, log: log
-                                    ).run()
-                                    : try SupervisedSuite(
-                                        batch: batch, steps: steps, rounds: rounds,
-                                        widths: width > 0 ? [width] : [16, 64], python: python, sharedBench: shared,
-                                        log: log
-                                    ).run()
+        }
+    case "finetune":
+        rows = try FinetuneSuite(
+            seeds: Array(0..<(CommandLine.arguments.contains("--seeds") ? seedCount : 3)), pretrainEpochs: epochs,
+            log: log
+        ).run()
+    case "cifar-views":
+        rows = try CifarViewsSuite(
+            views: viewsFile.map { URL(fileURLWithPath: $0) }, initial: initFile.map { URL(fileURLWithPath: $0) },
+            epochs: CommandLine.arguments.contains("--epochs") ? epochs : 5, seed: seed,
+            cifar: URL(fileURLWithPath: dataDir), log: log
+        ).run()
+    case "repl":
+        rows = try REPLSuite(
+            binary: URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("moco").path,
+            reps: reps, log: log
+        ).run()
+    case "tsne":
+        rows = try TSNESuite(python: python, script: "scripts/reference/tsne_ref.py", sizes: tsneSizes, log: log).run()
+    case "script":
+        rows = try ScriptSuite(
+            epochs: CommandLine.arguments.contains("--epochs") ? epochs : 3, reps: reps, log: log
+        ).run()
+    case "moco":
+        rows = try MocoSuite(
+            ids: workloads, steps: stepsGiven ? steps : nil, rounds: rounds, batch: batch, torchref: torchref, log: log
+        ).run()
+    default:
+        rows = try SupervisedSuite(
+            batch: batch, steps: steps, rounds: rounds, widths: width > 0 ? [width] : [16, 64], python: python,
+            sharedBench: shared, log: log
+        ).run()
+    }
     if json {
         for r in rows { print(r.json) }
     } else {

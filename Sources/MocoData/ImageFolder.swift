@@ -14,7 +14,17 @@ public enum ImageFolder {
 
     /// Every image under `root`, resized to `size x size` (antialiased bilinear, as
     /// `transforms.Resize((size, size))`), with `channels` 3 (RGB) or 1 (luma), in `[0, 1]`.
+    /// Hidden files and folders (names starting with `.`, such as macOS's AppleDouble `._*` files) are skipped; an
+    /// empty class folder or an unreadable image is refused with its path under `root`.
     public static func load(_ root: URL, size: Int, channels: Int = 3) throws -> LabeledImages {
+        try load(root, size: size, channels: channels, skipBad: false).images
+    }
+
+    /// As `load(_:size:channels:)`; with `skipBad`, unreadable images are left out and returned with the reason
+    /// instead of refused (a class whose every image is unreadable is still refused).
+    public static func load(
+        _ root: URL, size: Int, channels: Int = 3, skipBad: Bool
+    ) throws -> (images: LabeledImages, skipped: [DataError]) {
         guard size > 0, channels == 1 || channels == 3 else {
             throw PipelineError("image_folder", "needs a positive size and 1 or 3 channels")
         }
@@ -23,38 +33,59 @@ public enum ImageFolder {
         guard fm.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
             throw DataError(file: root.path, "is not a folder")
         }
-        func list(_ dir: URL) throws -> [URL] { try DataFile.list(dir).map(dir.appendingPathComponent) }
-        let entries = try list(root).sorted { $0.lastPathComponent < $1.lastPathComponent }
+        func list(_ dir: URL) throws -> [URL] {
+            try DataFile.list(dir).filter { !$0.hasPrefix(".") }.sorted().map(dir.appendingPathComponent)
+        }
+        func isImage(_ url: URL) -> Bool { extensions.contains(url.pathExtension.lowercased()) }
+        let entries = try list(root)
         let classDirs = entries.filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
         var files: [(URL, Int)] = []
         let classes: [String]
         if classDirs.isEmpty {
             classes = ["unlabeled"]
-            files = entries.filter { extensions.contains($0.pathExtension.lowercased()) }.map { ($0, 0) }
+            files = entries.filter(isImage).map { ($0, 0) }
         } else {
             classes = classDirs.map(\.lastPathComponent)
             for (label, dir) in classDirs.enumerated() {
-                let inside = try list(dir)
-                    .filter { extensions.contains($0.pathExtension.lowercased()) }
-                    .sorted { $0.lastPathComponent < $1.lastPathComponent }
+                let inside = try list(dir).filter(isImage)
+                guard !inside.isEmpty else {
+                    throw DataError(
+                        file: "\(root.lastPathComponent)/\(dir.lastPathComponent)",
+                        "is a class folder without PNG or JPEG images")
+                }
                 files += inside.map { ($0, label) }
             }
         }
         guard !files.isEmpty else { throw DataError(file: root.path, "holds no PNG or JPEG images") }
         var pixels: [Float] = []
         pixels.reserveCapacity(files.count * channels * size * size)
-        for (url, _) in files {
+        var labels: [Int] = []
+        var skipped: [DataError] = []
+        for (url, label) in files {
             // Named as under the root (class/file.png), so the refusal points at the file.
             let folder = url.deletingLastPathComponent().lastPathComponent
             let name = classDirs.isEmpty ? url.lastPathComponent : "\(folder)/\(url.lastPathComponent)"
-            var image = try decode(try DataFile.read(url, as: name), file: name, channels: channels)
+            var image: Image
+            do {
+                image = try decode(try DataFile.read(url, as: name), file: name, channels: channels)
+            } catch let e as DataError where skipBad {
+                skipped.append(e)
+                continue
+            }
             var unused = RandomGenerator(seed: 0)
             Resize(size).apply(&image, using: &unused)
             pixels += image.pixels
+            labels.append(label)
         }
-        return LabeledImages(
-            images: try Tensor(shape: [files.count, channels, size, size], scalars: pixels),
-            labels: files.map(\.1), classes: classes)
+        if let empty = classes.indices.first(where: { !labels.contains($0) }) {
+            throw DataError(file: "\(root.lastPathComponent)/\(classes[empty])", "holds no readable image")
+        }
+        return (
+            LabeledImages(
+                images: try Tensor(shape: [labels.count, channels, size, size], scalars: pixels), labels: labels,
+                classes: classes),
+            skipped
+        )
     }
 
     /// One PNG or JPEG file decoded into `channels` planes in `[0, 1]`; a refusal names the file.

@@ -89,4 +89,67 @@ struct ImageFolderTests {
             try ImageFolder.load(root, size: 8)
         }
     }
+
+    /// CMYK JPEGs (inverted, with the Adobe marker, as Photoshop and PIL write them) and grayscale JPEGs decode as
+    /// PIL converts them to RGB, within 2/255; CMYK decodes to luma as well.
+    @Test func decodesCMYKAndGrayscaleJPEGsLikePIL() throws {
+        let expected = try JSONDecoder().decode(
+            [String: Decoded].self, from: Data(contentsOf: fixtures.appendingPathComponent("formats-decoded.json")))
+        #expect(expected.keys.sorted() == ["cmyk.jpg", "gray.jpg"])
+        for (name, e) in expected {
+            let url = fixtures.appendingPathComponent("formats").appendingPathComponent(name)
+            let image = try ImageFolder.image(at: url)
+            #expect(image.width == e.width && image.height == e.height && image.channels == 3)
+            let plane = e.width * e.height
+            var worst = 0
+            for p in 0..<plane {
+                for c in 0..<3 {
+                    worst = max(worst, abs(Int((image.pixels[c * plane + p] * 255).rounded()) - e.rgb[p * 3 + c]))
+                }
+            }
+            #expect(worst <= 2, "\(name): max difference \(worst)")
+            let luma = try ImageFolder.image(at: url, channels: 1)
+            #expect(luma.channels == 1 && luma.pixels.count == plane)
+        }
+    }
+
+    /// A real folder: hidden files and macOS's AppleDouble files are skipped, a truncated PNG is refused with its
+    /// path or, with `skipBad`, left out and reported; an empty class folder is refused.
+    @Test func realFoldersSkipHiddenFilesAndReportBadOnes() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("moco-real-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fm = FileManager.default
+        for cls in ["cats", "dogs"] {
+            try fm.createDirectory(at: root.appendingPathComponent(cls), withIntermediateDirectories: true)
+        }
+        let images = fixtures.appendingPathComponent("images")
+        let png = try Data(contentsOf: images.appendingPathComponent("cats/a.png"))
+        try png.write(to: root.appendingPathComponent("cats/a.png"))
+        try fm.copyItem(
+            at: fixtures.appendingPathComponent("formats/cmyk.jpg"), to: root.appendingPathComponent("cats/cmyk.jpg"))
+        try Data("AppleDouble metadata".utf8).write(to: root.appendingPathComponent("cats/._a.png"))
+        try Data("not an image".utf8).write(to: root.appendingPathComponent("dogs/.hidden.png"))
+        try png.write(to: root.appendingPathComponent("dogs/c.png"))
+        try png.prefix(png.count / 2).write(to: root.appendingPathComponent("dogs/truncated.png"))
+        try fm.createDirectory(at: root.appendingPathComponent(".git"), withIntermediateDirectories: true)
+        do {
+            _ = try ImageFolder.load(root, size: 8)
+            Issue.record("a truncated PNG was accepted")
+        } catch let e as DataError {
+            #expect(e.file == "dogs/truncated.png" && e.description.contains("corrupt or truncated"), "\(e)")
+        }
+        let (set, skipped) = try ImageFolder.load(root, size: 8, skipBad: true)
+        #expect(set.classes == ["cats", "dogs"] && set.labels == [0, 0, 1])
+        #expect(skipped.map(\.file) == ["dogs/truncated.png"])
+        try fm.removeItem(at: root.appendingPathComponent("dogs/c.png"))
+        #expect(throws: DataError(file: "\(root.lastPathComponent)/dogs", "holds no readable image")) {
+            try ImageFolder.load(root, size: 8, skipBad: true)
+        }
+        try fm.createDirectory(at: root.appendingPathComponent("birds"), withIntermediateDirectories: true)
+        #expect(
+            throws: DataError(file: "\(root.lastPathComponent)/birds", "is a class folder without PNG or JPEG images")
+        ) {
+            try ImageFolder.load(root, size: 8)
+        }
+    }
 }

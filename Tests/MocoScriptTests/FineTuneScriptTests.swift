@@ -117,4 +117,36 @@ struct FineTuneScriptTests {
         #expect(printed().suffix(3).prefix(2) == ["true 0", "false 2"])
         #expect(printed().last == straightPrinted().last)
     }
+
+    @Test("train warns once about a queue as large as the data and refuses views the encoder cannot take")
+    func trainChecksItsData() throws {
+        let interpreter = Interpreter(baseDirectory: FileManager.default.temporaryDirectory)
+        var warnings: [String] = []
+        interpreter.warn = { warnings.append($0) }
+        interpreter.progress = { _ in }
+        try interpreter.run(
+            """
+            let digits = dataset("digits")
+            let small = digits.train.subset(256)
+            let model = moco(encoder: convnet([8]), dim: 8, queue: 256, splits: 4)
+            train(model, small, views: preset("digits"), epochs: 2, batch: 64, quiet: true)
+            """, name: "<queue>")
+        #expect(
+            warnings == [
+                "train: the queue of 256 keys is not smaller than the 256 images of digits.train[256]: it then holds stale keys of the same images as negatives; choose a queue below 256, a multiple of the batch"
+            ])
+        do {
+            try interpreter.run(
+                """
+                let rgb = moco(encoder: resnet(width: 8), dim: 8, queue: 64, splits: 4)
+                train(rgb, small, views: preset("digits"), epochs: 1, batch: 64)
+                """, name: "<channels>")
+            Issue.record("a 1-channel dataset trained a 3-channel encoder")
+        } catch let e as ScriptError {
+            #expect(
+                "\(e)".contains(
+                    "train: the images of digits.train[256] give 1-channel views, but the encoder takes 3 input channels; build it with in_channels: 1"
+                ), "\(e)")
+        }
+    }
 }

@@ -10,7 +10,11 @@ enum DataBuiltins {
 
     static let all: [Builtin] = [
         Builtin(
-            "dataset", [.required("name"), .optional("path"), .optional("size"), .optional("channels")],
+            "dataset",
+            [
+                .required("name"), .optional("path"), .optional("size"), .optional("channels"),
+                .optional("skip_bad", .bool(false))
+            ],
             doc: Doc(
                 """
                 Loads a dataset. `"digits"`: the bundled 1,797 8x8 digits with the fixed 1,347/450 split. \
@@ -18,7 +22,9 @@ enum DataBuiltins {
                 MNIST-format IDX files (gzipped or not) in `path`. `"cifar10"`: the binary batches in `path` (the \
                 `data_batch_N.bin` there, and `test_batch.bin` or else the `test_batch*.bin` files). \
                 `"folder"`: PNG/JPEG images under `path` (one sub-folder per class, or unlabeled), resized to \
-                `size` (default 32) with `channels` 1 or 3 (default 3); split it with `.split(test: 0.2)`.
+                `size` (default 32) with `channels` 1 or 3 (default 3), hidden files (`.*`, macOS's `._*`) skipped; an \
+                unreadable image is refused with its path, or left out with a warning with `skip_bad: true`; split it \
+                with `.split(test: 0.2)`.
                 """,
                 example: #"let data = dataset("digits")"#)
         ) { args in
@@ -30,9 +36,9 @@ enum DataBuiltins {
                 guard let path else { throw args.error("dataset \(Value.quote(name)) needs path: the \(what)") }
                 return path
             }
-            if name != "folder", try !args.isNil("size") || !args.isNil("channels") {
+            if name != "folder", try !args.isNil("size") || !args.isNil("channels") || args.bool("skip_bad") {
                 throw args.error(
-                    "'size' and 'channels' apply to dataset(\"folder\") only; \(Value.quote(name)) has a fixed image size"
+                    "'size', 'channels' and 'skip_bad' apply to dataset(\"folder\") only; \(Value.quote(name)) has a fixed image size"
                 )
             }
             let d: DataValue
@@ -65,7 +71,14 @@ enum DataBuiltins {
                 guard channels == 1 || channels == 3 else {
                     throw args.error("'channels' must be 1 or 3, got \(channels)")
                 }
-                let images = try ImageFolder.load(dir, size: size, channels: channels)
+                let (images, skipped) = try ImageFolder.load(
+                    dir, size: size, channels: channels, skipBad: try args.bool("skip_bad"))
+                if !skipped.isEmpty {
+                    let listed = skipped.prefix(5).map(\.description).joined(separator: "; ")
+                    args.interpreter.warn(
+                        "dataset: skipped \(skipped.count) unreadable file\(skipped.count == 1 ? "" : "s") of \(dir.lastPathComponent): \(listed)\(skipped.count > 5 ? "; ..." : "")"
+                    )
+                }
                 d = DataValue(name: dir.lastPathComponent, images: images, files: [dir.path])
             default:
                 let hint =

@@ -85,12 +85,6 @@ enum FineTuneBuiltins {
         var rng = interp.nextGenerator("finetune")
         var initRNG = rng.stream("init")
         let (backbone, origin, recorded) = try makeBackbone(try args["model"], scratch: scratch, &initRNG, args)
-        let channels = data.imageShape[0]
-        if backbone.channels != channels {
-            throw args.error(
-                "the encoder takes \(backbone.channels) input channel\(backbone.channels == 1 ? "" : "s"), the images of \(data.name) have \(channels)"
-            )
-        }
         let views: any Augmentation
         let evaluation: Pipeline?
         if try args.isNil("views") {
@@ -100,7 +94,8 @@ enum FineTuneBuiltins {
             let pipeline = try args.pipeline("views").pipeline
             (views, evaluation) = (pipeline, EvaluationTransform.of(pipeline))
         }
-        try TrainingBuiltins.checkViews([views], data: data, batch: batch, args)
+        try TrainingBuiltins.checkViews(
+            [views], data: data, batch: batch, encoderChannels: backbone.channels, args)
         let lr = try args.isNil("lr") ? ScheduleBuiltins.cosine(0.1, 0) : try args.schedule("lr")
         let backboneLR = try args.isNil("backbone_lr") ? lr : try args.schedule("backbone_lr")
         let weightDecay = try args.number("weight_decay")

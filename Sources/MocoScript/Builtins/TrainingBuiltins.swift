@@ -60,9 +60,12 @@ enum TrainingBuiltins {
         }
     }
 
-    /// Refuses views written for another channel count than the data's, and batches of views
-    /// that cannot fit in memory (the size of a view is learnt by transforming the first image).
-    static func checkViews(_ views: [any Augmentation], data: DataValue, batch: Int, _ args: Arguments) throws {
+    /// Refuses views written for another channel count than the data's, views that give images of another channel
+    /// count than the encoder's `encoderChannels`, and batches of views that cannot fit in memory (the size of a
+    /// view is learnt by transforming the first image).
+    static func checkViews(
+        _ views: [any Augmentation], data: DataValue, batch: Int, encoderChannels: Int? = nil, _ args: Arguments
+    ) throws {
         let images = data.labeled.images
         let channels = images.shape[1]
         for (k, v) in views.enumerated() {
@@ -75,6 +78,11 @@ enum TrainingBuiltins {
             var probe = Image(images, index: 0)
             var rng = RandomGenerator(seed: 0)
             v.apply(&probe, using: &rng)
+            if let expected = encoderChannels, probe.channels != expected {
+                throw args.error(
+                    "the images of \(data.name) give \(probe.channels)-channel views, but the encoder takes \(expected) input channel\(expected == 1 ? "" : "s"); build it with in_channels: \(probe.channels)"
+                )
+            }
             let elements = try Limits.product([batch, 2 * probe.pixels.count], for: "a batch of views", at: args.loc)
             try Limits.checkMemory(
                 elements: elements, for: "a batch of \(batch) views of \(probe.height)x\(probe.width)", at: args.loc)
@@ -119,7 +127,12 @@ enum TrainingBuiltins {
             guard batch <= data.count else {
                 throw args.error("batch \(batch) is larger than the \(data.count) images of \(data.name)")
             }
-            try checkViews(views, data: data, batch: batch, args)
+            try checkViews(views, data: data, batch: batch, encoderChannels: model.spec.inputChannels, args)
+            if let queue = model.moco.queue, queue.capacity >= data.count {
+                interp.warn(
+                    "train: the queue of \(queue.capacity) keys is not smaller than the \(data.count) images of \(data.name): it then holds stale keys of the same images as negatives; choose a queue below \(data.count), a multiple of the batch"
+                )
+            }
             model.evaluation = EvaluationTransform.of(views[0])
             let spec: OptimizerSpec
             switch try args["optimizer"] {
