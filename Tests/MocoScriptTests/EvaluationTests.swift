@@ -104,4 +104,26 @@ struct EvaluationTests {
                 .count == 3,
             "\(summaries)")
     }
+
+    @Test("train(diagnostics:) records RankMe, collapse std, alignment and uniformity per epoch; checkpoints keep them")
+    func diagnosticsSeries() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moco-diagnostics-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let interpreter = Interpreter(baseDirectory: dir)
+        var printed: [String] = []
+        interpreter.output = { printed.append($0) }
+        try interpreter.run(
+            Self.setup + """
+
+                let run = train(model, small, views: preset("digits"), epochs: 2, batch: 64, diagnostics: data.test, quiet: true)
+                print(run.rankme.x, len(run.rankme.values) == 2, run.feature_std.last < 0.25, run.alignment.last >= 0, run.uniformity.last <= 0)
+                run.save("run.safetensors")
+                let other = train(moco(encoder: convnet([8, 16]), dim: 16, queue: 128, splits: 4), small, views: preset("digits"), epochs: 0, quiet: true)
+                print(other.rankme)
+                other.load("run.safetensors")
+                print(other.rankme.values == run.rankme.values, other.uniformity.values == run.uniformity.values)
+                """, name: "<diagnostics>")
+        #expect(printed == ["[1, 2] true true true true", "nil", "true true"])
+    }
 }

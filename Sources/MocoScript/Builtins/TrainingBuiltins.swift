@@ -89,6 +89,21 @@ enum TrainingBuiltins {
         }
     }
 
+    /// The fixed input of `train(diagnostics:)`: up to 512 of its images through the model's evaluation transform,
+    /// and two views of them drawn once.
+    static func diagnosticsProbe(_ args: Arguments, _ model: ModelValue, _ views: [any Augmentation]) throws
+        -> DiagnosticsProbe
+    {
+        let held = try args.images("diagnostics")
+        let n = min(held.count, 512)
+        guard n >= 2 else { throw args.error("'diagnostics' needs at least 2 images, \(held.name) has \(held.count)") }
+        let images = try held.labeled.images.indexSelect(axis: 0, Array(0..<n))
+        let loader = try ViewLoader(
+            images: images, batchSize: n, pipelines: views, seed: args.interpreter.nextGenerator("diagnostics"))
+        let pair = try loader.batch(epoch: 0, index: 0, order: Array(0..<n))
+        return try DiagnosticsProbe(images: try model.evaluationImages(images), views: (pair.views[0], pair.views[1]))
+    }
+
     /// The labelled images to train on: a part, or the train part of a split dataset.
     static func trainingImages(_ args: Arguments, _ name: String) throws -> DataValue {
         let d = try args.data(name)
@@ -102,7 +117,7 @@ enum TrainingBuiltins {
                 .required("model"), .required("data"), .required("views"), .optional("epochs", .number(10)),
                 .optional("batch", .number(256)),
                 .optional("optimizer"), .optional("monitor"), .optional("lr_update", .string("step")),
-                .optional("quiet", .bool(false))
+                .optional("diagnostics"), .optional("quiet", .bool(false))
             ],
             doc: Doc(
                 """
@@ -110,7 +125,8 @@ enum TrainingBuiltins {
                 pipeline for both, or a list of two), for `epochs` epochs of `batch` images (the last partial batch is dropped). \
                 `optimizer` defaults to sgd(lr: cosine(0.06, 0), momentum: 0.9, weight_decay: 5e-4); its lr schedule is read \
                 every step, or at the start of each epoch with `lr_update: "epoch"`. With `monitor: knn(...)` the kNN accuracy \
-                is measured after each epoch. Prints one line per epoch (unless `quiet`) and returns the run; Ctrl-C stops at \
+                is measured after each epoch; with `diagnostics: data.test` label-free diagnostics of up to 512 of those images \
+                are (`run.rankme`, `run.feature_std`, `run.alignment`, `run.uniformity`). Prints one line per epoch (unless `quiet`) and returns the run; Ctrl-C stops at \
                 the next step and `run.resume()` goes on from there. A loss that is not finite stops training with an error and the model \
                 as it was before that step.
                 """,
@@ -156,6 +172,7 @@ enum TrainingBuiltins {
             case "epoch": lrUpdate = .perEpoch
             case let s: throw args.error("'lr_update' must be \"step\" or \"epoch\", got \(Value.quote(s))")
             }
+            let probe = try args.isNil("diagnostics") ? nil : try diagnosticsProbe(args, model, views)
             let loader = try ViewLoader(
                 images: data.labeled.images, batchSize: batch, pipelines: views, seed: interp.nextGenerator("data"))
             let optimizer = try spec.make(model.moco.trainableParameters(), lr: Float(try spec.lr.function(0)))
@@ -165,6 +182,7 @@ enum TrainingBuiltins {
             let run = RunValue(
                 model: model, trainer: trainer, data: data, monitor: monitor, lr: spec.lr, optimizer: spec,
                 plannedEpochs: epochs)
+            run.diagnosticsProbe = probe
             model.lastRun = run
             interp.runs.append(run)
             try Training.train(run, epochs: epochs, quiet: try args.bool("quiet"), interpreter: interp, at: args.loc)
@@ -331,8 +349,9 @@ enum Training {
     static func train(_ run: RunValue, epochs: Int, quiet: Bool, interpreter interp: Interpreter, at loc: Loc) throws {
         if case .checkpoint(let url, let interrupted)? = interp.memo?.recall("train") {
             do {
-                _ = try Checkpoint.load(into: run.trainer, from: url)
+                let recipe = try Checkpoint.load(into: run.trainer, from: url)
                 run.interrupted = interrupted
+                run.restoreDiagnostics(from: recipe)
                 return
             } catch {
                 // Refused before anything changed: the run trains as if the cell were not cached.
@@ -341,7 +360,7 @@ enum Training {
         }
         try trainLive(run, epochs: epochs, quiet: quiet, interpreter: interp, at: loc)
         if let memo = interp.memo, let url = memo.newFile("train", extension: "safetensors") {
-            try Checkpoint.save(run.trainer, recipe: [Checkpoint.plannedEpochsKey: String(run.plannedEpochs)], to: url)
+            try Checkpoint.save(run.trainer, recipe: run.recipe, to: url)
             memo.record("train", .checkpoint(url, interrupted: run.interrupted))
         }
     }
@@ -398,6 +417,9 @@ enum Training {
                     ])
             }
             if let e = failure.error { throw e }
+            if let probe = run.diagnosticsProbe {
+                run.diagnostics.append(try probe.measure(run.model.moco.query, epoch: trainer.epoch))
+            }
             if !quiet {
                 let h = trainer.history.suffix(steps)
                 let loss = h.map { Double($0.loss) }.reduce(0, +) / Double(max(h.count, 1))
@@ -408,6 +430,9 @@ enum Training {
                     Double(h.last?.lr ?? 0), Double(h.last?.momentum ?? 0))
                 if let knn = trainer.knnHistory.last, knn.epoch == trainer.epoch {
                     line += String(format: "  kNN %.2f%%", knn.accuracy * 100)
+                }
+                if let d = run.diagnostics.last, d.epoch == trainer.epoch {
+                    line += String(format: "  rank %.1f  std %.3f", d.rankMe, d.featureStd)
                 }
                 line += String(
                     format: "  %.0f img/s",

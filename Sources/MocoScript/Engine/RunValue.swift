@@ -1,3 +1,4 @@
+import Foundation
 import Moco
 import MocoData
 
@@ -36,6 +37,9 @@ public final class RunValue {
     public var plannedEpochs: Int
     /// True when the last call stopped early on a cancellation.
     public var interrupted = false
+    /// The fixed input of the per-epoch diagnostics (`train(diagnostics:)`), and what they measured.
+    public var diagnosticsProbe: DiagnosticsProbe?
+    public var diagnostics: [Diagnostics] = []
 
     init(
         model: ModelValue, trainer: MoCoTrainer, data: DataValue, monitor: MonitorSpec?, lr: ScheduleValue,
@@ -55,6 +59,25 @@ public final class RunValue {
         if interrupted { s += " (interrupted)" }
         s += "\n  evaluation transform: \(model.evaluation.map(\.description) ?? "none")"
         return s
+    }
+
+    /// What a checkpoint of this run records beside the trainer's state: the planned epochs and the diagnostics.
+    var recipe: [String: String] {
+        var r = [Checkpoint.plannedEpochsKey: String(plannedEpochs)]
+        if !diagnostics.isEmpty, let json = try? JSONEncoder().encode(diagnostics) {
+            r[Self.diagnosticsKey] = String(decoding: json, as: UTF8.self)
+        }
+        return r
+    }
+
+    static let diagnosticsKey = "diagnostics"
+
+    /// Takes the diagnostics a checkpoint's recipe carries (none when it has none or they do not decode).
+    func restoreDiagnostics(from recipe: [String: String]) {
+        diagnostics =
+            recipe[Self.diagnosticsKey].flatMap {
+                try? JSONDecoder().decode([Diagnostics].self, from: Data($0.utf8))
+            }?.filter { $0.epoch <= trainer.epoch } ?? []
     }
 
     /// A per-step history as a series over fractional epochs.

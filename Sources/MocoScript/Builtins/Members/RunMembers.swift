@@ -28,6 +28,19 @@ enum RunMembers {
         run.property(name, doc) { r, _ in .series(r.stepSeries(label, value)) }
     }
 
+    /// A per-epoch series of `train(diagnostics:)`, nil for a run without them.
+    private static func diagnostic(
+        _ name: String, _ doc: String, _ label: String, _ value: @escaping @Sendable (Diagnostics) -> Double
+    ) -> Member {
+        run.property(name, doc + " after each epoch, measured with `train(diagnostics:)` (nil without).") { r, _ in
+            guard r.diagnosticsProbe != nil || !r.diagnostics.isEmpty else { return .nil }
+            return .series(
+                Series(
+                    name: label, xLabel: "epoch", x: r.diagnostics.map { Double($0.epoch) }, y: r.diagnostics.map(value)
+                ))
+        }
+    }
+
     static let runs = MemberTable(
         type: "run",
         properties: [
@@ -49,6 +62,17 @@ enum RunMembers {
                 let h = r.trainer.knnHistory
                 return .series(
                     Series(name: "kNN top-1", xLabel: "epoch", x: h.map { Double($0.epoch) }, y: h.map(\.accuracy)))
+            },
+            diagnostic("rankme", "RankMe, the effective rank of the backbone features", "RankMe") { $0.rankMe },
+            diagnostic(
+                "feature_std", "The std of the normalised head features (collapse: near 0; spread: near 1/sqrt(d))",
+                "feature std"
+            ) { $0.featureStd },
+            diagnostic("alignment", "The alignment of two views' normalised head features", "alignment") {
+                $0.alignment
+            },
+            diagnostic("uniformity", "The uniformity of the normalised head features", "uniformity") {
+                $0.uniformity
             },
             run.property("epoch", "The number of epochs trained.") { r, _ in .number(Double(r.trainer.epoch)) },
             run.property("epochs", "The number of epochs planned.") { r, _ in .number(Double(r.plannedEpochs)) },
@@ -91,7 +115,8 @@ enum RunMembers {
         guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
         let url = try args.interpreter.writableURL(
             try args.string("path"), kind: .safetensors, builtin: "run.save", at: args.loc)
-        let recipe = [Checkpoint.plannedEpochsKey: String(r.plannedEpochs), "version": String(r.model.version)]
+        var recipe = r.recipe
+        recipe["version"] = String(r.model.version)
         try Checkpoint.save(r.trainer, recipe: recipe, to: url)
         args.interpreter.writtenFiles.append(url.path)
         return .string(url.path)
@@ -110,6 +135,7 @@ enum RunMembers {
         let url = try args.interpreter.readableURL(try args.string("path"), builtin: "run.load", at: args.loc)
         let recipe = try Checkpoint.load(into: r.trainer, from: url)
         if let planned = recipe[Checkpoint.plannedEpochsKey].flatMap(Int.init) { r.plannedEpochs = planned }
+        r.restoreDiagnostics(from: recipe)
         return .run(r)
     }
 }
