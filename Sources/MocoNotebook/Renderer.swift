@@ -47,6 +47,7 @@ public struct Renderer {
         runner.interpreter.fileAccess = FileAccess(
             write: [folders.out] + allowWrite,
             read: [file.deletingLastPathComponent(), folders.out] + allowWrite + allowRead)
+        runner.interpreter.outputDirectory = folders.out
         runner.interpreter.warn = { [progress] in progress($0.hasPrefix("cache:") ? $0 : "warning: " + $0) }
         let cache = useCache ? CellCache.open(in: folders.out, notebook: folders.stem, warn: progress) : nil
         let plan = self.plan(cells, cache: cache, seed: runner.interpreter.seed)

@@ -57,6 +57,33 @@ struct RenderTests {
                 && (manifest["versions"] as? [String: String])?["gnuplot"]?.hasPrefix("gnuplot 5") == true)
     }
 
+    @Test("a relative path is written into the output folder, and a later cell reads it back from there")
+    func savesIntoTheOutputFolder() throws {
+        let source = try Self.scratch()
+        let out = try Self.scratch()
+        defer {
+            try? FileManager.default.removeItem(at: source)
+            try? FileManager.default.removeItem(at: out)
+        }
+        let notebook = source.appendingPathComponent("saving.moco")
+        try """
+        # %% save
+        save(tensor([1, 2, 3]), "numbers.safetensors")
+        # %% load
+        print(load("numbers.safetensors").tensor.sum)
+        """.write(to: notebook, atomically: true, encoding: .utf8)
+        var renderer = Renderer()
+        renderer.outputDirectory = out
+        renderer.formats = [.md]
+        renderer.progress = { _ in }
+        let result = try renderer.render(notebook)
+        #expect(result.status == 0)
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("numbers.safetensors").path))
+        #expect(!FileManager.default.fileExists(atPath: source.appendingPathComponent("numbers.safetensors").path))
+        let md = try String(contentsOf: result.reports[0], encoding: .utf8)
+        #expect(md.contains("```text\n6\n```"), "\(md)")
+    }
+
     @Test("an error stops the notebook, shows in its cell, and sets the exit status")
     func failing() throws {
         let dir = try Self.scratch()

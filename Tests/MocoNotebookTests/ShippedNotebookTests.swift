@@ -12,20 +12,25 @@ struct ShippedNotebookTests {
         $0.hasSuffix(".moco")
     }.sorted()
 
-    @Test("there are the five notebooks of the guide")
+    @Test("there are the six notebooks of the guide")
     func present() {
-        #expect(Self.names == ["momentum.moco", "own-data.moco", "queue.moco", "quickstart.moco", "versions.moco"])
+        #expect(
+            Self.names == [
+                "finetune.moco", "momentum.moco", "own-data.moco", "queue.moco", "quickstart.moco", "versions.moco"
+            ])
     }
 
-    /// own-data.moco reads Debian's dataset-fashion-mnist; the others need nothing.
+    /// own-data.moco and finetune.moco read Debian's dataset-fashion-mnist; the others need nothing.
     static let hasFashionMNIST = FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist")
-    static let renderable = names.filter { $0 != "own-data.moco" }
+    static let needFashionMNIST = ["finetune.moco", "own-data.moco"]
+    static let renderable = names.filter { !needFashionMNIST.contains($0) }
 
     @Test(
-        "own-data.moco renders without an error",
-        .enabled(if: hasFashionMNIST, "own-data.moco needs Debian's dataset-fashion-mnist (scripts/setup installs it)"))
-    func rendersOwnData() throws {
-        try renders("own-data.moco")
+        "the notebooks on Fashion-MNIST render without an error",
+        .enabled(if: hasFashionMNIST, "they need Debian's dataset-fashion-mnist (scripts/setup installs it)"),
+        arguments: needFashionMNIST)
+    func rendersOnFashionMNIST(_ name: String) throws {
+        try renders(name)
     }
 
     @Test("each renders without an error", arguments: renderable)

@@ -99,6 +99,21 @@ extension Interpreter {
         return expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded) : baseDirectory.appendingPathComponent(expanded)
     }
 
+    /// A user path to write: relative to the output directory when there is one, else as `resolvePath`.
+    func resolveWritePath(_ path: String) -> URL {
+        let expanded = (path as NSString).expandingTildeInPath
+        guard let outputDirectory, !expanded.hasPrefix("/") else { return resolvePath(path) }
+        return outputDirectory.appendingPathComponent(expanded)
+    }
+
+    /// A user path to read: a relative one that exists under the output directory is taken from there (a file an
+    /// earlier cell wrote), else as `resolvePath`.
+    func resolveReadPath(_ path: String) -> URL {
+        let written = resolveWritePath(path)
+        return written != resolvePath(path) && FileManager.default.fileExists(atPath: written.path)
+            ? written : resolvePath(path)
+    }
+
     /// A user path that `builtin` may write a file of `kind` to: inside the write confinement,
     /// not empty, and not an existing file of another kind.
     func writableURL(_ path: String, kind: FileKind, builtin: String, at loc: Loc) throws -> URL {
@@ -109,7 +124,7 @@ extension Interpreter {
                 at: loc)
         }
         do {
-            let url = try fileAccess.checkWrite(resolvePath(path))
+            let url = try fileAccess.checkWrite(resolveWritePath(path))
             try kind.checkReplaceable(url)
             return url
         } catch let e as FileAccessError {
@@ -121,7 +136,7 @@ extension Interpreter {
 
     /// A user path that `builtin` may read: inside the read confinement.
     func readableURL(_ path: String, builtin: String, at loc: Loc) throws -> URL {
-        do { return try fileAccess.checkRead(resolvePath(path)) } catch {
+        do { return try fileAccess.checkRead(resolveReadPath(path)) } catch {
             throw ScriptError(.io, "\(builtin): \(error)", at: loc)
         }
     }

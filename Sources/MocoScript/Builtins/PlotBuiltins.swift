@@ -301,7 +301,7 @@ enum PlotBuiltins {
         var directory = interp.plotDirectory
         var name = try args.optionalString("file")
         if let file = name, file.contains("/") {
-            let url = interp.resolvePath(file)
+            let url = interp.resolveWritePath(file)
             (directory, name) = (url.deletingLastPathComponent(), url.lastPathComponent)
         }
         if interp.uniquePlotFiles {

@@ -20,6 +20,9 @@ public final class Interpreter {
     public var seedOverride: UInt64?
     /// Directory that `include` and relative data paths start from for non-file input.
     public var baseDirectory: URL
+    /// Where relative paths of written files go, when set (a notebook render's output folder); a relative path that
+    /// is read is looked up there first, then in `baseDirectory`, so a cell can load what an earlier one saved.
+    public var outputDirectory: URL?
     /// Where the session may write and read files (each front end confines it).
     public var fileAccess = FileAccess.unrestricted
     /// Where warnings go (gnuplot's, a discarded cache entry); stderr by default.
