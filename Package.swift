@@ -37,7 +37,8 @@ let package = Package(
         .target(name: "MocoTensor", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "CLineEditor", linkerSettings: [.linkedLibrary("readline")]),
         .target(name: "CJPEGDecoder", linkerSettings: [.linkedLibrary("jpeg")]),
-        .target(name: "MocoNotebook", dependencies: ["MocoScript", "MocoPlot", "MocoTensor", "MocoSupport"]),
+        .target(
+            name: "MocoNotebook", dependencies: ["MocoScript", "MocoData", "MocoPlot", "MocoTensor", "MocoSupport"]),
         .target(name: "MocoREPL", dependencies: ["MocoScript", "MocoPlot", "MocoTensor", "MocoSupport", "CLineEditor"]),
         .executableTarget(
             name: "MocoBench",

@@ -28,34 +28,7 @@ public enum ImageFolder {
         guard size > 0, channels == 1 || channels == 3 else {
             throw PipelineError("image_folder", "needs a positive size and 1 or 3 channels")
         }
-        let fm = FileManager.default
-        var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
-            throw DataError(file: root.path, "is not a folder")
-        }
-        func list(_ dir: URL) throws -> [URL] {
-            try DataFile.list(dir).filter { !$0.hasPrefix(".") }.sorted().map(dir.appendingPathComponent)
-        }
-        func isImage(_ url: URL) -> Bool { extensions.contains(url.pathExtension.lowercased()) }
-        let entries = try list(root)
-        let classDirs = entries.filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
-        var files: [(URL, Int)] = []
-        let classes: [String]
-        if classDirs.isEmpty {
-            classes = ["unlabeled"]
-            files = entries.filter(isImage).map { ($0, 0) }
-        } else {
-            classes = classDirs.map(\.lastPathComponent)
-            for (label, dir) in classDirs.enumerated() {
-                let inside = try list(dir).filter(isImage)
-                guard !inside.isEmpty else {
-                    throw DataError(
-                        file: "\(root.lastPathComponent)/\(dir.lastPathComponent)",
-                        "is a class folder without PNG or JPEG images")
-                }
-                files += inside.map { ($0, label) }
-            }
-        }
+        let (classes, files, labelled) = try listing(root)
         guard !files.isEmpty else { throw DataError(file: root.path, "holds no PNG or JPEG images") }
         var pixels: [Float] = []
         pixels.reserveCapacity(files.count * channels * size * size)
@@ -64,7 +37,7 @@ public enum ImageFolder {
         for (url, label) in files {
             // Named as under the root (class/file.png), so the refusal points at the file.
             let folder = url.deletingLastPathComponent().lastPathComponent
-            let name = classDirs.isEmpty ? url.lastPathComponent : "\(folder)/\(url.lastPathComponent)"
+            let name = labelled ? "\(folder)/\(url.lastPathComponent)" : url.lastPathComponent
             var image: Image
             do {
                 image = try decode(try DataFile.read(url, as: name), file: name, channels: channels)
@@ -86,6 +59,40 @@ public enum ImageFolder {
                 classes: classes),
             skipped
         )
+    }
+
+    /// The classes under `root` and its image files with their labels, as `load` reads them (see there).
+    public static func files(in root: URL) throws -> (classes: [String], files: [(url: URL, label: Int)]) {
+        let (classes, files, _) = try listing(root)
+        guard !files.isEmpty else { throw DataError(file: root.path, "holds no PNG or JPEG images") }
+        return (classes, files.map { (url: $0.0, label: $0.1) })
+    }
+
+    /// The classes, the files with their labels, and whether the classes are sub-folders.
+    private static func listing(_ root: URL) throws -> (classes: [String], files: [(URL, Int)], labelled: Bool) {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
+            throw DataError(file: root.path, "is not a folder")
+        }
+        func list(_ dir: URL) throws -> [URL] {
+            try DataFile.list(dir).filter { !$0.hasPrefix(".") }.sorted().map(dir.appendingPathComponent)
+        }
+        func isImage(_ url: URL) -> Bool { extensions.contains(url.pathExtension.lowercased()) }
+        let entries = try list(root)
+        let classDirs = entries.filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
+        guard !classDirs.isEmpty else { return (["unlabeled"], entries.filter(isImage).map { ($0, 0) }, false) }
+        var files: [(URL, Int)] = []
+        for (label, dir) in classDirs.enumerated() {
+            let inside = try list(dir).filter(isImage)
+            guard !inside.isEmpty else {
+                throw DataError(
+                    file: "\(root.lastPathComponent)/\(dir.lastPathComponent)",
+                    "is a class folder without PNG or JPEG images")
+            }
+            files += inside.map { ($0, label) }
+        }
+        return (classDirs.map(\.lastPathComponent), files, true)
     }
 
     /// One PNG or JPEG file decoded into `channels` planes in `[0, 1]`; a refusal names the file.

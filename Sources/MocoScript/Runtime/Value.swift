@@ -169,7 +169,8 @@ extension Value {
     /// `f` as the shortest decimal that reads back as `f`, widened to Double.
     static func decimal(_ f: Float) -> Double { Double("\(f)") ?? Double(f) }
 
-    static func quote(_ s: String) -> String {
+    /// `s` as a moco string literal that reads back as `s` (quotes, backslashes, braces, newlines and tabs escaped).
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for c in s {
             switch c {
