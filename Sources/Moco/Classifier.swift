@@ -1,5 +1,7 @@
+import Foundation
 import MocoData
 import MocoNN
+import MocoSupport
 import MocoTensor
 
 /// An image classifier: a backbone encoder whose head `fc` is one linear layer to the classes, as torchvision's
@@ -25,6 +27,17 @@ public final class Classifier {
 
     /// Parameters and buffers with torchvision names, the head's `fc.weight` and `fc.bias` included.
     public func stateDict() -> StateDict { encoder.stateDict() }
+
+    /// The classifier as a safetensors file: its state dict with torchvision names, the class names (a JSON list) in
+    /// the metadata.
+    public func encoded() throws -> Data {
+        let classes = String(decoding: try JSONEncoder().encode(classes), as: UTF8.self)
+        return try SafeTensors.encode(
+            stateDict(), metadata: ["format": "pt", "exported_by": "moco", "classes": classes])
+    }
+
+    /// Writes `encoded()` to `url` atomically.
+    public func save(to url: URL) throws { try AtomicFile.write(try encoded(), to: url) }
 
     /// The logits of `images` (already through the evaluation transform), `[N, classes]`, in eval mode without
     /// gradient; `cancel` is asked before each batch (`EvaluationInterrupted`).

@@ -28,7 +28,8 @@ struct StarterNotebookTests {
         try FileManager.default.copyItem(at: Self.images, to: folder)
         let notebook = dir.appendingPathComponent("mine.moco")
         let summary = try StarterNotebook.write(notebook: notebook, data: folder)
-        #expect(summary.hasPrefix("moco new: 24 images in 2 classes; size 12, 3 channels, batch 8, queue 16"), "\(summary)")
+        #expect(
+            summary.hasPrefix("moco new: 24 images in 2 classes; size 12, 3 channels, batch 8, queue 16"), "\(summary)")
         let text = try String(contentsOf: notebook, encoding: .utf8)
         #expect(text.contains(#"dataset("folder", path: "my \"photos\"", size: 12, channels: 3)"#))
         #expect(text.contains(#"# # MoCo on my "photos""#))

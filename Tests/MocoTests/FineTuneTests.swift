@@ -2,6 +2,7 @@ import Foundation
 import Moco
 import MocoData
 import MocoNN
+import MocoSupport
 import MocoTensor
 import MocoTestSupport
 import Testing
@@ -135,5 +136,26 @@ struct FineTuneTests {
         let small = try ClassificationReport(
             logits: try Tensor(shape: [1, 2], scalars: [0, 1]), labels: [1], classes: ["x", "y"])
         #expect(small.top5 == nil && small.accuracy == 1)
+    }
+
+    /// A classifier over the golden-test ResNet is committed and loaded by PyTorch into the torchvision-layout model
+    /// of the same architecture with strict=True when `scripts/make-fixtures` runs; this test writes it
+    /// (MOCO_WRITE_FIXTURES=1) or checks that the committed file is what the code writes now.
+    @Test func classifierFixtureIsCurrent() throws {
+        var rng = RandomGenerator(seed: 42)
+        let backbone = try ResNet(depth: 18, width: 8, stem: .cifar, inputChannels: 3, classes: 10, using: &rng)
+        let classifier = try Classifier(backbone: backbone, classes: (0..<7).map { "class \($0)" }, using: &rng)
+        let data = try classifier.encoded()
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/ours-classifier-resnet18-w8.safetensors")
+        if ProcessInfo.processInfo.environment["MOCO_WRITE_FIXTURES"] == "1" {
+            try AtomicFile.write(data, to: source)
+        } else {
+            let committed = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(
+                "ours-classifier-resnet18-w8.safetensors")
+            #expect(try Data(contentsOf: committed) == data, "regenerate with scripts/make-fixtures")
+        }
+        let names = classifier.stateDict().map(\.name)
+        #expect(names.suffix(2) == ["fc.weight", "fc.bias"] && names.contains("layer4.1.bn2.num_batches_tracked"))
     }
 }

@@ -142,9 +142,7 @@ enum ClassifierMembers {
         guard case .classifier(let c)? = args.receiver else { throw args.error("needs a classifier") }
         let url = try args.interpreter.writableURL(
             try args.string("path"), kind: .safetensors, builtin: "classifier.save", at: args.loc)
-        let classes = String(decoding: try JSONEncoder().encode(c.classifier.classes), as: UTF8.self)
-        try SafeTensors.write(
-            c.classifier.stateDict(), metadata: ["format": "pt", "exported_by": "moco", "classes": classes], to: url)
+        try c.classifier.save(to: url)
         args.interpreter.writtenFiles.append(url.path)
         return .string(url.path)
     }
