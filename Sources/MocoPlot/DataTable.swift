@@ -33,6 +33,15 @@ enum DataTable {
                     }
                 }
             }
+        case .heatmap(let map):
+            lines.append("row\tcolumn\tvalue")
+            for r in 0..<map.rows {
+                for c in 0..<map.columns {
+                    lines.append(
+                        "\(field(map.rowLabels[r]))\t\(field(map.columnLabels[c]))\t\(num(map.values[r * map.columns + c]))"
+                    )
+                }
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }

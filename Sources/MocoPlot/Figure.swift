@@ -28,6 +28,8 @@ public struct Figure: Sendable, Equatable {
         case histogram([Sample], bins: Int)
         /// A grid of images (the augmentation gallery).
         case images(ImageGrid)
+        /// A labelled matrix of values drawn as coloured cells with their values (a confusion matrix).
+        case heatmap(Heatmap)
     }
 }
 
@@ -96,4 +98,21 @@ public struct ImageGrid: Sendable, Equatable {
         )
         (self.pixels, self.rowLabels, self.columnLabels) = (pixels, rowLabels, columnLabels)
     }
+}
+
+/// A `rows x columns` matrix of values with a label per row and per column, drawn with row 0 at the top; each cell
+/// shows its value.
+public struct Heatmap: Sendable, Equatable {
+    /// Row-major values.
+    public var values: [Double]
+    public var rowLabels: [String]
+    public var columnLabels: [String]
+
+    public init(values: [Double], rowLabels: [String], columnLabels: [String]) {
+        precondition(values.count == rowLabels.count * columnLabels.count, "a heatmap needs rows x columns values")
+        (self.values, self.rowLabels, self.columnLabels) = (values, rowLabels, columnLabels)
+    }
+
+    public var rows: Int { rowLabels.count }
+    public var columns: Int { columnLabels.count }
 }

@@ -55,6 +55,7 @@ public enum GnuplotScript {
         case .scatter(let series): lines += curves(series, logY: false, points: true)
         case .histogram(let samples, let bins): lines += histogram(samples, bins: bins, logY: figure.logY)
         case .images(let grid): lines += images(grid)
+        case .heatmap(let map): lines += heatmap(map)
         }
         lines.append("unset output")
         return lines.joined(separator: "\n") + "\n"
@@ -171,6 +172,29 @@ public enum GnuplotScript {
         }
         lines.append("EOD")
         lines.append("plot $pixels using 1:2:3:4:5 with rgbimage")
+        return lines
+    }
+
+    private static func heatmap(_ map: Heatmap) -> [String] {
+        let finite = map.values.filter(\.isFinite)
+        let high = max(finite.max() ?? 1, finite.min() ?? 0, 1e-300)
+        func tics(_ labels: [String]) -> String {
+            "(" + labels.enumerated().map { "\(quote($0.element)) \($0.offset)" }.joined(separator: ", ") + ")"
+        }
+        var lines = [
+            "unset key", "set termoption noenhanced", "set size ratio -1",
+            "set xrange [-0.5:\(map.columns) - 0.5]", "set yrange [\(map.rows) - 0.5:-0.5]",
+            "set xtics \(tics(map.columnLabels)) rotate by 45 right", "set ytics \(tics(map.rowLabels))",
+            "set tics scale 0", "set palette defined (0 '#ffffff', 1 '#1f77b4')",
+            "set cbrange [\(number(min(finite.min() ?? 0, 0))):\(number(high))]"
+        ]
+        lines.append("$cells << EOD")
+        for r in 0..<map.rows {
+            lines.append((0..<map.columns).map { number(map.values[r * map.columns + $0]) }.joined(separator: " "))
+        }
+        lines.append("EOD")
+        lines.append(
+            "plot $cells matrix with image, $cells matrix using 1:2:(sprintf('%g', $3)) with labels font \",9\"")
         return lines
     }
 

@@ -123,6 +123,10 @@ public struct Plotter: Sendable {
             guard grid.rows >= 1, grid.columns >= 1, grid.channels == 1 || grid.channels == 3 else {
                 throw PlotError.badFigure("an image grid needs at least one image of 1 or 3 channels")
             }
+        case .heatmap(let map):
+            guard map.rows >= 1, map.columns >= 1, map.values.contains(where: \.isFinite) else {
+                throw PlotError.badFigure("a heatmap needs at least one row, one column and a finite value")
+            }
         }
     }
 

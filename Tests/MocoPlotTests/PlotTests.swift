@@ -39,9 +39,15 @@ enum Samples {
             ImageGrid(
                 rows: 1, columns: 2, channels: 3, imageHeight: 4, imageWidth: 4,
                 pixels: (0..<2).map { k in (0..<48).map { Float(($0 * 7 + k) % 11) / 10 } })), width: 300, height: 200)
+    static let heatmap = Figure(
+        title: "confusion", xLabel: "predicted", yLabel: "true",
+        content: .heatmap(
+            Heatmap(
+                values: [5, 1, 0, 0, 7, 2, 1, 0, 9], rowLabels: ["cat", "dog's", "bird ^2"],
+                columnLabels: ["cat", "dog's", "bird ^2"])), width: 420, height: 400)
     static let all = [
         ("lines", lines), ("scatter", scatter), ("histogram", histogram), ("gallery", gallery),
-        ("colour", colourGallery)
+        ("colour", colourGallery), ("heatmap", heatmap)
     ]
 }
 

@@ -11,6 +11,7 @@ struct FineTuneScriptTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moco-finetune-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let interpreter = Interpreter(baseDirectory: dir)
+        interpreter.plotDirectory = dir.appendingPathComponent("plots")
         let printed = Box()
         interpreter.output = { printed.lines.append($0) }
         interpreter.progress = { printed.progress.append($0) }
@@ -72,6 +73,7 @@ struct FineTuneScriptTests {
             let p = c.predict(digits.test)
             print(len(p.labels), p.probabilities.shape, c.evaluate(digits.test).accuracy == c.accuracy)
             print(c.save("clf.safetensors"))
+            plot(c, file: "confusion.png")
             """, name: "<finetune>")
         let out = printed().suffix(5)
         #expect(
@@ -79,6 +81,8 @@ struct FineTuneScriptTests {
                 "classifier 136 2 pre-trained MoCo v2 false", "true true 10 [10, 10] 450", "2 true",
                 "450 [450, 10] true"
             ])
+        let plots = FileManager.default.enumerator(atPath: dir.path)?.compactMap { $0 as? String } ?? []
+        #expect(plots.contains { $0.hasSuffix("confusion.png") } && plots.contains { $0.hasSuffix("confusion.gp") })
         let (state, metadata) = try SafeTensors.read(dir.appendingPathComponent("clf.safetensors"))
         #expect(state.suffix(2).map(\.name) == ["fc.weight", "fc.bias"])
         #expect(state.first { $0.name == "fc.weight" }?.tensor.shape == [10, 16])

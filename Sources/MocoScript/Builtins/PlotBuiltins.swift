@@ -29,7 +29,9 @@ enum PlotBuiltins {
                 `fig-width`/`fig-height` say otherwise; `format: \"svg\"`, or a `file:` ending in .svg) with the data \
                 beside it as .tsv and the script as .gp, and returns the image's path. Each argument is a series \
                 (`run.loss`, `run.knn`), a run (its loss), a schedule or function of t (sampled at `steps` points), a list \
-                of numbers, or a list of these (overlays, sweeps); a t-SNE embedding draws a scatter coloured by class. \
+                of numbers, or a list of these (overlays, sweeps); a t-SNE embedding draws a scatter coloured by class; a \
+                classifier draws its confusion matrix on its test images as a heatmap labelled with the class names, a \
+                tensor [rows, columns] its values. \
                 `names:` relabels the curves, `smooth: 0.9` adds an EMA over faint raw curves, `log_y: true` a log axis.
                 """,
                 example: #"plot(run.loss, smooth: 0.9, title: "InfoNCE loss")"#)
@@ -189,6 +191,7 @@ enum PlotBuiltins {
         let steps = try args.size("steps", max: Limits.maxPlotSteps)
         var curves: [(Curve, xLabel: String)] = []
         var embeddings: [EmbeddingValue] = []
+        var heatmaps: [(Heatmap, title: String)] = []
         func add(_ v: Value) throws {
             switch v {
             case .series(let s): curves.append((Curve(name: s.name, x: s.x, y: s.y), s.xLabel))
@@ -207,13 +210,36 @@ enum PlotBuiltins {
                     ))
             case .list(let items): for item in items { try add(item) }
             case .embedding(let e): embeddings.append(e)
+            case .classifier(let c): heatmaps.append(try confusionHeatmap(c, args))
+            case .tensor(let t) where t.rank == 2:
+                let labels = { (n: Int) in (0..<n).map(String.init) }
+                heatmaps.append(
+                    (
+                        Heatmap(
+                            values: t.scalars.map(Double.init), rowLabels: labels(t.shape[0]),
+                            columnLabels: labels(t.shape[1])),
+                        "matrix"
+                    ))
             default:
                 throw args.error(
-                    "cannot plot \(v.typeName); give series, runs, schedules, functions of t, lists of numbers or t-SNE embeddings"
+                    "cannot plot \(v.typeName); give series, runs, schedules, functions of t, lists of numbers, t-SNE embeddings, a classifier (its confusion matrix) or a tensor [rows, columns]"
                 )
             }
         }
         for v in args.rest { try add(v) }
+        if !heatmaps.isEmpty {
+            guard curves.isEmpty, embeddings.isEmpty, heatmaps.count == 1 else {
+                throw args.error("plot one matrix (a classifier's confusion or a tensor) at a time, without curves")
+            }
+            let (map, title) = heatmaps[0]
+            let side = max(360, min(900, 60 * max(map.rows, map.columns) + 200))
+            var f = try figure(
+                args, title: try args.optionalString("title") ?? title,
+                yLabel: title.hasPrefix("Confusion") ? "true class" : "row",
+                xLabel: title.hasPrefix("Confusion") ? "predicted class" : "column", content: .heatmap(map))
+            if try args.isNil("width") && args.isNil("height") { (f.width, f.height) = (side, side) }
+            return f
+        }
         if !embeddings.isEmpty {
             guard curves.isEmpty, embeddings.count == 1 else {
                 throw args.error("plot one t-SNE embedding at a time, without curves")
@@ -257,6 +283,19 @@ enum PlotBuiltins {
         var f = try figure(args, title: title, yLabel: yLabel, content: content)
         if try overrideSize && args.isNil("width") && args.isNil("height") { (f.width, f.height) = (760, 640) }
         return f
+    }
+
+    /// A classifier's confusion matrix on its test images, labelled with the class names.
+    static func confusionHeatmap(_ c: ClassifierValue, _ args: Arguments) throws -> (Heatmap, title: String) {
+        guard let report = c.report, let test = c.test else {
+            throw args.error(
+                "this classifier has no test images to draw a confusion matrix of (give finetune(test: ...))")
+        }
+        let names = c.classifier.classes
+        return (
+            Heatmap(values: report.confusion.flatMap { $0.map(Double.init) }, rowLabels: names, columnLabels: names),
+            "Confusion matrix on \(test.name)"
+        )
     }
 
     /// One point cloud per class (named by the class), or one for unlabelled points.
