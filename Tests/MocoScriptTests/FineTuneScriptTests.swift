@@ -60,10 +60,12 @@ struct FineTuneScriptTests {
         }
     }
 
-    @Test("finetune gives a classifier: members, predict, evaluate, save with fc.weight and fc.bias")
+    @Test("finetune gives a classifier: members, predict, evaluate, save with fc.weight and fc.bias, classify a file")
     func classifierMembersAndFile() throws {
         let (interpreter, dir, printed) = try session()
         defer { try? FileManager.default.removeItem(at: dir) }
+        let cat = Bundle.module.url(forResource: "Scripts", withExtension: nil)!.appendingPathComponent("images/cat.png")
+        try FileManager.default.copyItem(at: cat, to: dir.appendingPathComponent("cat.png"))
         try interpreter.run(
             """
             let c = finetune(model, digits, labels: 0.1, epochs: 2, batch: 32)
@@ -74,8 +76,13 @@ struct FineTuneScriptTests {
             print(len(p.labels), p.probabilities.shape, c.evaluate(digits.test).accuracy == c.accuracy)
             print(c.save("clf.safetensors"))
             plot(c, file: "confusion.png")
+            let one = classify(c, "cat.png")
+            var total = 0
+            for name in keys(one.probabilities) { total = total + one.probabilities[name] }
+            print(type(one.class), one.label >= 0 and one.label < 10, one.probability > 0.1, abs(total - 1) < 1e-4)
             """, name: "<finetune>")
-        let out = printed().suffix(5)
+        #expect(printed().last == "string true true true")
+        let out = printed().suffix(6)
         #expect(
             Array(out.prefix(4)) == [
                 "classifier 136 2 pre-trained MoCo v2 false", "true true 10 [10, 10] 450", "2 true",
