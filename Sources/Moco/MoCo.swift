@@ -12,6 +12,8 @@ public struct ContrastiveStep {
     /// view for v3 (both views stacked).
     public let logits: Tensor
     public let metrics: StepMetrics
+    /// The query encoder's backbone features of the first view, detached (for an online classifier).
+    public var queryFeatures: Tensor? = nil
 }
 
 /// What one training step measured.
@@ -160,7 +162,8 @@ public final class MoCo {
         }
         if !variant.usesQueue { return try v3Loss(viewQ, viewK, momentum: m) }
         try key.emaUpdate(from: query, momentum: m)
-        let q = try query(viewQ).l2Normalized(axis: 1)
+        let features = try query.features(viewQ)
+        let q = try query.fc(features).l2Normalized(axis: 1)
         let k = try keys(viewK, permutation: keyPermutation)
         var (logits, pos, neg) = try infoNCELogits(query: q, key: k)
         let labels = [Int](repeating: 0, count: q.shape[0])
@@ -179,7 +182,8 @@ public final class MoCo {
         let metrics = StepMetrics(
             loss: try loss.item(), top1: Float(top1) / Float(logits.shape[0]), positive: pos, negative: neg,
             lr: 0, momentum: m, queueFill: 0)
-        return ContrastiveStep(loss: loss, keys: enqueued, logits: logits.detached(), metrics: metrics)
+        return ContrastiveStep(
+            loss: loss, keys: enqueued, logits: logits.detached(), metrics: metrics, queryFeatures: features.detached())
     }
 
     /// moco-v3's `contrastive_loss`: logits `q k^T / T` (`[N, N]`, normalised rows), labels
@@ -205,7 +209,8 @@ public final class MoCo {
     /// The v3 step: predictions of both views, EMA, keys of both views, symmetric loss.
     func v3Loss(_ x1: Tensor, _ x2: Tensor, momentum m: Float) throws -> ContrastiveStep {
         guard let predictor else { throw MoCoError("moco", "v3 needs a predictor") }
-        let q1 = try predictor(query(x1))
+        let features = try query.features(x1)
+        let q1 = try predictor(query.fc(features))
         let q2 = try predictor(query(x2))
         try key.emaUpdate(from: query, momentum: m)
         let (k1, k2) = try withoutGrad { (try key(x1), try key(x2)) }
@@ -218,7 +223,8 @@ public final class MoCo {
             lr: 0, momentum: m, queueFill: 0)
         return ContrastiveStep(
             loss: loss, keys: try Tensor.concat([k1, k2]),
-            logits: try Tensor.concat([a.logits.detached(), b.logits.detached()]), metrics: metrics)
+            logits: try Tensor.concat([a.logits.detached(), b.logits.detached()]), metrics: metrics,
+            queryFeatures: features.detached())
     }
 
     /// The contrastive logits of one batch without training (eval mode, no gradient, nothing changed): the

@@ -84,8 +84,9 @@ public final class MoCoTrainer {
 
     /// Trains `epochs` more epochs (the first finishes an epoch a cancellation stopped part-way).
     /// With a monitor, kNN accuracy is measured after each.
+    /// With `online`, its linear classifier learns from each step's detached query features.
     public func train(
-        epochs: Int, monitor: KNNMonitor? = nil,
+        epochs: Int, monitor: KNNMonitor? = nil, online: OnlineClassifier? = nil,
         progress: ((Progress) -> Void)? = nil
     ) throws {
         let steps = loader.batchesPerEpoch
@@ -105,16 +106,21 @@ public final class MoCoTrainer {
                 let lrValue = Float(lrUpdate == .perStep ? lr.value(atEpoch: t) : lr.value(atEpoch: Double(epoch + 1)))
                 let m = Float(momentum.value(atEpoch: t))
                 let batch = try prefetch.batch(b)
-                let metrics: StepMetrics
+                let result: ContrastiveStep
                 do {
-                    metrics = try step(batch.views[0], batch.views[1], lr: lrValue, momentum: m).metrics
+                    result = try step(batch.views[0], batch.views[1], lr: lrValue, momentum: m)
                 } catch let stop as NonFiniteLoss {
                     throw TrainingStopped(step: global, reason: .nonFiniteLoss(stop.loss), lastGood: history.last)
+                }
+                let metrics = result.metrics
+                if let online, let features = result.queryFeatures {
+                    try online.step(features, indices: batch.indices)
                 }
                 history.append(metrics)
                 progress?(Progress(epoch: epoch, step: b, stepsPerEpoch: steps, metrics: metrics))
             }
             epoch += 1
+            online?.endEpoch(epoch)
             if let monitor {
                 knnHistory.append((epoch, try monitor.accuracy(model.query)))
             }
@@ -156,6 +162,8 @@ public final class MoCoTrainer {
         var metrics = result.metrics
         metrics.lr = lrValue
         metrics.queueFill = model.queue.map { Float($0.filled) / Float($0.capacity) } ?? 0
-        return ContrastiveStep(loss: result.loss, keys: result.keys, logits: result.logits, metrics: metrics)
+        return ContrastiveStep(
+            loss: result.loss, keys: result.keys, logits: result.logits, metrics: metrics,
+            queryFeatures: result.queryFeatures)
     }
 }

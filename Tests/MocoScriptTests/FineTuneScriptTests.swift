@@ -64,7 +64,8 @@ struct FineTuneScriptTests {
     func classifierMembersAndFile() throws {
         let (interpreter, dir, printed) = try session()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let cat = Bundle.module.url(forResource: "Scripts", withExtension: nil)!.appendingPathComponent("images/cat.png")
+        let scripts = Bundle.module.url(forResource: "Scripts", withExtension: nil)!
+        let cat = scripts.appendingPathComponent("images/cat.png")
         try FileManager.default.copyItem(at: cat, to: dir.appendingPathComponent("cat.png"))
         try interpreter.run(
             """

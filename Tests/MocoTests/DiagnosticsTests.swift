@@ -1,6 +1,8 @@
 import Foundation
 import Moco
+import MocoData
 import MocoTensor
+import MocoTestSupport
 import Testing
 
 /// The label-free diagnostics against NumPy's formulas on fixed features.
@@ -41,5 +43,25 @@ struct DiagnosticsTests {
         #expect(abs(try RepresentationMetrics.rankMe(collapsed) - 1) < 1e-4)
         let (std, reference) = try RepresentationMetrics.featureStd(collapsed)
         #expect(std < 1e-6 && reference == 0.25)
+    }
+
+    /// The online classifier learns beside pre-training without changing it: the same run with and without it ends
+    /// with the same weights, and it classifies the digits' views far above chance.
+    @Test func theOnlineClassifierWatchesWithoutTouching() throws {
+        try ThreadCountGuard.steady {
+            let train = try Digits.load().train
+            let plain = try Recipes.digitsW1(train: train, seed: 3, epochs: 3)
+            try plain.train(epochs: 3)
+            let watched = try Recipes.digitsW1(train: train, seed: 3, epochs: 3)
+            var rng = RandomGenerator(seed: 1)
+            let online = try OnlineClassifier(labels: train.labels, classes: 10, features: 128, using: &rng)
+            try watched.train(epochs: 3, online: online)
+            #expect(
+                watched.model.query.stateDict().elementsEqual(plain.model.query.stateDict()) {
+                    $0.name == $1.name && $0.tensor == $1.tensor
+                })
+            #expect(online.history.map(\.epoch) == [1, 2, 3])
+            #expect(online.history.last!.accuracy > 0.3, "\(online.history)")
+        }
     }
 }

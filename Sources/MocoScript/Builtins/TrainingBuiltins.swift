@@ -117,7 +117,7 @@ enum TrainingBuiltins {
                 .required("model"), .required("data"), .required("views"), .optional("epochs", .number(10)),
                 .optional("batch", .number(256)),
                 .optional("optimizer"), .optional("monitor"), .optional("lr_update", .string("step")),
-                .optional("diagnostics"), .optional("quiet", .bool(false))
+                .optional("diagnostics"), .optional("online", .bool(false)), .optional("quiet", .bool(false))
             ],
             doc: Doc(
                 """
@@ -126,7 +126,9 @@ enum TrainingBuiltins {
                 `optimizer` defaults to sgd(lr: cosine(0.06, 0), momentum: 0.9, weight_decay: 5e-4); its lr schedule is read \
                 every step, or at the start of each epoch with `lr_update: "epoch"`. With `monitor: knn(...)` the kNN accuracy \
                 is measured after each epoch; with `diagnostics: data.test` label-free diagnostics of up to 512 of those images \
-                are (`run.rankme`, `run.feature_std`, `run.alignment`, `run.uniformity`). Prints one line per epoch (unless `quiet`) and returns the run; Ctrl-C stops at \
+                are (`run.rankme`, `run.feature_std`, `run.alignment`, `run.uniformity`); with `online: true` a linear classifier \
+                learns from each step's detached features and the images' labels (`run.online`: its accuracy per epoch). \
+                Prints one line per epoch (unless `quiet`) and returns the run; Ctrl-C stops at \
                 the next step and `run.resume()` goes on from there. A loss that is not finite stops training with an error and the model \
                 as it was before that step.
                 """,
@@ -183,6 +185,15 @@ enum TrainingBuiltins {
                 model: model, trainer: trainer, data: data, monitor: monitor, lr: spec.lr, optimizer: spec,
                 plannedEpochs: epochs)
             run.diagnosticsProbe = probe
+            if try args.bool("online") {
+                guard data.classes.count >= 2 else {
+                    throw args.error("'online' needs labelled images (at least 2 classes); \(data.name) has none")
+                }
+                var rng = interp.nextGenerator("online")
+                run.online = try OnlineClassifier(
+                    labels: data.labeled.labels, classes: data.classes.count,
+                    features: model.moco.query.featureDimension, using: &rng)
+            }
             model.lastRun = run
             interp.runs.append(run)
             try Training.train(run, epochs: epochs, quiet: try args.bool("quiet"), interpreter: interp, at: args.loc)
@@ -383,7 +394,7 @@ enum Training {
         for epochIndex in 0..<epochs {
             let start = Date()
             do {
-                try trainer.train(epochs: 1, monitor: monitor) { p in
+                try trainer.train(epochs: 1, monitor: monitor, online: run.online) { p in
                     if interp.takeInterrupt() { trainer.cancelRequested = true }
                     if !quiet, let report = interp.stepProgress {
                         let done = Double(p.step + 1)
@@ -430,6 +441,9 @@ enum Training {
                     Double(h.last?.lr ?? 0), Double(h.last?.momentum ?? 0))
                 if let knn = trainer.knnHistory.last, knn.epoch == trainer.epoch {
                     line += String(format: "  kNN %.2f%%", knn.accuracy * 100)
+                }
+                if let online = run.online?.history.last, online.epoch == trainer.epoch {
+                    line += String(format: "  online %.1f%%", online.accuracy * 100)
                 }
                 if let d = run.diagnostics.last, d.epoch == trainer.epoch {
                     line += String(format: "  rank %.1f  std %.3f", d.rankMe, d.featureStd)

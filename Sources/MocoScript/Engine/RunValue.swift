@@ -40,6 +40,8 @@ public final class RunValue {
     /// The fixed input of the per-epoch diagnostics (`train(diagnostics:)`), and what they measured.
     public var diagnosticsProbe: DiagnosticsProbe?
     public var diagnostics: [Diagnostics] = []
+    /// The online linear classifier of `train(online: true)`.
+    public var online: OnlineClassifier?
 
     init(
         model: ModelValue, trainer: MoCoTrainer, data: DataValue, monitor: MonitorSpec?, lr: ScheduleValue,

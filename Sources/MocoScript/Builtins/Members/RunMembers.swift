@@ -74,6 +74,17 @@ enum RunMembers {
             diagnostic("uniformity", "The uniformity of the normalised head features", "uniformity") {
                 $0.uniformity
             },
+            run.property(
+                "online",
+                "The online linear classifier's accuracy on each epoch's images, with `train(online: true)` (nil without)."
+            ) { r, _ in
+                r.online.map { o in
+                    .series(
+                        Series(
+                            name: "online accuracy", xLabel: "epoch", x: o.history.map { Double($0.epoch) },
+                            y: o.history.map(\.accuracy)))
+                } ?? .nil
+            },
             run.property("epoch", "The number of epochs trained.") { r, _ in .number(Double(r.trainer.epoch)) },
             run.property("epochs", "The number of epochs planned.") { r, _ in .number(Double(r.plannedEpochs)) },
             run.property("steps", "The number of steps trained.") { r, _ in .number(Double(r.trainer.history.count)) },
