@@ -52,11 +52,10 @@ public final class FineTuner {
     public var epoch: Int { epochs.count }
     /// Set from any thread to stop at the next step boundary.
     public var cancelRequested: Bool {
-        get { cancelLock.withLock { cancelFlag } }
-        set { cancelLock.withLock { cancelFlag = newValue } }
+        get { cancel.value }
+        set { cancel.value = newValue }
     }
-    private let cancelLock = NSLock()
-    private var cancelFlag = false
+    private let cancel = CancelFlag()
 
     /// Fine-tunes `classifier` on `images` with `labels` seen through `views`.
     public init(

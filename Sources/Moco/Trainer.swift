@@ -36,6 +36,17 @@ public enum LRUpdate: Sendable {
     case perEpoch
 }
 
+/// A flag any thread may set and the training loop reads at step boundaries.
+final class CancelFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+
+    var value: Bool {
+        get { lock.withLock { flag } }
+        set { lock.withLock { flag = newValue } }
+    }
+}
+
 /// Progress reported after every step.
 public struct Progress: Sendable {
     public let epoch: Int
@@ -66,11 +77,10 @@ public final class MoCoTrainer {
     public internal(set) var epoch = 0
     /// Set from any thread to stop at the next step boundary.
     public var cancelRequested: Bool {
-        get { cancelLock.withLock { cancelFlag } }
-        set { cancelLock.withLock { cancelFlag = newValue } }
+        get { cancel.value }
+        set { cancel.value = newValue }
     }
-    private let cancelLock = NSLock()
-    private var cancelFlag = false
+    private let cancel = CancelFlag()
 
     public init(
         model: MoCo, optimizer: any Optimizer, loader: ViewLoader, lr: Schedule, lrUpdate: LRUpdate = .perStep,

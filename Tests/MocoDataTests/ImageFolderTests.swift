@@ -22,15 +22,21 @@ struct ImageFolderTests {
             let url = fixtures.appendingPathComponent("images").appendingPathComponent(path)
             let image = try ImageFolder.decode(try Data(contentsOf: url), file: path)
             #expect(image.width == e.width && image.height == e.height && image.channels == 3)
-            let plane = e.width * e.height
-            var worst = 0
-            for p in 0..<plane {
-                for c in 0..<3 {
-                    worst = max(worst, abs(Int((image.pixels[c * plane + p] * 255).rounded()) - e.rgb[p * 3 + c]))
-                }
-            }
+            let worst = worstDifference(image, e)
             #expect(worst <= (path.hasSuffix("png") ? 0 : 2), "\(path): max difference \(worst)")
         }
+    }
+
+    /// The largest difference, in 1/255 steps, between a decoded RGB image and PIL's bytes.
+    func worstDifference(_ image: Image, _ e: Decoded) -> Int {
+        let plane = e.width * e.height
+        var worst = 0
+        for p in 0..<plane {
+            for c in 0..<3 {
+                worst = max(worst, abs(Int((image.pixels[c * plane + p] * 255).rounded()) - e.rgb[p * 3 + c]))
+            }
+        }
+        return worst
     }
 
     @Test func loadsClassesFromSubfolders() throws {
@@ -100,16 +106,10 @@ struct ImageFolderTests {
             let url = fixtures.appendingPathComponent("formats").appendingPathComponent(name)
             let image = try ImageFolder.image(at: url)
             #expect(image.width == e.width && image.height == e.height && image.channels == 3)
-            let plane = e.width * e.height
-            var worst = 0
-            for p in 0..<plane {
-                for c in 0..<3 {
-                    worst = max(worst, abs(Int((image.pixels[c * plane + p] * 255).rounded()) - e.rgb[p * 3 + c]))
-                }
-            }
+            let worst = worstDifference(image, e)
             #expect(worst <= 2, "\(name): max difference \(worst)")
             let luma = try ImageFolder.image(at: url, channels: 1)
-            #expect(luma.channels == 1 && luma.pixels.count == plane)
+            #expect(luma.channels == 1 && luma.pixels.count == e.width * e.height)
         }
     }
 

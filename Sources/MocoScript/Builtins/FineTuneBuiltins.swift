@@ -208,22 +208,12 @@ enum FineTuning {
                 }
             } catch let stop as TrainingStopped {
                 if let e = failure.error { throw e }
-                let epoch = stop.step / max(steps, 1) + 1
-                let step = stop.step % max(steps, 1) + 1
-                if stop.reason == .cancelled {
-                    value.interrupted = true
-                    interp.progress(
-                        "interrupted at epoch \(epoch), step \(step) of \(steps): classifier, optimizer and history are consistent; classifier.resume() finishes this epoch and goes on"
-                    )
-                    break
-                }
-                throw ScriptError(
-                    .runtime, "fine-tuning diverged at epoch \(epoch), step \(step): \(stop.reason)", at: loc,
-                    notes: [
-                        "the classifier is as it was before that step; lower the learning rate or check the data",
-                        tuner.steps.last.map { "last good step: loss \(String(format: "%.4f", $0.loss)), lr \($0.lr)" }
-                            ?? "no step succeeded"
-                    ])
+                try Training.report(
+                    stop, steps: steps, activity: "fine-tuning", state: "classifier, optimizer and history",
+                    resume: "classifier.resume()", subject: "the classifier",
+                    lastGood: tuner.steps.last.map { ($0.loss, $0.lr) }, interpreter: interp, at: loc)
+                value.interrupted = true
+                break
             }
             if let e = failure.error { throw e }
             if !quiet, let e = tuner.epochs.last {

@@ -376,6 +376,29 @@ enum Training {
         }
     }
 
+    /// Reports a stopped training call: a cancellation as a progress line saying how to go on (and returns), a
+    /// divergence as a located error naming the step and the last good one.
+    static func report(
+        _ stop: TrainingStopped, steps: Int, activity: String, state: String, resume: String, subject: String,
+        lastGood: (loss: Float, lr: Float)?, interpreter interp: Interpreter, at loc: Loc
+    ) throws {
+        let epoch = stop.step / max(steps, 1) + 1
+        let step = stop.step % max(steps, 1) + 1
+        guard stop.reason != .cancelled else {
+            interp.progress(
+                "interrupted at epoch \(epoch), step \(step) of \(steps): \(state) are consistent; \(resume) finishes this epoch and goes on"
+            )
+            return
+        }
+        throw ScriptError(
+            .runtime, "\(activity) diverged at epoch \(epoch), step \(step): \(stop.reason)", at: loc,
+            notes: [
+                "\(subject) is as it was before that step; lower the learning rate or check the data",
+                lastGood.map { "last good step: loss \(String(format: "%.4f", $0.loss)), lr \($0.lr)" }
+                    ?? "no step succeeded"
+            ])
+    }
+
     private static func trainLive(
         _ run: RunValue, epochs: Int, quiet: Bool, interpreter interp: Interpreter, at loc: Loc
     ) throws {
@@ -410,22 +433,12 @@ enum Training {
                 }
             } catch let stop as TrainingStopped {
                 if let e = failure.error { throw e }
-                let epoch = stop.step / max(steps, 1) + 1
-                let step = stop.step % max(steps, 1) + 1
-                if stop.reason == .cancelled {
-                    run.interrupted = true
-                    interp.progress(
-                        "interrupted at epoch \(epoch), step \(step) of \(steps): model, queue, optimizer and history are consistent; run.resume() finishes this epoch and goes on"
-                    )
-                    return
-                }
-                throw ScriptError(
-                    .runtime, "training diverged at epoch \(epoch), step \(step): \(stop.reason)", at: loc,
-                    notes: [
-                        "the model is as it was before that step; lower the learning rate or check the data",
-                        stop.lastGood.map { "last good step: loss \(String(format: "%.4f", $0.loss)), lr \($0.lr)" }
-                            ?? "no step succeeded"
-                    ])
+                try report(
+                    stop, steps: steps, activity: "training", state: "model, queue, optimizer and history",
+                    resume: "run.resume()", subject: "the model", lastGood: stop.lastGood.map { ($0.loss, $0.lr) },
+                    interpreter: interp, at: loc)
+                run.interrupted = true
+                return
             }
             if let e = failure.error { throw e }
             if let probe = run.diagnosticsProbe {
