@@ -43,7 +43,7 @@ public final class FineTuner {
     public let headOptimizer: SGD
     /// Nil when frozen.
     public let backboneOptimizer: SGD?
-    public let loader: ViewLoader
+    public internal(set) var loader: ViewLoader
     /// Every step so far.
     public internal(set) var steps: [FineTuneStep] = []
     /// Every finished epoch.

@@ -72,6 +72,31 @@ struct CacheTests {
         #expect(try Self.reports(dir) == Self.fresh(dir), "a render from the cache must equal a fresh one")
     }
 
+    @Test("a cached fine-tuning cell is replayed from its checkpoint, and the render equals a fresh one")
+    func fineTuningReplays() throws {
+        let dir = try RenderTests.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try """
+        # %% Fine-tuning
+        seed 0
+        let digits = dataset("digits")
+        let model = moco(encoder: convnet([8]), dim: 8, queue: 128, splits: 4)
+        let clf = finetune(model, digits, labels: 0.2, epochs: 2, batch: 64, quiet: true)
+        # %% Report
+        print(clf.accuracy, clf.epoch)
+        """.write(to: dir.appendingPathComponent("cached.moco"), atomically: true, encoding: .utf8)
+        _ = try Self.render(dir)
+        try Self.edit(dir, "print(clf.accuracy, clf.epoch)", "print(clf.epoch, clf.accuracy)")
+        var warnings: [String] = []
+        let edited = try Self.render(dir) { warnings.append($0) }
+        #expect(
+            (edited.cached, edited.replayed, edited.ran) == (1, 1, 1) && warnings.isEmpty,
+            "\(edited.cached) \(edited.replayed) \(edited.ran) \(warnings)")
+        #expect(try Self.reports(dir) == Self.fresh(dir), "a render from the cache must equal a fresh one")
+        let cache = FileManager.default.enumerator(atPath: dir.appendingPathComponent(".moco-cache").path)
+        #expect((cache?.compactMap { $0 as? String } ?? []).contains { $0.contains("finetune") })
+    }
+
     @Test("the staging folders of a killed render are removed by the next render")
     func staleStagingRemoved() throws {
         let dir = try Self.workspace()

@@ -161,4 +161,33 @@ struct FineTuneScriptTests {
                 ), "\(e)")
         }
     }
+
+    @Test(
+        "classifier.checkpoint and restore carry the whole fine-tuning state: resuming both gives the same classifier")
+    func checkpointAndRestore() throws {
+        let (interpreter, dir, printed) = try session()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try interpreter.run(
+            """
+            let a = finetune(model, digits, labels: 0.5, epochs: 2, batch: 64, quiet: true)
+            a.checkpoint("a.safetensors")
+            let b = finetune(model, digits, labels: 0.5, epochs: 0, batch: 64, quiet: true)
+            b.restore("a.safetensors")
+            print(b.epoch, b.epochs, b.accuracy == a.accuracy, len(b.history.loss.values))
+            a.resume(epochs: 1, quiet: true)
+            b.resume(epochs: 1, quiet: true)
+            print((b.predict(digits.test).probabilities - a.predict(digits.test).probabilities).norm)
+            """, name: "<checkpoint>")
+        #expect(printed().suffix(2) == ["2 2 true 2", "0"])
+        do {
+            try interpreter.run(
+                """
+                let other = finetune(convnet([8]), digits, labels: 0.5, epochs: 0, batch: 64, quiet: true)
+                other.restore("a.safetensors")
+                """, name: "<mismatch>")
+            Issue.record("a checkpoint of another architecture was restored")
+        } catch let e as ScriptError {
+            #expect("\(e)".contains("a.safetensors: classifier.*:"), "\(e)")
+        }
+    }
 }

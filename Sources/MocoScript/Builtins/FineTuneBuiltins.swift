@@ -174,7 +174,40 @@ enum FineTuneBuiltins {
 /// Runs epochs of fine-tuning with progress lines, interruption and divergence handling, as `Training` does for
 /// pre-training.
 enum FineTuning {
+    /// Fine-tunes, or, while a notebook replays a cached cell, restores the checkpoint its original run left.
     static func train(
+        _ value: ClassifierValue, epochs: Int, quiet: Bool, interpreter interp: Interpreter, at loc: Loc
+    ) throws {
+        if case .checkpoint(let url, let interrupted)? = interp.memo?.recall("finetune") {
+            do {
+                try FineTuneCheckpoint.load(into: value.tuner, from: url)
+                value.interrupted = interrupted
+                try measure(value, interpreter: interp, at: loc)
+                return
+            } catch {
+                // Refused before anything changed: the classifier trains as if the cell were not cached.
+                interp.warn("cache: the saved fine-tuning state is refused (\(error)); fine-tuning again")
+            }
+        }
+        try trainLive(value, epochs: epochs, quiet: quiet, interpreter: interp, at: loc)
+        if let memo = interp.memo, let url = memo.newFile("finetune", extension: "safetensors") {
+            try FineTuneCheckpoint.save(value.tuner, to: url)
+            memo.record("finetune", .checkpoint(url, interrupted: value.interrupted))
+        }
+    }
+
+    /// The classifier's report on its test images, if it has them.
+    static func measure(_ value: ClassifierValue, interpreter interp: Interpreter, at loc: Loc) throws {
+        guard let test = value.test else { return }
+        let images = LabeledImages(
+            images: try value.evaluationImages(test.labeled.images), labels: test.labeled.labels,
+            classes: test.labeled.classes)
+        value.report = try TrainingBuiltins.interruptible("finetune", interp, at: loc) { cancel in
+            try value.classifier.evaluate(images, cancel: cancel)
+        }
+    }
+
+    private static func trainLive(
         _ value: ClassifierValue, epochs: Int, quiet: Bool, interpreter interp: Interpreter, at loc: Loc
     ) throws {
         let tuner = value.tuner
@@ -227,10 +260,6 @@ enum FineTuning {
                 interp.progress(line)
             }
         }
-        if let test {
-            value.report = try TrainingBuiltins.interruptible("finetune", interp, at: loc) { cancel in
-                try value.classifier.evaluate(test, cancel: cancel)
-            }
-        }
+        try measure(value, interpreter: interp, at: loc)
     }
 }

@@ -58,7 +58,7 @@ enum ClassifierMembers {
             classifier.property("interrupted", "Whether Ctrl-C stopped it before its planned epochs.") { c, _ in
                 .bool(c.interrupted)
             }
-        ], methods: [predict, evaluate, save, resume])
+        ], methods: [predict, evaluate, save, resume, checkpoint, restore])
 
     static func perClass(_ r: ClassificationReport, _ classes: [String]) -> Value {
         .record(Record(zip(classes, r.perClass).map { ($0, $1.map { .number($0) } ?? .nil) }))
@@ -164,6 +164,45 @@ enum ClassifierMembers {
         }
         try FineTuning.train(
             c, epochs: more, quiet: try args.bool("quiet"), interpreter: args.interpreter, at: args.loc)
+        return .classifier(c)
+    }
+
+    static let checkpoint = Builtin(
+        "checkpoint", [.required("path")], on: "classifier",
+        doc: Doc(
+            """
+            Writes the whole fine-tuning state (classifier, both optimizers, every step and epoch) atomically; \
+            `classifier.restore` in a classifier made by the same `finetune` call continues exactly as this one would.
+            """,
+            example: #"clf.checkpoint("finetune.ckpt.safetensors")"#)
+    ) { args in
+        guard case .classifier(let c)? = args.receiver else { throw args.error("needs a classifier") }
+        let url = try args.interpreter.writableURL(
+            try args.string("path"), kind: .safetensors, builtin: "classifier.checkpoint", at: args.loc)
+        try FineTuneCheckpoint.save(c.tuner, recipe: ["planned_epochs": String(c.plannedEpochs)], to: url)
+        args.interpreter.writtenFiles.append(url.path)
+        return .string(url.path)
+    }
+
+    static let restore = Builtin(
+        "restore", [.required("path")], on: "classifier",
+        doc: Doc(
+            """
+            Restores a state written by `classifier.checkpoint` into this classifier (made by the same `finetune` \
+            call, e.g. with `epochs: 0`); `resume` then goes on exactly.
+            """,
+            example: #"clf.restore("finetune.ckpt.safetensors")"#)
+    ) { args in
+        guard case .classifier(let c)? = args.receiver else { throw args.error("needs a classifier") }
+        let url = try args.interpreter.readableURL(try args.string("path"), builtin: "classifier.restore", at: args.loc)
+        let recipe = try FineTuneCheckpoint.load(into: c.tuner, from: url)
+        if let planned = recipe["planned_epochs"].flatMap(Int.init), planned >= c.tuner.epoch,
+            planned <= MoCoTrainer.maxEpochs
+        {
+            c.plannedEpochs = planned
+        }
+        c.interrupted = false
+        try FineTuning.measure(c, interpreter: args.interpreter, at: args.loc)
         return .classifier(c)
     }
 }

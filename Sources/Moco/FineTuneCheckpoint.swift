@@ -1,0 +1,118 @@
+import Foundation
+import MocoNN
+import MocoTensor
+
+/// The whole state of a `FineTuner` in one safetensors file, written atomically with a checksum: the classifier
+/// (`classifier.*`, torchvision names), both optimizers' buffers, the data generator, and every step's and epoch's
+/// record. Batches depend
+/// only on the epoch and their index, so restoring it into a tuner built the same way continues exactly.
+public enum FineTuneCheckpoint {
+    static let format = "moco-finetune-1"
+
+    public static func save(_ tuner: FineTuner, recipe: [String: String] = [:], to url: URL) throws {
+        var state: StateDict = tuner.classifier.stateDict().map { ("classifier." + $0.name, $0.tensor) }
+        let optimizers =
+            [("head", tuner.headOptimizer as any Optimizer)]
+            + (tuner.backboneOptimizer.map { [("backbone", $0)] } ?? [])
+        for (name, optimizer) in optimizers {
+            for (key, t) in optimizer.state().sorted(by: { $0.key < $1.key }) {
+                state.append(("optimizer.\(name).\(key)", .float(t)))
+            }
+        }
+        state.append(("rng.data", .int64(tuner.loader.seed.state.map { Int64(bitPattern: $0) }, shape: [7])))
+        let steps = tuner.steps
+        state.append(("steps.loss", .float(Tensor(steps.map(\.loss)))))
+        state.append(("steps.lr", .float(Tensor(steps.map(\.lr)))))
+        state.append(("steps.correct", .int64(steps.map { Int64($0.correct) }, shape: [steps.count])))
+        state.append(("steps.count", .int64(steps.map { Int64($0.count) }, shape: [steps.count])))
+        let epochs = tuner.epochs
+        func bits(_ values: [Double]) -> StateTensor {
+            .int64(values.map { Int64(bitPattern: $0.bitPattern) }, shape: [values.count])
+        }
+        state.append(("epochs.loss", bits(epochs.map(\.loss))))
+        state.append(("epochs.train_accuracy", bits(epochs.map(\.trainAccuracy))))
+        state.append(("epochs.test_accuracy", bits(epochs.map { $0.testAccuracy ?? .nan })))
+        var metadata = recipe
+        metadata["format"] = format
+        try SafeTensors.write(state, metadata: metadata, checksum: true, to: url)
+    }
+
+    /// Restores a checkpoint into `tuner`, built the same way (architecture, classes, frozen or not). Returns the
+    /// recipe saved with it. Nothing changes when the file is refused.
+    @discardableResult
+    public static func load(into tuner: FineTuner, from url: URL) throws -> [String: String] {
+        let file = url.lastPathComponent
+        let (state, metadata) = try SafeTensors.read(url)
+        func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(file: file, reason: reason) }
+        guard metadata["format"] == format else {
+            throw fail("not a moco fine-tuning checkpoint (format \(metadata["format"] ?? "missing"))")
+        }
+        guard metadata[SafeTensors.checksumKey] != nil else { throw fail("has no checksum of its data") }
+        let byName = Dictionary(state.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        func floats(_ n: String) throws -> [Float] {
+            guard case .float(let t)? = byName[n] else { throw fail("missing float tensor \(n)") }
+            return t.scalars
+        }
+        func ints(_ n: String) throws -> [Int64] {
+            guard case .int64(let v, _)? = byName[n] else { throw fail("missing integer tensor \(n)") }
+            return v
+        }
+        func doubles(_ n: String) throws -> [Double] { try ints(n).map { Double(bitPattern: UInt64(bitPattern: $0)) } }
+        func section(_ prefix: String) -> StateDict {
+            state.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
+        }
+        let (loss, lr, correct, count) = (
+            try floats("steps.loss"), try floats("steps.lr"), try ints("steps.correct"), try ints("steps.count")
+        )
+        guard Set([loss.count, lr.count, correct.count, count.count]).count == 1 else {
+            throw fail("step columns differ in length")
+        }
+        guard zip(correct, count).allSatisfy({ $0 >= 0 && $1 > 0 && $0 <= $1 }) else {
+            throw fail("a step counts more correct images than it has, or none")
+        }
+        let (eLoss, eTrain, eTest) = (
+            try doubles("epochs.loss"), try doubles("epochs.train_accuracy"), try doubles("epochs.test_accuracy")
+        )
+        guard Set([eLoss.count, eTrain.count, eTest.count]).count == 1 else {
+            throw fail("epoch columns differ in length")
+        }
+        let perEpoch = tuner.loader.batchesPerEpoch
+        guard eLoss.count * perEpoch <= loss.count, loss.count <= (eLoss.count + 1) * perEpoch else {
+            throw fail("\(loss.count) steps do not fit \(eLoss.count) epochs of \(perEpoch) steps")
+        }
+        guard eTrain.allSatisfy({ (0...1).contains($0) }), eTest.allSatisfy({ $0.isNaN || (0...1).contains($0) }) else {
+            throw fail("an accuracy is outside 0...1")
+        }
+        guard let dataRNG = RandomGenerator(state: try ints("rng.data").map { UInt64(bitPattern: $0) }) else {
+            throw fail("rng.data is not a generator state")
+        }
+        // Trial loads, so a mismatch leaves the tuner untouched.
+        let weights = section("classifier.")
+        do { try tuner.classifier.encoder.copy().loadStateDict(weights) } catch let e as StateDictError {
+            throw fail("classifier.*: \(e.message)")
+        }
+        func optimizerState(_ name: String) -> [String: Tensor] {
+            Dictionary(
+                section("optimizer.\(name).").compactMap { n, t -> (String, Tensor)? in
+                    if case .float(let x) = t { return (n, x) } else { return nil }
+                }, uniquingKeysWith: { a, _ in a })
+        }
+        do {
+            try tuner.headOptimizer.load(state: optimizerState("head"))
+            try tuner.backboneOptimizer?.load(state: optimizerState("backbone"))
+        } catch let e as any OperationError {
+            throw fail(e.description)
+        }
+        try tuner.classifier.encoder.loadStateDict(weights)
+        tuner.loader = tuner.loader.withSeed(dataRNG)
+        tuner.steps = (0..<loss.count).map {
+            FineTuneStep(loss: loss[$0], correct: Int(correct[$0]), count: Int(count[$0]), lr: lr[$0])
+        }
+        tuner.epochs = (0..<eLoss.count).map {
+            FineTuneEpoch(
+                epoch: $0 + 1, loss: eLoss[$0], trainAccuracy: eTrain[$0],
+                testAccuracy: eTest[$0].isNaN ? nil : eTest[$0])
+        }
+        return metadata.filter { $0.key != "format" && $0.key != SafeTensors.checksumKey }
+    }
+}
