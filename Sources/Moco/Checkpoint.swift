@@ -67,101 +67,79 @@ public enum Checkpoint {
     /// changed when the file is refused.
     @discardableResult
     public static func load(into trainer: MoCoTrainer, from url: URL) throws -> [String: String] {
-        let file = url.lastPathComponent
-        let (state, metadata) = try SafeTensors.read(url)
-        func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(file: file, reason: reason) }
-        guard metadata["format"] == format else {
-            throw fail("not a moco checkpoint (format \(metadata["format"] ?? "missing"))")
-        }
-        // SafeTensors.read verified the checksum; a checkpoint must have one.
-        guard metadata[SafeTensors.checksumKey] != nil else { throw fail("has no checksum of its data") }
-        let byName = Dictionary(state.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        func float(_ n: String) throws -> Tensor {
-            guard case .float(let t)? = byName[n] else { throw fail("missing float tensor \(n)") }
-            return t
-        }
-        func ints(_ n: String) throws -> [Int64] {
-            guard case .int64(let v, _)? = byName[n] else { throw fail("missing integer tensor \(n)") }
-            return v
-        }
-        func section(_ prefix: String) -> StateDict {
-            state.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
-        }
+        let f = try CheckpointFile(url, format: format, kind: "moco checkpoint")
         // Validate everything before changing anything.
-        let epochs = try ints("trainer.epoch")
-        guard epochs.count == 1 else { throw fail("trainer.epoch holds \(epochs.count) values, not one") }
+        let epochs = try f.ints("trainer.epoch")
+        guard epochs.count == 1 else { throw f.fail("trainer.epoch holds \(epochs.count) values, not one") }
         let epoch = epochs[0]
         guard (0...Int64(MoCoTrainer.maxEpochs)).contains(epoch) else {
-            throw fail("trainer.epoch \(epoch) is outside 0...\(MoCoTrainer.maxEpochs)")
+            throw f.fail("trainer.epoch \(epoch) is outside 0...\(MoCoTrainer.maxEpochs)")
         }
-        if let text = metadata[plannedEpochsKey] {
+        if let text = f.metadata[plannedEpochsKey] {
             guard let planned = Int64(text), (0...Int64(MoCoTrainer.maxEpochs)).contains(planned) else {
-                throw fail("\(plannedEpochsKey) \"\(text)\" is not a whole number in 0...\(MoCoTrainer.maxEpochs)")
+                throw f.fail("\(plannedEpochsKey) \"\(text)\" is not a whole number in 0...\(MoCoTrainer.maxEpochs)")
             }
-            guard epoch <= planned else { throw fail("trainer.epoch \(epoch) is past the \(planned) planned epochs") }
+            guard epoch <= planned else { throw f.fail("trainer.epoch \(epoch) is past the \(planned) planned epochs") }
         }
-        guard let rng = RandomGenerator(state: try ints("rng.shuffle_bn").map { UInt64(bitPattern: $0) }) else {
-            throw fail("rng.shuffle_bn is not a generator state")
+        guard let rng = RandomGenerator(state: try f.ints("rng.shuffle_bn").map { UInt64(bitPattern: $0) }) else {
+            throw f.fail("rng.shuffle_bn is not a generator state")
         }
-        guard let dataRNG = RandomGenerator(state: try ints("rng.data").map { UInt64(bitPattern: $0) }) else {
-            throw fail("rng.data is not a generator state")
+        guard let dataRNG = RandomGenerator(state: try f.ints("rng.data").map { UInt64(bitPattern: $0) }) else {
+            throw f.fail("rng.data is not a generator state")
         }
         var queue: KeyQueue? = nil
         if let current = trainer.model.queue {
-            let position = try ints("queue.position")
-            let keys = try float("queue.keys")
-            guard keys.rank == 2 else { throw fail("queue.keys of shape \(keys.shape) is not [width, size]") }
+            let position = try f.ints("queue.position")
+            let keys = try f.float("queue.keys")
+            guard keys.rank == 2 else { throw f.fail("queue.keys of shape \(keys.shape) is not [width, size]") }
             guard keys.shape[0] == current.dim else {
-                throw fail("queue.keys of width \(keys.shape[0]), the model makes keys of width \(current.dim)")
+                throw f.fail("queue.keys of width \(keys.shape[0]), the model makes keys of width \(current.dim)")
             }
             guard keys.shape[1] == current.capacity else {
-                throw fail("queue.keys hold \(keys.shape[1]) keys, the model's queue holds \(current.capacity)")
+                throw f.fail("queue.keys hold \(keys.shape[1]) keys, the model's queue holds \(current.capacity)")
             }
-            guard keys.scalars.allSatisfy(\.isFinite) else { throw fail("queue.keys hold NaN or infinite values") }
+            guard keys.scalars.allSatisfy(\.isFinite) else { throw f.fail("queue.keys hold NaN or infinite values") }
             guard position.count == 2, (0..<Int64(current.capacity)).contains(position[0]),
                 (0...Int64(current.capacity)).contains(position[1])
             else {
-                throw fail(
+                throw f.fail(
                     "queue.position \(position) is not a pointer and fill within the queue of \(current.capacity)")
             }
             do {
                 queue = try KeyQueue(keys: keys, pointer: Int(position[0]), filled: Int(position[1]))
-            } catch { throw fail("queue: \(error)") }
-        } else if byName["queue.keys"] != nil {
-            throw fail("a MoCo v1/v2 checkpoint (with a queue) for a v3 model")
+            } catch { throw f.fail("queue: \(error)") }
+        } else if f.byName["queue.keys"] != nil {
+            throw f.fail("a MoCo v1/v2 checkpoint (with a queue) for a v3 model")
         }
         let names = ["loss", "top1", "positive", "negative", "lr", "momentum", "queue_fill"]
-        let columns = try names.map { try float("history." + $0).scalars }
-        guard Set(columns.map(\.count)).count == 1 else { throw fail("history columns differ in length") }
-        let knnEpochs = try ints("knn.epoch")
+        let columns = try names.map { try f.float("history." + $0).scalars }
+        guard Set(columns.map(\.count)).count == 1 else { throw f.fail("history columns differ in length") }
+        let knnEpochs = try f.ints("knn.epoch")
         let knnAccuracy =
-            byName["knn.accuracy_f64"] != nil
-            ? try ints("knn.accuracy_f64").map { Double(bitPattern: UInt64(bitPattern: $0)) }
-            : try float("knn.accuracy").scalars.map(Double.init)
-        guard knnEpochs.count == knnAccuracy.count else { throw fail("kNN history columns differ in length") }
+            f.byName["knn.accuracy_f64"] != nil
+            ? try f.ints("knn.accuracy_f64").map { Double(bitPattern: UInt64(bitPattern: $0)) }
+            : try f.float("knn.accuracy").scalars.map(Double.init)
+        guard knnEpochs.count == knnAccuracy.count else { throw f.fail("kNN history columns differ in length") }
         guard knnEpochs.allSatisfy({ (0...epoch).contains($0) }) else {
-            throw fail("knn.epoch names epochs past \(epoch)")
+            throw f.fail("knn.epoch names epochs past \(epoch)")
         }
         guard knnAccuracy.allSatisfy({ (0...1).contains($0) }) else {
-            throw fail("knn.accuracy holds values outside 0...1")
+            throw f.fail("knn.accuracy holds values outside 0...1")
         }
         // Trial loads into copies, so a mismatch leaves the trainer untouched; the optimizer
         // checks its state before taking it.
-        let optimizerState = Dictionary(
-            section("optimizer.").compactMap { n, t -> (String, Tensor)? in
-                if case .float(let x) = t { return (n, x) } else { return nil }
-            }, uniquingKeysWith: { a, _ in a })
+        let optimizerState = f.floatSection("optimizer.")
         let modules =
             [("query.", trainer.model.query as any Module), ("key.", trainer.model.key)]
             + (trainer.model.predictor.map { [("predictor.", $0 as any Module)] } ?? [])
-        let sections = modules.map { section($0.0) }
+        let sections = modules.map { f.section($0.0) }
         for ((prefix, module), state) in zip(modules, sections) {
             do { try module.copy().loadStateDict(state) } catch let e as StateDictError {
-                throw fail("\(prefix)*: \(e.message)")
+                throw f.fail("\(prefix)*: \(e.message)")
             }
         }
         do { try trainer.optimizer.load(state: optimizerState) } catch let e as any OperationError {
-            throw fail(e.description)
+            throw f.fail(e.description)
         }
         for ((_, module), state) in zip(modules, sections) { try module.loadStateDict(state) }
         trainer.model.queue = queue
@@ -174,7 +152,7 @@ public enum Checkpoint {
                 lr: columns[4][i], momentum: columns[5][i], queueFill: columns[6][i])
         }
         trainer.knnHistory = zip(knnEpochs, knnAccuracy).map { (Int($0), $1) }
-        return metadata.filter { $0.key != "format" && $0.key != SafeTensors.checksumKey }
+        return f.recipe
     }
 
     /// The shuffle-BN generator's state of `model` (as saved in checkpoints).

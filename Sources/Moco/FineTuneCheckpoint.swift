@@ -41,67 +41,46 @@ public enum FineTuneCheckpoint {
     /// recipe saved with it. Nothing changes when the file is refused.
     @discardableResult
     public static func load(into tuner: FineTuner, from url: URL) throws -> [String: String] {
-        let file = url.lastPathComponent
-        let (state, metadata) = try SafeTensors.read(url)
-        func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(file: file, reason: reason) }
-        guard metadata["format"] == format else {
-            throw fail("not a moco fine-tuning checkpoint (format \(metadata["format"] ?? "missing"))")
-        }
-        guard metadata[SafeTensors.checksumKey] != nil else { throw fail("has no checksum of its data") }
-        let byName = Dictionary(state.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        func floats(_ n: String) throws -> [Float] {
-            guard case .float(let t)? = byName[n] else { throw fail("missing float tensor \(n)") }
-            return t.scalars
-        }
-        func ints(_ n: String) throws -> [Int64] {
-            guard case .int64(let v, _)? = byName[n] else { throw fail("missing integer tensor \(n)") }
-            return v
-        }
-        func doubles(_ n: String) throws -> [Double] { try ints(n).map { Double(bitPattern: UInt64(bitPattern: $0)) } }
-        func section(_ prefix: String) -> StateDict {
-            state.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
+        let f = try CheckpointFile(url, format: format, kind: "moco fine-tuning checkpoint")
+        func floats(_ n: String) throws -> [Float] { try f.float(n).scalars }
+        func doubles(_ n: String) throws -> [Double] {
+            try f.ints(n).map { Double(bitPattern: UInt64(bitPattern: $0)) }
         }
         let (loss, lr, correct, count) = (
-            try floats("steps.loss"), try floats("steps.lr"), try ints("steps.correct"), try ints("steps.count")
+            try floats("steps.loss"), try floats("steps.lr"), try f.ints("steps.correct"), try f.ints("steps.count")
         )
         guard Set([loss.count, lr.count, correct.count, count.count]).count == 1 else {
-            throw fail("step columns differ in length")
+            throw f.fail("step columns differ in length")
         }
         guard zip(correct, count).allSatisfy({ $0 >= 0 && $1 > 0 && $0 <= $1 }) else {
-            throw fail("a step counts more correct images than it has, or none")
+            throw f.fail("a step counts more correct images than it has, or none")
         }
         let (eLoss, eTrain, eTest) = (
             try doubles("epochs.loss"), try doubles("epochs.train_accuracy"), try doubles("epochs.test_accuracy")
         )
         guard Set([eLoss.count, eTrain.count, eTest.count]).count == 1 else {
-            throw fail("epoch columns differ in length")
+            throw f.fail("epoch columns differ in length")
         }
         let perEpoch = tuner.loader.batchesPerEpoch
         guard eLoss.count * perEpoch <= loss.count, loss.count <= (eLoss.count + 1) * perEpoch else {
-            throw fail("\(loss.count) steps do not fit \(eLoss.count) epochs of \(perEpoch) steps")
+            throw f.fail("\(loss.count) steps do not fit \(eLoss.count) epochs of \(perEpoch) steps")
         }
         guard eTrain.allSatisfy({ (0...1).contains($0) }), eTest.allSatisfy({ $0.isNaN || (0...1).contains($0) }) else {
-            throw fail("an accuracy is outside 0...1")
+            throw f.fail("an accuracy is outside 0...1")
         }
-        guard let dataRNG = RandomGenerator(state: try ints("rng.data").map { UInt64(bitPattern: $0) }) else {
-            throw fail("rng.data is not a generator state")
+        guard let dataRNG = RandomGenerator(state: try f.ints("rng.data").map { UInt64(bitPattern: $0) }) else {
+            throw f.fail("rng.data is not a generator state")
         }
         // Trial loads, so a mismatch leaves the tuner untouched.
-        let weights = section("classifier.")
+        let weights = f.section("classifier.")
         do { try tuner.classifier.encoder.copy().loadStateDict(weights) } catch let e as StateDictError {
-            throw fail("classifier.*: \(e.message)")
-        }
-        func optimizerState(_ name: String) -> [String: Tensor] {
-            Dictionary(
-                section("optimizer.\(name).").compactMap { n, t -> (String, Tensor)? in
-                    if case .float(let x) = t { return (n, x) } else { return nil }
-                }, uniquingKeysWith: { a, _ in a })
+            throw f.fail("classifier.*: \(e.message)")
         }
         do {
-            try tuner.headOptimizer.load(state: optimizerState("head"))
-            try tuner.backboneOptimizer?.load(state: optimizerState("backbone"))
+            try tuner.headOptimizer.load(state: f.floatSection("optimizer.head."))
+            try tuner.backboneOptimizer?.load(state: f.floatSection("optimizer.backbone."))
         } catch let e as any OperationError {
-            throw fail(e.description)
+            throw f.fail(e.description)
         }
         try tuner.classifier.encoder.loadStateDict(weights)
         tuner.loader = tuner.loader.withSeed(dataRNG)
@@ -113,6 +92,6 @@ public enum FineTuneCheckpoint {
                 epoch: $0 + 1, loss: eLoss[$0], trainAccuracy: eTrain[$0],
                 testAccuracy: eTest[$0].isNaN ? nil : eTest[$0])
         }
-        return metadata.filter { $0.key != "format" && $0.key != SafeTensors.checksumKey }
+        return f.recipe
     }
 }

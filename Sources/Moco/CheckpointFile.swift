@@ -1,0 +1,52 @@
+import Foundation
+import MocoNN
+import MocoTensor
+
+/// A checkpoint as read back (`Checkpoint`, `FineTuneCheckpoint`): its tensors and metadata once the format and the
+/// checksum are checked, with accessors whose refusals name the file.
+struct CheckpointFile {
+    let file: String
+    let state: StateDict
+    let metadata: [String: String]
+    let byName: [String: StateTensor]
+
+    /// Reads `url`, refusing another format than `format` (a `kind` of file) and a file without a checksum.
+    init(_ url: URL, format: String, kind: String) throws {
+        file = url.lastPathComponent
+        (state, metadata) = try SafeTensors.read(url)
+        byName = Dictionary(state.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        guard metadata["format"] == format else {
+            throw fail("not a \(kind) (format \(metadata["format"] ?? "missing"))")
+        }
+        // SafeTensors.read verified the checksum; a checkpoint must have one.
+        guard metadata[SafeTensors.checksumKey] != nil else { throw fail("has no checksum of its data") }
+    }
+
+    func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(file: file, reason: reason) }
+
+    func float(_ name: String) throws -> Tensor {
+        guard case .float(let t)? = byName[name] else { throw fail("missing float tensor \(name)") }
+        return t
+    }
+
+    func ints(_ name: String) throws -> [Int64] {
+        guard case .int64(let v, _)? = byName[name] else { throw fail("missing integer tensor \(name)") }
+        return v
+    }
+
+    /// The entries under `prefix`, without it.
+    func section(_ prefix: String) -> StateDict {
+        state.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
+    }
+
+    /// The float entries under `prefix` by name (an optimizer's state).
+    func floatSection(_ prefix: String) -> [String: Tensor] {
+        Dictionary(
+            section(prefix).compactMap { n, t -> (String, Tensor)? in
+                if case .float(let x) = t { return (n, x) } else { return nil }
+            }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The metadata without the format and the checksum: the caller's recipe.
+    var recipe: [String: String] { metadata.filter { $0.key != "format" && $0.key != SafeTensors.checksumKey } }
+}
