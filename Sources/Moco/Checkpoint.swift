@@ -36,8 +36,8 @@ public enum Checkpoint {
             state.append(("optimizer." + name, .float(t)))
         }
         state.append(("trainer.epoch", .int64([Int64(trainer.epoch)], shape: [])))
-        state.append(("rng.shuffle_bn", .int64(model.shuffleRNG.state.map { Int64(bitPattern: $0) }, shape: [7])))
-        state.append(("rng.data", .int64(trainer.loader.seed.state.map { Int64(bitPattern: $0) }, shape: [7])))
+        state.append(("rng.shuffle_bn", CheckpointFile.entry(model.shuffleRNG)))
+        state.append(("rng.data", CheckpointFile.entry(trainer.loader.seed)))
         let h = trainer.history
         for (name, values) in [
             ("loss", h.map(\.loss)), ("top1", h.map(\.top1)), ("positive", h.map(\.positive)),
@@ -57,9 +57,7 @@ public enum Checkpoint {
                     trainer.knnHistory.map { Int64(bitPattern: $0.accuracy.bitPattern) },
                     shape: [trainer.knnHistory.count])
             ))
-        var metadata = recipe
-        metadata["format"] = format
-        try SafeTensors.write(state, metadata: metadata, checksum: true, to: url)
+        try CheckpointFile.write(state, format: format, recipe: recipe, to: url)
     }
 
     /// Restores a checkpoint into `trainer`, which must be built with the same recipe
@@ -81,12 +79,8 @@ public enum Checkpoint {
             }
             guard epoch <= planned else { throw f.fail("trainer.epoch \(epoch) is past the \(planned) planned epochs") }
         }
-        guard let rng = RandomGenerator(state: try f.ints("rng.shuffle_bn").map { UInt64(bitPattern: $0) }) else {
-            throw f.fail("rng.shuffle_bn is not a generator state")
-        }
-        guard let dataRNG = RandomGenerator(state: try f.ints("rng.data").map { UInt64(bitPattern: $0) }) else {
-            throw f.fail("rng.data is not a generator state")
-        }
+        let rng = try f.generator("rng.shuffle_bn")
+        let dataRNG = try f.generator("rng.data")
         var queue: KeyQueue? = nil
         if let current = trainer.model.queue {
             let position = try f.ints("queue.position")

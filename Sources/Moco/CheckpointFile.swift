@@ -22,6 +22,26 @@ struct CheckpointFile {
         guard metadata[SafeTensors.checksumKey] != nil else { throw fail("has no checksum of its data") }
     }
 
+    /// Writes `state` with `recipe` as a checkpoint of `format`, atomically and with a checksum of its data.
+    static func write(_ state: StateDict, format: String, recipe: [String: String], to url: URL) throws {
+        var metadata = recipe
+        metadata["format"] = format
+        try SafeTensors.write(state, metadata: metadata, checksum: true, to: url)
+    }
+
+    /// A generator's state as a checkpoint entry.
+    static func entry(_ rng: RandomGenerator) -> StateTensor {
+        .int64(rng.state.map { Int64(bitPattern: $0) }, shape: [rng.state.count])
+    }
+
+    /// The generator saved as `name` (see `entry`).
+    func generator(_ name: String) throws -> RandomGenerator {
+        guard let rng = RandomGenerator(state: try ints(name).map { UInt64(bitPattern: $0) }) else {
+            throw fail("\(name) is not a generator state")
+        }
+        return rng
+    }
+
     func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(file: file, reason: reason) }
 
     func float(_ name: String) throws -> Tensor {

@@ -77,15 +77,14 @@ public struct ClassificationReport: Sendable, Equatable {
             throw MoCoError("classifier", "a label is outside the \(k) classes")
         }
         let values = logits.scalars
+        let predicted = labels.isEmpty ? [] : try logits.argmax(axis: 1).scalars.map { Int($0) }
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
         var inTop5 = 0
         for (i, label) in labels.enumerated() {
+            confusion[label][predicted[i]] += 1
+            // In the top 5 when fewer than 5 classes score higher than the label.
             let row = values[(i * k)..<((i + 1) * k)]
-            // The first of equal maxima, as argmax; rank = how many classes score higher than the label.
-            let predicted = row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }! - i * k
-            confusion[label][predicted] += 1
-            let rank = row.indices.filter { row[$0] > row[i * k + label] }.count
-            if rank < 5 { inTop5 += 1 }
+            if row.filter({ $0 > row[i * k + label] }).count < 5 { inTop5 += 1 }
         }
         let n = Double(max(labels.count, 1))
         self.classes = classes

@@ -19,7 +19,7 @@ public enum FineTuneCheckpoint {
                 state.append(("optimizer.\(name).\(key)", .float(t)))
             }
         }
-        state.append(("rng.data", .int64(tuner.loader.seed.state.map { Int64(bitPattern: $0) }, shape: [7])))
+        state.append(("rng.data", CheckpointFile.entry(tuner.loader.seed)))
         let steps = tuner.steps
         state.append(("steps.loss", .float(Tensor(steps.map(\.loss)))))
         state.append(("steps.lr", .float(Tensor(steps.map(\.lr)))))
@@ -32,9 +32,7 @@ public enum FineTuneCheckpoint {
         state.append(("epochs.loss", bits(epochs.map(\.loss))))
         state.append(("epochs.train_accuracy", bits(epochs.map(\.trainAccuracy))))
         state.append(("epochs.test_accuracy", bits(epochs.map { $0.testAccuracy ?? .nan })))
-        var metadata = recipe
-        metadata["format"] = format
-        try SafeTensors.write(state, metadata: metadata, checksum: true, to: url)
+        try CheckpointFile.write(state, format: format, recipe: recipe, to: url)
     }
 
     /// Restores a checkpoint into `tuner`, built the same way (architecture, classes, frozen or not). Returns the
@@ -68,9 +66,7 @@ public enum FineTuneCheckpoint {
         guard eTrain.allSatisfy({ (0...1).contains($0) }), eTest.allSatisfy({ $0.isNaN || (0...1).contains($0) }) else {
             throw f.fail("an accuracy is outside 0...1")
         }
-        guard let dataRNG = RandomGenerator(state: try f.ints("rng.data").map { UInt64(bitPattern: $0) }) else {
-            throw f.fail("rng.data is not a generator state")
-        }
+        let dataRNG = try f.generator("rng.data")
         // Trial loads, so a mismatch leaves the tuner untouched.
         let weights = f.section("classifier.")
         do { try tuner.classifier.encoder.copy().loadStateDict(weights) } catch let e as StateDictError {

@@ -29,7 +29,6 @@ public enum ImageFolder {
             throw PipelineError("image_folder", "needs a positive size and 1 or 3 channels")
         }
         let (classes, files, labelled) = try listing(root)
-        guard !files.isEmpty else { throw DataError(file: root.path, "holds no PNG or JPEG images") }
         var pixels: [Float] = []
         pixels.reserveCapacity(files.count * channels * size * size)
         var labels: [Int] = []
@@ -64,11 +63,10 @@ public enum ImageFolder {
     /// The classes under `root` and its image files with their labels, as `load` reads them (see there).
     public static func files(in root: URL) throws -> (classes: [String], files: [(url: URL, label: Int)]) {
         let (classes, files, _) = try listing(root)
-        guard !files.isEmpty else { throw DataError(file: root.path, "holds no PNG or JPEG images") }
         return (classes, files.map { (url: $0.0, label: $0.1) })
     }
 
-    /// The classes, the files with their labels, and whether the classes are sub-folders.
+    /// The classes, the files with their labels (at least one), and whether the classes are sub-folders.
     private static func listing(_ root: URL) throws -> (classes: [String], files: [(URL, Int)], labelled: Bool) {
         let fm = FileManager.default
         var isDir: ObjCBool = false
@@ -81,7 +79,11 @@ public enum ImageFolder {
         func isImage(_ url: URL) -> Bool { extensions.contains(url.pathExtension.lowercased()) }
         let entries = try list(root)
         let classDirs = entries.filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
-        guard !classDirs.isEmpty else { return (["unlabeled"], entries.filter(isImage).map { ($0, 0) }, false) }
+        guard !classDirs.isEmpty else {
+            let files = entries.filter(isImage)
+            guard !files.isEmpty else { throw DataError(file: root.path, "holds no PNG or JPEG images") }
+            return (["unlabeled"], files.map { ($0, 0) }, false)
+        }
         var files: [(URL, Int)] = []
         for (label, dir) in classDirs.enumerated() {
             let inside = try list(dir).filter(isImage)

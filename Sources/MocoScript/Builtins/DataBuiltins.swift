@@ -109,9 +109,8 @@ extension Interpreter {
     /// A user path to read: a relative one that exists under the output directory is taken from there (a file an
     /// earlier cell wrote), else as `resolvePath`.
     func resolveReadPath(_ path: String) -> URL {
-        let written = resolveWritePath(path)
-        return written != resolvePath(path) && FileManager.default.fileExists(atPath: written.path)
-            ? written : resolvePath(path)
+        let (written, base) = (resolveWritePath(path), resolvePath(path))
+        return written != base && FileManager.default.fileExists(atPath: written.path) ? written : base
     }
 
     /// A user path that `builtin` may write a file of `kind` to: inside the write confinement,

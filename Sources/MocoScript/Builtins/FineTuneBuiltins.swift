@@ -84,7 +84,8 @@ enum FineTuneBuiltins {
         }
         var rng = interp.nextGenerator("finetune")
         var initRNG = rng.stream("init")
-        let (backbone, origin, recorded) = try makeBackbone(try args["model"], scratch: scratch, &initRNG, args)
+        let (backbone, channels, origin, recorded) = try makeBackbone(
+            try args["model"], scratch: scratch, &initRNG, args)
         let views: any Augmentation
         let evaluation: Pipeline?
         if try args.isNil("views") {
@@ -95,7 +96,7 @@ enum FineTuneBuiltins {
             (views, evaluation) = (pipeline, EvaluationTransform.of(pipeline))
         }
         try TrainingBuiltins.checkViews(
-            [views], data: data, batch: batch, encoderChannels: backbone.channels, args)
+            [views], data: data, batch: batch, encoderChannels: channels, args)
         let lr = try args.isNil("lr") ? ScheduleBuiltins.cosine(0.1, 0) : try args.schedule("lr")
         let backboneLR = try args.isNil("backbone_lr") ? lr : try args.schedule("backbone_lr")
         let weightDecay = try args.number("weight_decay")
@@ -103,7 +104,7 @@ enum FineTuneBuiltins {
             throw args.error("'weight_decay' must be a finite number >= 0, got \(Value.format(weightDecay))")
         }
         var headRNG = rng.stream("head")
-        let classifier = try Classifier(backbone: backbone.encoder, classes: data.classes, using: &headRNG)
+        let classifier = try Classifier(backbone: backbone, classes: data.classes, using: &headRNG)
         let tuner = try FineTuner(
             classifier: classifier, images: labelled.images, labels: labelled.labels, views: views, batch: batch,
             lr: .constant(0), backboneLR: .constant(0), weightDecay: Float(weightDecay), freeze: freeze,
@@ -119,18 +120,18 @@ enum FineTuneBuiltins {
     /// and the evaluation transform its pre-training recorded.
     private static func makeBackbone(
         _ value: Value, scratch: Bool, _ rng: inout RandomGenerator, _ args: Arguments
-    ) throws -> (encoder: (encoder: any Encoder, channels: Int), origin: String, evaluation: Pipeline?) {
+    ) throws -> (encoder: any Encoder, channels: Int, origin: String, evaluation: Pipeline?) {
         switch value {
         case .model(let m):
             let encoder = try m.spec.untrained.build(norm: .batchNorm, using: &rng)
-            if scratch { return ((encoder, m.spec.inputChannels), "random weights", m.evaluation) }
+            if scratch { return (encoder, m.spec.inputChannels, "random weights", m.evaluation) }
             try BackboneWeights.load(m.moco.query.stateDict(), into: encoder)
-            return ((encoder, m.spec.inputChannels), "pre-trained MoCo v\(m.version)", m.evaluation)
+            return (encoder, m.spec.inputChannels, "pre-trained MoCo v\(m.version)", m.evaluation)
         case .encoder(let spec):
             let source = scratch ? spec.untrained : spec
             let encoder = try source.build(norm: .batchNorm, using: &rng)
             return (
-                (encoder, spec.inputChannels), source.weights.map { "weights from \($0.file)" } ?? "random weights", nil
+                encoder, spec.inputChannels, source.weights.map { "weights from \($0.file)" } ?? "random weights", nil
             )
         default:
             throw args.typeError("model", expected: "a model (moco(...)) or an encoder", got: value)
@@ -160,8 +161,9 @@ enum FineTuneBuiltins {
         var unused = RandomGenerator(seed: 0)
         Resize(shape[1]).apply(&image, using: &unused)
         let tensor = try Tensor(shape: [1] + shape, scalars: image.pixels)
-        let p = try c.probabilities(tensor).scalars.map(Double.init)
-        let best = p.indices.max { p[$0] < p[$1] || (p[$0] == p[$1] && $0 > $1) }!
+        let probabilities = try c.probabilities(tensor)
+        let p = probabilities.scalars.map(Double.init)
+        let best = Int(try probabilities.argmax(axis: 1).scalars[0])
         return .record(
             Record([
                 ("class", .string(c.classifier.classes[best])), ("label", .number(Double(best))),
@@ -196,12 +198,12 @@ enum FineTuning {
         }
     }
 
-    /// The classifier's report on its test images, if it has them.
-    static func measure(_ value: ClassifierValue, interpreter interp: Interpreter, at loc: Loc) throws {
-        guard let test = value.test else { return }
-        let images = LabeledImages(
-            images: try value.evaluationImages(test.labeled.images), labels: test.labeled.labels,
-            classes: test.labeled.classes)
+    /// The classifier's report on its test images (`test`, already through its evaluation transform, when the
+    /// caller has them), if it has test images.
+    static func measure(
+        _ value: ClassifierValue, test: LabeledImages? = nil, interpreter interp: Interpreter, at loc: Loc
+    ) throws {
+        guard let images = try test ?? value.test.map({ try value.evaluated($0.labeled) }) else { return }
         value.report = try TrainingBuiltins.interruptible("finetune", interp, at: loc) { cancel in
             try value.classifier.evaluate(images, cancel: cancel)
         }
@@ -215,11 +217,7 @@ enum FineTuning {
         tuner.lr = value.lr.engine(epochs: value.plannedEpochs, failure: failure)
         tuner.backboneLR = value.backboneLR.engine(epochs: value.plannedEpochs, failure: failure)
         value.interrupted = false
-        let test = try value.test.map {
-            LabeledImages(
-                images: try value.evaluationImages($0.labeled.images), labels: $0.labeled.labels,
-                classes: $0.labeled.classes)
-        }
+        let test = try value.test.map { try value.evaluated($0.labeled) }
         let evaluate: ((Classifier) throws -> Double)? = test.map { t in { try $0.evaluate(t).accuracy } }
         let steps = tuner.loader.batchesPerEpoch
         for epochIndex in 0..<epochs {
@@ -260,6 +258,6 @@ enum FineTuning {
                 interp.progress(line)
             }
         }
-        try measure(value, interpreter: interp, at: loc)
+        try measure(value, test: test, interpreter: interp, at: loc)
     }
 }

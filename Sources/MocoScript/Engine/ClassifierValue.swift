@@ -42,6 +42,11 @@ public final class ClassifierValue {
         return try EvaluationTransform.apply(evaluation, to: images)
     }
 
+    /// `data` with its images through the evaluation transform.
+    func evaluated(_ data: LabeledImages) throws -> LabeledImages {
+        LabeledImages(images: try evaluationImages(data.images), labels: data.labels, classes: data.classes)
+    }
+
     /// The class probabilities of `images` `[N, classes]` (softmax of the logits).
     func probabilities(_ images: Tensor, cancel: () -> Bool = { false }) throws -> Tensor {
         try classifier.logits(try evaluationImages(images), cancel: cancel).softmax(axis: 1)

@@ -117,8 +117,7 @@ enum ClassifierMembers {
             throw args.error(
                 "the images have \(data.classes.count) classes, the classifier \(c.classifier.classes.count)")
         }
-        let images = LabeledImages(
-            images: try c.evaluationImages(data.images), labels: data.labels, classes: data.classes)
+        let images = try c.evaluated(data)
         let r = try TrainingBuiltins.interruptible("evaluate", args.interpreter, at: args.loc) { cancel in
             try c.classifier.evaluate(images, cancel: cancel)
         }
