@@ -19,8 +19,10 @@ public enum Checkpoint {
     /// epochs done, at most `MoCoTrainer.maxEpochs`).
     public static let plannedEpochsKey = "planned_epochs"
 
-    /// Saves `trainer`'s state with `recipe` (free-form settings to rebuild it) to `url`.
-    public static func save(_ trainer: MoCoTrainer, recipe: [String: String] = [:], to url: URL) throws {
+    /// Saves `trainer`'s state, and `online`'s when given, with `recipe` (free-form settings to rebuild it) to `url`.
+    public static func save(
+        _ trainer: MoCoTrainer, online: OnlineClassifier? = nil, recipe: [String: String] = [:], to url: URL
+    ) throws {
         let model = trainer.model
         var state: StateDict = []
         state += model.query.stateDict().map { ("query." + $0.name, $0.tensor) }
@@ -57,16 +59,42 @@ public enum Checkpoint {
                     trainer.knnHistory.map { Int64(bitPattern: $0.accuracy.bitPattern) },
                     shape: [trainer.knnHistory.count])
             ))
+        state += online?.saved() ?? []
         try CheckpointFile.write(state, format: format, recipe: recipe, to: url)
     }
 
-    /// Restores a checkpoint into `trainer`, which must be built with the same recipe
-    /// (architecture, queue size, optimizer). Returns the recipe stored with it. Nothing is
-    /// changed when the file is refused.
-    @discardableResult
-    public static func load(into trainer: MoCoTrainer, from url: URL) throws -> [String: String] {
+    /// A checkpoint's contents once every field is checked on its own: what `load` restores into a trainer, and what
+    /// `restore(_:into:)` puts into a model without one (the script's `load_run`).
+    public struct Contents {
+        /// The file's name, for refusals.
+        public let file: String
+        public let epoch: Int
+        public let history: [StepMetrics]
+        public let knnHistory: [(epoch: Int, accuracy: Double)]
+        /// The caller's recipe saved with it.
+        public let recipe: [String: String]
+        let shuffleRNG: RandomGenerator
+        let dataRNG: RandomGenerator
+        let queueKeys: Tensor?
+        let queuePosition: [Int64]?
+        let modules: [String: StateDict]
+        let optimizer: [String: Tensor]
+        /// The file, for the online classifier's entries.
+        let entries: CheckpointFile
+        /// The online classifier's accuracy per epoch, when the run had one.
+        public var onlineHistory: [(epoch: Int, accuracy: Double)]? {
+            guard let epochs = try? entries.ints("online.epoch"), let bits = try? entries.ints("online.accuracy_f64")
+            else { return nil }
+            return zip(epochs, bits).map { (Int($0), Double(bitPattern: UInt64(bitPattern: $1))) }
+        }
+
+        func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(file: file, reason: reason) }
+    }
+
+    /// Reads and checks a checkpoint (format, checksum, epochs against the plan, generator states, histories, finite
+    /// queue) without a model to check it against.
+    public static func read(_ url: URL) throws -> Contents {
         let f = try CheckpointFile(url, format: format, kind: "moco checkpoint")
-        // Validate everything before changing anything.
         let epochs = try f.ints("trainer.epoch")
         guard epochs.count == 1 else { throw f.fail("trainer.epoch holds \(epochs.count) values, not one") }
         let epoch = epochs[0]
@@ -79,31 +107,13 @@ public enum Checkpoint {
             }
             guard epoch <= planned else { throw f.fail("trainer.epoch \(epoch) is past the \(planned) planned epochs") }
         }
-        let rng = try f.generator("rng.shuffle_bn")
-        let dataRNG = try f.generator("rng.data")
-        var queue: KeyQueue? = nil
-        if let current = trainer.model.queue {
-            let position = try f.ints("queue.position")
-            let keys = try f.float("queue.keys")
-            guard keys.rank == 2 else { throw f.fail("queue.keys of shape \(keys.shape) is not [width, size]") }
-            guard keys.shape[0] == current.dim else {
-                throw f.fail("queue.keys of width \(keys.shape[0]), the model makes keys of width \(current.dim)")
-            }
-            guard keys.shape[1] == current.capacity else {
-                throw f.fail("queue.keys hold \(keys.shape[1]) keys, the model's queue holds \(current.capacity)")
-            }
-            guard keys.scalars.allSatisfy(\.isFinite) else { throw f.fail("queue.keys hold NaN or infinite values") }
-            guard position.count == 2, (0..<Int64(current.capacity)).contains(position[0]),
-                (0...Int64(current.capacity)).contains(position[1])
-            else {
-                throw f.fail(
-                    "queue.position \(position) is not a pointer and fill within the queue of \(current.capacity)")
-            }
-            do {
-                queue = try KeyQueue(keys: keys, pointer: Int(position[0]), filled: Int(position[1]))
-            } catch { throw f.fail("queue: \(error)") }
-        } else if f.byName["queue.keys"] != nil {
-            throw f.fail("a MoCo v1/v2 checkpoint (with a queue) for a v3 model")
+        var keys: Tensor?
+        var position: [Int64]?
+        if f.byName["queue.keys"] != nil {
+            let k = try f.float("queue.keys")
+            guard k.rank == 2 else { throw f.fail("queue.keys of shape \(k.shape) is not [width, size]") }
+            guard k.scalars.allSatisfy(\.isFinite) else { throw f.fail("queue.keys hold NaN or infinite values") }
+            (keys, position) = (k, try f.ints("queue.position"))
         }
         let names = ["loss", "top1", "positive", "negative", "lr", "momentum", "queue_fill"]
         let columns = try names.map { try f.float("history." + $0).scalars }
@@ -120,33 +130,90 @@ public enum Checkpoint {
         guard knnAccuracy.allSatisfy({ (0...1).contains($0) }) else {
             throw f.fail("knn.accuracy holds values outside 0...1")
         }
-        // Trial loads into copies, so a mismatch leaves the trainer untouched; the optimizer
-        // checks its state before taking it.
-        let optimizerState = f.floatSection("optimizer.")
+        return Contents(
+            file: f.file, epoch: Int(epoch),
+            history: (0..<columns[0].count).map { i in
+                StepMetrics(
+                    loss: columns[0][i], top1: columns[1][i], positive: columns[2][i], negative: columns[3][i],
+                    lr: columns[4][i], momentum: columns[5][i], queueFill: columns[6][i])
+            },
+            knnHistory: zip(knnEpochs, knnAccuracy).map { (Int($0), $1) }, recipe: f.recipe,
+            shuffleRNG: try f.generator("rng.shuffle_bn"), dataRNG: try f.generator("rng.data"), queueKeys: keys,
+            queuePosition: position,
+            modules: Dictionary(uniqueKeysWithValues: ["query.", "key.", "predictor."].map { ($0, f.section($0)) }),
+            optimizer: f.floatSection("optimizer."), entries: f)
+    }
+
+    /// Restores a checkpoint into `trainer`, which must be built with the same recipe
+    /// (architecture, queue size, optimizer), and into `online` when the file has its state (else `online` stays as
+    /// it is). Returns the recipe stored with it. Nothing is changed when the file is refused.
+    @discardableResult
+    public static func load(
+        into trainer: MoCoTrainer, online: OnlineClassifier? = nil, from url: URL
+    ) throws -> [String: String] {
+        let c = try read(url)
+        let apply = try prepare(c, for: trainer.model)
+        let restoreOnline =
+            c.entries.byName["online.counts"] == nil ? nil : try online?.prepareRestore(c.entries)
+        // The optimizer checks its state before taking it.
+        do { try trainer.optimizer.load(state: c.optimizer) } catch let e as any OperationError {
+            throw c.fail(e.description)
+        }
+        try apply()
+        try restoreOnline?()
+        trainer.loader = trainer.loader.withSeed(c.dataRNG)
+        trainer.epoch = c.epoch
+        trainer.history = c.history
+        trainer.knnHistory = c.knnHistory
+        return c.recipe
+    }
+
+    /// Puts a checkpoint's encoders, predictor, queue and shuffle-BN generator into `model` (built with the same
+    /// architecture and queue), leaving the optimizer state and the data generator aside. Nothing is changed when
+    /// they are refused.
+    public static func restore(_ contents: Contents, into model: MoCo) throws {
+        try prepare(contents, for: model)()
+    }
+
+    /// Checks `c` against `model` and returns what puts it there: a mismatch is refused before anything changes.
+    private static func prepare(_ c: Contents, for model: MoCo) throws -> () throws -> Void {
+        var queue: KeyQueue? = nil
+        if let current = model.queue {
+            guard let keys = c.queueKeys, let position = c.queuePosition else {
+                throw c.fail("missing float tensor queue.keys")
+            }
+            guard keys.shape[0] == current.dim else {
+                throw c.fail("queue.keys of width \(keys.shape[0]), the model makes keys of width \(current.dim)")
+            }
+            guard keys.shape[1] == current.capacity else {
+                throw c.fail("queue.keys hold \(keys.shape[1]) keys, the model's queue holds \(current.capacity)")
+            }
+            guard position.count == 2, (0..<Int64(current.capacity)).contains(position[0]),
+                (0...Int64(current.capacity)).contains(position[1])
+            else {
+                throw c.fail(
+                    "queue.position \(position) is not a pointer and fill within the queue of \(current.capacity)")
+            }
+            do {
+                queue = try KeyQueue(keys: keys, pointer: Int(position[0]), filled: Int(position[1]))
+            } catch { throw c.fail("queue: \(error)") }
+        } else if c.queueKeys != nil {
+            throw c.fail("a MoCo v1/v2 checkpoint (with a queue) for a v3 model")
+        }
+        // Trial loads into copies, so a mismatch leaves the model untouched.
         let modules =
-            [("query.", trainer.model.query as any Module), ("key.", trainer.model.key)]
-            + (trainer.model.predictor.map { [("predictor.", $0 as any Module)] } ?? [])
-        let sections = modules.map { f.section($0.0) }
-        for ((prefix, module), state) in zip(modules, sections) {
-            do { try module.copy().loadStateDict(state) } catch let e as StateDictError {
-                throw f.fail("\(prefix)*: \(e.message)")
+            [("query.", model.query as any Module), ("key.", model.key)]
+            + (model.predictor.map { [("predictor.", $0 as any Module)] } ?? [])
+        for (prefix, module) in modules {
+            do { try module.copy().loadStateDict(c.modules[prefix] ?? []) } catch let e as StateDictError {
+                throw c.fail("\(prefix)*: \(e.message)")
             }
         }
-        do { try trainer.optimizer.load(state: optimizerState) } catch let e as any OperationError {
-            throw f.fail(e.description)
+        return {
+            for (prefix, module) in modules { try module.loadStateDict(c.modules[prefix] ?? []) }
+            model.queue = queue
+            model.shuffleRNG = c.shuffleRNG
         }
-        for ((_, module), state) in zip(modules, sections) { try module.loadStateDict(state) }
-        trainer.model.queue = queue
-        trainer.model.shuffleRNG = rng
-        trainer.loader = trainer.loader.withSeed(dataRNG)
-        trainer.epoch = Int(epoch)
-        trainer.history = (0..<columns[0].count).map { i in
-            StepMetrics(
-                loss: columns[0][i], top1: columns[1][i], positive: columns[2][i], negative: columns[3][i],
-                lr: columns[4][i], momentum: columns[5][i], queueFill: columns[6][i])
-        }
-        trainer.knnHistory = zip(knnEpochs, knnAccuracy).map { (Int($0), $1) }
-        return f.recipe
     }
 
     /// The shuffle-BN generator's state of `model` (as saved in checkpoints).

@@ -47,6 +47,52 @@ public final class OnlineClassifier {
         return try (f - mean) / std
     }
 
+    /// The whole state as checkpoint entries named under `online.`: the head, its optimizer's buffers, the history
+    /// and the counts of an unfinished epoch.
+    func saved() -> StateDict {
+        var state: StateDict = head.stateDict().map { ("online.head." + $0.name, $0.tensor) }
+        for (name, t) in sgd.state().sorted(by: { $0.key < $1.key }) {
+            state.append(("online.optimizer." + name, .float(t)))
+        }
+        state.append(("online.epoch", .int64(history.map { Int64($0.epoch) }, shape: [history.count])))
+        state.append(
+            (
+                "online.accuracy_f64",
+                .int64(history.map { Int64(bitPattern: $0.accuracy.bitPattern) }, shape: [history.count])
+            ))
+        state.append(("online.counts", .int64([Int64(correct), Int64(seen)], shape: [2])))
+        return state
+    }
+
+    /// Checks the state `saved()` wrote (read from `file`) against this classifier and returns what takes it:
+    /// nothing changes when it is refused.
+    func prepareRestore(_ f: CheckpointFile) throws -> () throws -> Void {
+        let headState = f.section("online.head.")
+        do { try head.copy().loadStateDict(headState) } catch let e as StateDictError {
+            throw f.fail("online.head.*: \(e.message)")
+        }
+        let epochs = try f.ints("online.epoch")
+        let accuracy = try f.ints("online.accuracy_f64").map { Double(bitPattern: UInt64(bitPattern: $0)) }
+        let counts = try f.ints("online.counts")
+        guard epochs.count == accuracy.count, accuracy.allSatisfy({ (0...1).contains($0) }),
+            epochs.allSatisfy({ $0 >= 1 && $0 <= Int64(MoCoTrainer.maxEpochs) })
+        else { throw f.fail("online.epoch and online.accuracy_f64 are not an accuracy per epoch") }
+        guard counts.count == 2, counts[1] >= 0, (0...counts[1]).contains(counts[0]) else {
+            throw f.fail("online.counts \(counts) are not a count of correct and seen images")
+        }
+        let optimizer = f.floatSection("online.optimizer.")
+        // A trial load into a copy's optimizer, so the real one takes the state without a refusal.
+        do { try SGD(head.copy().parameters(), lr: 0.1, momentum: 0.9).load(state: optimizer) } catch let e
+            as any OperationError
+        { throw f.fail("online.optimizer.*: \(e.description)") }
+        return { [self] in
+            do { try sgd.load(state: optimizer) } catch let e as any OperationError { throw f.fail(e.description) }
+            try head.loadStateDict(headState)
+            history = zip(epochs, accuracy).map { (Int($0), $1) }
+            (correct, seen) = (Int(counts[0]), Int(counts[1]))
+        }
+    }
+
     /// Closes epoch `epoch`: records its accuracy.
     public func endEpoch(_ epoch: Int) {
         if seen > 0 { history.append((epoch, Double(correct) / Double(seen))) }

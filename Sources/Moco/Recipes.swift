@@ -22,6 +22,27 @@ public enum Recipes {
         }
     }
 
+    /// The Fashion-MNIST recipe of the fine-tuning benchmark and `notebooks/finetune.moco`: the W1 convnet and head on
+    /// 28x28 grayscale images, K 4096, T 0.2, the demo's setup with lr 0.06, views of a random resized crop (scale
+    /// 0.4-1), a horizontal flip and Gaussian noise (sigma 0.05, p 0.5).
+    public static func fashionMNIST(train: LabeledImages, seed: UInt64, epochs: Int, lr: Double = 0.06) throws
+        -> MoCoTrainer
+    {
+        let views = Pipeline([
+            try RandomResizedCrop(28, scale: 0.4...1), try HorizontalFlip(),
+            try RandomApply(GaussianNoise(0.05), p: 0.5)
+        ])
+        return try demo(
+            train: train, seed: seed, epochs: epochs, lr: lr, queue: 4096, temperature: 0.2, views: views
+        ) { rng in
+            let encoder = try ConvNet(
+                channels: [32, 64, 128], inputChannels: 1, classes: 64, norm: .splitBatchNorm(splits: 8),
+                using: &rng)
+            encoder.fc = try Heads.v2(128, dim: 64, using: &rng)
+            return encoder
+        }
+    }
+
     /// The CIFAR-10 recipe of issue #15 and of the CIFAR-10 MoCo demo: ResNet-18 with the CIFAR stem at
     /// width 16, split batch norm (8 splits) with key shuffle, v2 MLP head 128-128-128, K 4096, m 0.99,
     /// T 0.1, batch 256, SGD (lr 0.06, momentum 0.9, weight decay 5e-4) with the demo's per-epoch cosine

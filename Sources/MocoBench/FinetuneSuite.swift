@@ -4,17 +4,54 @@ import MocoData
 import MocoNN
 import MocoTensor
 
-/// Few-label fine-tuning on the digits: for each seed, the W1 recipe pre-trains (100 epochs), then a classifier is
-/// fine-tuned from its backbone and, with the same recipe, budget and labels, from random weights; rows
-/// `finetune-digits-1pct`, `-10pct`, `-100pct` report the mean test accuracies over seeds as fractions (`ours` and
-/// `pretrained`: from the pre-trained backbone; `reference` and `scratch`: from random weights).
+/// Few-label fine-tuning: for each seed, MoCo pre-trains a convnet without labels, then a classifier is fine-tuned
+/// from its backbone and, with the same recipe, budget and labels, from random weights; rows
+/// `finetune-<dataset>-1pct`, `-10pct`, `-100pct` report the mean test accuracies over seeds as fractions (`ours`
+/// and `pretrained`: from the pre-trained backbone; `reference` and `scratch`: from random weights).
 ///
-/// The fine-tuning recipe is `finetune(model, digits, labels: f, epochs: 30, batch: 64)` of the script language:
+/// - `digits`: the W1 recipe (`Recipes.digitsW1`) on the 1,347 training digits, evaluated on the 450 test digits.
+/// - `fashion-mnist`: `Recipes.fashionMNIST` on a seeded 10,000-image subset of Fashion-MNIST's training set,
+///   evaluated on its 10,000 test images.
+///
+/// The fine-tuning recipe is `finetune(model, data, labels: f, epochs: 30, batch: 64)` of the script language:
 /// a stratified label subset drawn with the seed, no augmentation, SGD (momentum 0.9, weight decay 5e-4) with a
 /// cosine from 0.1 for the head and the backbone, plain batch norm.
 struct FinetuneSuite {
+    /// A data set with its pre-training recipe.
+    struct Task {
+        var name: String
+        var pretrainEpochs: Int
+        var load: () throws -> (train: LabeledImages, test: LabeledImages)
+        var recipe: (LabeledImages, UInt64, Int) throws -> MoCoTrainer
+
+        static func digits(epochs: Int) -> Task {
+            Task(
+                name: "digits", pretrainEpochs: epochs, load: { try Digits.load() },
+                recipe: { try Recipes.digitsW1(train: $0, seed: $1, epochs: $2) })
+        }
+
+        static func fashionMNIST(epochs: Int, trainSize: Int = 10_000) -> Task {
+            Task(
+                name: "fashion-mnist", pretrainEpochs: epochs,
+                load: {
+                    let (train, test) = try FashionMNIST.load()
+                    return (try train.subset(trainSize, seed: 0), test)
+                },
+                recipe: { try Recipes.fashionMNIST(train: $0, seed: $1, epochs: $2) })
+        }
+
+        /// The task called `name` on the command line, nil when there is none.
+        static func named(_ name: String, epochs: Int, fashionEpochs: Int) -> Task? {
+            switch name {
+            case "digits": .digits(epochs: epochs)
+            case "fashion-mnist": .fashionMNIST(epochs: fashionEpochs)
+            default: nil
+            }
+        }
+    }
+
+    var task: Task
     var seeds: [Int]
-    var pretrainEpochs: Int
     var fractions: [Double] = [0.01, 0.1, 1]
     var epochs = 30
     var batch = 64
@@ -44,13 +81,15 @@ struct FinetuneSuite {
     }
 
     func run() throws -> [BenchRow] {
-        let (train, test) = try Digits.load()
+        let (train, test) = try task.load()
         var pretrained: [[Double]] = []
         var scratch: [[Double]] = []
-        log("seed  kNN     " + fractions.map { String(format: "%5.0f%%: pre-trained  scratch", $0 * 100) }.joined())
+        log(
+            "\(task.name): \(train.count) training images, \(test.count) test images\nseed  kNN     "
+                + fractions.map { String(format: "%5.0f%%: pre-trained  scratch", $0 * 100) }.joined())
         for seed in seeds {
-            let trainer = try Recipes.digitsW1(train: train, seed: UInt64(seed), epochs: pretrainEpochs)
-            try trainer.train(epochs: pretrainEpochs)
+            let trainer = try task.recipe(train, UInt64(seed), task.pretrainEpochs)
+            try trainer.train(epochs: task.pretrainEpochs)
             let knn = try knnAccuracy(
                 trainer.model.query, train: train, test: test, classifier: KNNClassifier(k: 200, t: 0.1))
             let p = try fractions.map {
@@ -67,8 +106,9 @@ struct FinetuneSuite {
             let p = pretrained.map { $0[i] }.reduce(0, +) / Double(seeds.count)
             let s = scratch.map { $0[i] }.reduce(0, +) / Double(seeds.count)
             return BenchRow(
-                workload: "finetune-digits-\(Int((fractions[i] * 100).rounded()))pct",
-                unit: "test accuracy, mean of \(seeds.count) seeds (W1 \(pretrainEpochs) epochs, fine-tune \(epochs))",
+                workload: "finetune-\(task.name)-\(Int((fractions[i] * 100).rounded()))pct",
+                unit: "test accuracy, mean of \(seeds.count) seeds (pre-train \(task.pretrainEpochs) epochs, "
+                    + "fine-tune \(epochs))",
                 ours: p, reference: s, referenceName: "from scratch", higherIsBetter: true,
                 extra: ["pretrained": p, "scratch": s])
         }

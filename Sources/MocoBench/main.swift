@@ -1,4 +1,5 @@
 import Foundation
+import MocoData
 import MocoTensor
 
 /// `moco-bench SUITE [--json] [--reps N] [--batch N]`: benchmarks printed as a table,
@@ -7,7 +8,7 @@ let usage = """
     usage: moco-bench engine [--json] [--reps N] [--batch N]
            moco-bench moco [--json] [--steps N] [--rounds N] [--batch N] [--workloads W1,W3] [--torchref PATH]
            moco-bench moco-quality [--json] [--seeds N] [--epochs E] [--workloads W1,C10] [--data DIR] [--torchref PATH]
-           moco-bench finetune [--json] [--seeds N] [--epochs E]
+           moco-bench finetune [--json] [--seeds N] [--epochs E] [--fashion-epochs F] [--datasets digits,fashion-mnist]
            moco-bench tsne [--json] [--sizes digits,10k] [--python PATH]
            moco-bench repl [--json] [--reps N]
            moco-bench script [--json] [--epochs E] [--reps N]
@@ -24,9 +25,11 @@ let usage = """
       moco-quality W1 kNN top-1 (k 200) at epochs 25, 50, 100 for seeds 0..N-1 (default 5), ours and
                    torchref's, both trained in this run; C10 (when DIR, default ../shared/data/cifar10-mini,
                    exists): the CIFAR-10 recipe's kNN at epochs 10 and 20 of 20 on normalised images.
-      finetune     few-label fine-tuning on the digits: per seed (default 3), the W1 recipe pre-trains E epochs
-                   (default 100), then classifiers fine-tuned on 1%, 10% and 100% of the labels from its backbone
-                   and from random weights (same recipe, budget and labels): mean test accuracies.
+      finetune     few-label fine-tuning: per seed (default 3), MoCo pre-trains without labels (digits: the W1
+                   recipe, E epochs, default 100; fashion-mnist: a 10k training subset, F epochs, default 20;
+                   both by default when Debian's dataset-fashion-mnist is installed), then classifiers are
+                   fine-tuned on 1%, 10% and 100% of the labels from its backbone and from random weights
+                   (same recipe, budget and labels): mean test accuracies.
       tsne         t-SNE on the 1,797 digits and a 10k 10-class Gaussian mixture in 50-D, against
                    openTSNE and scikit-learn run by scripts/reference/tsne_ref.py with PATH (a python
                    with both): seconds, KL, trustworthiness(10) and 10-NN accuracy in 2-D.
@@ -92,6 +95,10 @@ let qualityWorkloads: [QualitySuite.Workload] =
     : workloadsGiven
         ? workloads.compactMap { QualitySuite.Workload(rawValue: $0) }
         : [.w1] + (FileManager.default.fileExists(atPath: dataDir) ? [.c10] : [])
+let fashionEpochs = option("--fashion-epochs", default: 20)
+let finetuneDatasets =
+    stringOption("--datasets")?.split(separator: ",").map(String.init)
+    ?? ["digits"] + (FileManager.default.fileExists(atPath: FashionMNIST.directory.path) ? ["fashion-mnist"] : [])
 let tsneSizes = stringOption("--sizes")?.split(separator: ",").map(String.init) ?? ["digits", "10k"]
 
 func log(_ s: String) {
@@ -125,10 +132,14 @@ do {
             ).run()
         }
     case "finetune":
-        rows = try FinetuneSuite(
-            seeds: Array(0..<(CommandLine.arguments.contains("--seeds") ? seedCount : 3)), pretrainEpochs: epochs,
-            log: log
-        ).run()
+        rows = try finetuneDatasets.flatMap { name in
+            guard let task = FinetuneSuite.Task.named(name, epochs: epochs, fashionEpochs: fashionEpochs) else {
+                throw BenchFailure("unknown data set '\(name)' (digits, fashion-mnist)")
+            }
+            return try FinetuneSuite(
+                task: task, seeds: Array(0..<(CommandLine.arguments.contains("--seeds") ? seedCount : 3)), log: log
+            ).run()
+        }
     case "cifar-views":
         rows = try CifarViewsSuite(
             views: viewsFile.map { URL(fileURLWithPath: $0) }, initial: initFile.map { URL(fileURLWithPath: $0) },

@@ -82,11 +82,6 @@ enum ModelBuiltins {
             let dim = try args.size("dim")
             let shuffle = try args.bool("shuffle_bn")
             let splits = variant.usesQueue && shuffle ? try args.size("splits", max: 4096) : 1
-            let interp = args.interpreter
-            var initRNG = interp.nextGenerator("moco-init")
-            let encoder = try spec.build(
-                norm: splits > 1 ? .splitBatchNorm(splits: splits) : .batchNorm, using: &initRNG)
-            let features = encoder.featureDimension
             let hidden = (try args.isNil("hidden")) ? nil : try args.size("hidden")
             let temperature = try args.optionalNumber("temperature") ?? variant.defaultTemperature
             guard temperature > 0, temperature.isFinite else {
@@ -97,34 +92,11 @@ enum ModelBuiltins {
                 (try args.isNil("momentum"))
                 ? (start == end ? .constant(start) : ScheduleBuiltins.cosine(start, end))
                 : try args.schedule("momentum").limited(to: 0...1, what: "moco: 'momentum'", at: args.loc)
-            var mocoRNG = interp.nextGenerator("moco")
-            let model: MoCo
-            let head: String
-            switch variant {
-            case .v1:
-                encoder.fc = try Heads.v1(features, dim: dim, using: &initRNG)
-                head = "linear \(features)-\(dim)"
-            case .v2:
-                encoder.fc = try Heads.v2(features, hidden: hidden, dim: dim, using: &initRNG)
-                head = "mlp \(features)-\(hidden ?? features)-\(dim)"
-            case .v3:
-                let h = hidden ?? 2 * max(features, dim)
-                encoder.fc = try Heads.v3Projector(features, hidden: h, dim: dim, using: &initRNG)
-                let predictor = try Heads.v3Predictor(dim, hidden: h, dim: dim, using: &initRNG)
-                head = "projector \(features)-\(h)-\(h)-\(dim)"
-                model = try MoCo(
-                    v3Encoder: encoder, predictor: predictor, temperature: Float(temperature), using: &mocoRNG)
-                return .model(
-                    ModelValue(
-                        moco: model, spec: spec, dim: dim, headDescription: head,
-                        predictorDescription: "mlp \(dim)-\(h)-\(dim)", momentum: momentum, splits: 1))
-            }
-            model = try MoCo(
-                variant: variant, encoder: encoder, queueSize: try args.size("queue"), temperature: Float(temperature),
-                symmetric: try args.bool("symmetric"), shuffleKeys: splits > 1, using: &mocoRNG)
             return .model(
-                ModelValue(moco: model, spec: spec, dim: dim, headDescription: head, momentum: momentum, splits: splits)
-            )
+                try ModelValue.make(
+                    variant: variant, spec: spec, dim: dim, hidden: hidden, queue: try args.size("queue"),
+                    temperature: temperature, symmetric: try args.bool("symmetric"), splits: splits,
+                    momentum: momentum, interpreter: args.interpreter))
         }
     ]
 }

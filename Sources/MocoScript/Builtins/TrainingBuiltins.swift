@@ -338,7 +338,8 @@ enum TrainingBuiltins {
                 try evaluation(args))
             let f = try normalizedFeatures(model.moco.query, images, source: .head)
             return .number(Double(try RepresentationMetrics.uniformity(f, t: Float(try args.number("t")))))
-        }
+        },
+        loadRun
     ]
 }
 
@@ -360,7 +361,8 @@ enum Training {
     static func train(_ run: RunValue, epochs: Int, quiet: Bool, interpreter interp: Interpreter, at loc: Loc) throws {
         if case .checkpoint(let url, let interrupted)? = interp.memo?.recall("train") {
             do {
-                let recipe = try Checkpoint.load(into: run.trainer, from: url)
+                let trainer = try run.live(for: "train", at: loc).trainer
+                let recipe = try Checkpoint.load(into: trainer, online: run.online, from: url)
                 run.interrupted = interrupted
                 run.restoreDiagnostics(from: recipe)
                 return
@@ -371,7 +373,8 @@ enum Training {
         }
         try trainLive(run, epochs: epochs, quiet: quiet, interpreter: interp, at: loc)
         if let memo = interp.memo, let url = memo.newFile("train", extension: "safetensors") {
-            try Checkpoint.save(run.trainer, recipe: run.recipe, to: url)
+            try Checkpoint.save(
+                try run.live(for: "train", at: loc).trainer, online: run.online, recipe: try run.recipe(), to: url)
             memo.record("train", .checkpoint(url, interrupted: run.interrupted))
         }
     }
@@ -402,14 +405,14 @@ enum Training {
     private static func trainLive(
         _ run: RunValue, epochs: Int, quiet: Bool, interpreter interp: Interpreter, at loc: Loc
     ) throws {
-        let trainer = run.trainer
+        let (trainer, data) = try run.live(for: "train", at: loc)
         let failure = FailureBox()
         trainer.lr = run.lr.engine(epochs: run.plannedEpochs, failure: failure)
         trainer.momentum = run.model.momentum.engine(epochs: run.plannedEpochs, failure: failure)
         run.interrupted = false
         let monitor = try run.monitor.map {
             KNNMonitor(
-                train: try TrainingBuiltins.evaluated(run.data.labeled, run.model, $0.transform),
+                train: try TrainingBuiltins.evaluated(data.labeled, run.model, $0.transform),
                 test: try TrainingBuiltins.evaluated($0.test.labeled, run.model, $0.transform),
                 classifier: try KNNClassifier(k: $0.k, t: Float($0.t)), source: $0.source)
         }

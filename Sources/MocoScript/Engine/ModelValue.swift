@@ -64,6 +64,8 @@ public final class ModelValue {
     public let moco: MoCo
     public let spec: EncoderSpec
     public let dim: Int
+    /// The head's hidden width as `moco(hidden:)` gave it (nil: the default).
+    public let hidden: Int?
     public let headDescription: String
     /// The v3 predictor's layers, e.g. `mlp 16-32-16`.
     public let predictorDescription: String?
@@ -78,11 +80,48 @@ public final class ModelValue {
     public var evaluation: Pipeline?
 
     init(
-        moco: MoCo, spec: EncoderSpec, dim: Int, headDescription: String, predictorDescription: String? = nil,
-        momentum: ScheduleValue, splits: Int
+        moco: MoCo, spec: EncoderSpec, dim: Int, hidden: Int?, headDescription: String,
+        predictorDescription: String? = nil, momentum: ScheduleValue, splits: Int
     ) {
-        (self.moco, self.spec, self.dim, self.headDescription, self.predictorDescription, self.momentum, self.splits) =
-            (moco, spec, dim, headDescription, predictorDescription, momentum, splits)
+        (self.moco, self.spec, self.dim, self.hidden, self.headDescription) = (moco, spec, dim, hidden, headDescription)
+        (self.predictorDescription, self.momentum, self.splits) = (predictorDescription, momentum, splits)
+    }
+
+    /// The model `moco(...)` makes from checked arguments: the encoder with the normalisation MoCo needs (split batch
+    /// norm over `splits` > 1) and the variant's head, initialised from the interpreter's generator.
+    static func make(
+        variant: Variant, spec: EncoderSpec, dim: Int, hidden: Int?, queue: Int, temperature: Double, symmetric: Bool,
+        splits: Int, momentum: ScheduleValue, interpreter interp: Interpreter
+    ) throws -> ModelValue {
+        var initRNG = interp.nextGenerator("moco-init")
+        let encoder = try spec.build(norm: splits > 1 ? .splitBatchNorm(splits: splits) : .batchNorm, using: &initRNG)
+        let features = encoder.featureDimension
+        var mocoRNG = interp.nextGenerator("moco")
+        let head: String
+        switch variant {
+        case .v1:
+            encoder.fc = try Heads.v1(features, dim: dim, using: &initRNG)
+            head = "linear \(features)-\(dim)"
+        case .v2:
+            encoder.fc = try Heads.v2(features, hidden: hidden, dim: dim, using: &initRNG)
+            head = "mlp \(features)-\(hidden ?? features)-\(dim)"
+        case .v3:
+            let h = hidden ?? 2 * max(features, dim)
+            encoder.fc = try Heads.v3Projector(features, hidden: h, dim: dim, using: &initRNG)
+            let predictor = try Heads.v3Predictor(dim, hidden: h, dim: dim, using: &initRNG)
+            let model = try MoCo(
+                v3Encoder: encoder, predictor: predictor, temperature: Float(temperature), using: &mocoRNG)
+            return ModelValue(
+                moco: model, spec: spec, dim: dim, hidden: hidden,
+                headDescription: "projector \(features)-\(h)-\(h)-\(dim)",
+                predictorDescription: "mlp \(dim)-\(h)-\(dim)", momentum: momentum, splits: 1)
+        }
+        let model = try MoCo(
+            variant: variant, encoder: encoder, queueSize: queue, temperature: Float(temperature),
+            symmetric: symmetric, shuffleKeys: splits > 1, using: &mocoRNG)
+        return ModelValue(
+            moco: model, spec: spec, dim: dim, hidden: hidden, headDescription: head, momentum: momentum, splits: splits
+        )
     }
 
     /// The MoCo version: 1, 2 or 3.

@@ -25,14 +25,17 @@ public struct MonitorSpec {
 }
 
 /// One training run: the trainer (model, optimizer state, loader, histories), its plan and
-/// schedules. Runs can be resumed (after an interruption, or for more epochs).
+/// schedules. Runs can be resumed (after an interruption, or for more epochs). A run read by `load_run` has its
+/// model and histories but no trainer: it is evaluated, plotted and fine-tuned, not continued.
 public final class RunValue {
     public let model: ModelValue
-    public let trainer: MoCoTrainer
-    public let data: DataValue
+    /// The trainer of a run made by `train`; nil for one read by `load_run`.
+    public let trainer: MoCoTrainer?
+    /// The images it trains on; nil for a run read by `load_run`.
+    public let data: DataValue?
     public let monitor: MonitorSpec?
     public let lr: ScheduleValue
-    public let optimizer: OptimizerSpec
+    public let optimizer: OptimizerSpec?
     /// Epochs the schedules stretch over (grows when `resume` asks for more).
     public var plannedEpochs: Int
     /// True when the last call stopped early on a cancellation.
@@ -42,6 +45,8 @@ public final class RunValue {
     public var diagnostics: [Diagnostics] = []
     /// The online linear classifier of `train(online: true)`.
     public var online: OnlineClassifier?
+    /// The checkpoint `load_run` read this run from, with what it recorded.
+    let loaded: (file: String, contents: Checkpoint.Contents, dataName: String, stepsPerEpoch: Int)?
 
     init(
         model: ModelValue, trainer: MoCoTrainer, data: DataValue, monitor: MonitorSpec?, lr: ScheduleValue,
@@ -49,43 +54,89 @@ public final class RunValue {
     ) {
         (self.model, self.trainer, self.data, self.monitor, self.lr, self.optimizer, self.plannedEpochs) =
             (model, trainer, data, monitor, lr, optimizer, plannedEpochs)
+        loaded = nil
+    }
+
+    /// A run read from checkpoint `file` by `load_run`, its model already restored.
+    init(model: ModelValue, loaded contents: Checkpoint.Contents, file: String) {
+        let recipe = contents.recipe
+        (self.model, trainer, data, monitor, optimizer) = (model, nil, nil, nil, nil)
+        let recorded = recipe[Self.stepsPerEpochKey].flatMap(Int.init) ?? 0
+        let steps = recorded > 0 ? recorded : max(contents.history.count / max(contents.epoch, 1), 1)
+        loaded = (file, contents, recipe[Self.dataKey] ?? "unknown data", steps)
+        lr = ScheduleValue(name: "recorded per step") { _ in .nan }
+        plannedEpochs = recipe[Checkpoint.plannedEpochsKey].flatMap(Int.init) ?? contents.epoch
+        restoreDiagnostics(from: recipe)
+    }
+
+    /// Epochs trained.
+    var epoch: Int { trainer?.epoch ?? loaded?.contents.epoch ?? 0 }
+    /// Every step's metrics.
+    var history: [StepMetrics] { trainer?.history ?? loaded?.contents.history ?? [] }
+    /// The kNN monitor's accuracy after each monitored epoch.
+    var knnHistory: [(epoch: Int, accuracy: Double)] { trainer?.knnHistory ?? loaded?.contents.knnHistory ?? [] }
+    var stepsPerEpoch: Int { trainer?.loader.batchesPerEpoch ?? loaded?.stepsPerEpoch ?? 1 }
+    var dataName: String { data?.name ?? loaded?.dataName ?? "unknown data" }
+
+    /// The trainer and its data, or the refusal of `what` for a run read by `load_run`.
+    func live(for what: String, at loc: Loc) throws -> (trainer: MoCoTrainer, data: DataValue) {
+        guard let trainer, let data else {
+            let file = loaded?.file ?? "a checkpoint"
+            throw ScriptError(
+                .runtime, "\(what): this run was read by load_run from \(file), without its data and optimizer",
+                at: loc,
+                notes: [
+                    "to go on from its weights, train(run.model, data, ...) starts a new run on them",
+                    "to continue it exactly, build it with train(...) as before and call run.load(\(Value.quote(file)))"
+                ])
+        }
+        return (trainer, data)
     }
 
     var summary: String {
-        var s =
-            "run: MoCo v\(model.version) on \(data.name), epoch \(trainer.epoch) of \(plannedEpochs), \(trainer.history.count) steps"
-        if let last = trainer.history.last {
+        var s = "run: MoCo v\(model.version) on \(dataName), epoch \(epoch) of \(plannedEpochs), \(history.count) steps"
+        if let last = history.last {
             s += ", last loss \(Value.format(Double(String(format: "%.4f", last.loss))!))"
         }
-        if let knn = trainer.knnHistory.last { s += ", kNN \(String(format: "%.2f", knn.accuracy * 100))%" }
+        if let knn = knnHistory.last { s += ", kNN \(String(format: "%.2f", knn.accuracy * 100))%" }
         if interrupted { s += " (interrupted)" }
+        if let loaded { s += " (read from \(loaded.file))" }
         s += "\n  evaluation transform: \(model.evaluation.map(\.description) ?? "none")"
         return s
     }
 
-    /// What a checkpoint of this run records beside the trainer's state: the planned epochs and the diagnostics.
-    var recipe: [String: String] {
-        var r = [Checkpoint.plannedEpochsKey: String(plannedEpochs)]
-        if !diagnostics.isEmpty, let json = try? JSONEncoder().encode(diagnostics) {
+    /// What a checkpoint of this run records beside the trainer's state: the planned epochs, the diagnostics, and
+    /// what `load_run` needs (the model's recipe, the data's name, the steps per epoch).
+    func recipe() throws -> [String: String] {
+        var r = [
+            Checkpoint.plannedEpochsKey: String(plannedEpochs), Self.dataKey: dataName,
+            Self.stepsPerEpochKey: String(stepsPerEpoch), ModelRecipe.key: try ModelRecipe(model).encoded()
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        if !diagnostics.isEmpty, let json = try? encoder.encode(diagnostics) {
             r[Self.diagnosticsKey] = String(decoding: json, as: UTF8.self)
         }
         return r
     }
 
     static let diagnosticsKey = "diagnostics"
+    static let dataKey = "data"
+    static let stepsPerEpochKey = "steps_per_epoch"
 
     /// Takes the diagnostics a checkpoint's recipe carries (none when it has none or they do not decode).
     func restoreDiagnostics(from recipe: [String: String]) {
+        let epoch = self.epoch
         diagnostics =
             recipe[Self.diagnosticsKey].flatMap {
                 try? JSONDecoder().decode([Diagnostics].self, from: Data($0.utf8))
-            }?.filter { $0.epoch <= trainer.epoch } ?? []
+            }?.filter { $0.epoch <= epoch } ?? []
     }
 
     /// A per-step history as a series over fractional epochs.
     func stepSeries(_ name: String, _ value: (StepMetrics) -> Float) -> Series {
-        let steps = trainer.loader.batchesPerEpoch
-        let h = trainer.history
+        let steps = stepsPerEpoch
+        let h = history
         return Series(
             name: name, xLabel: "epoch", x: h.indices.map { Double($0 + 1) / Double(steps) },
             y: h.map { Value.decimal(value($0)) })

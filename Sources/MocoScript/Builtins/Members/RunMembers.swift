@@ -59,7 +59,7 @@ enum RunMembers {
             ) { $0.negative },
             steps("queue_fill", "The fraction of the queue filled with keys, per step.", "queue fill") { $0.queueFill },
             run.property("knn", "The kNN monitor's top-1 accuracy after each epoch.") { r, _ in
-                let h = r.trainer.knnHistory
+                let h = r.knnHistory
                 return .series(
                     Series(name: "kNN top-1", xLabel: "epoch", x: h.map { Double($0.epoch) }, y: h.map(\.accuracy)))
             },
@@ -78,18 +78,20 @@ enum RunMembers {
                 "online",
                 "The online linear classifier's accuracy on each epoch's images, with `train(online: true)` (nil without)."
             ) { r, _ in
-                r.online.map { o in
+                (r.online?.history ?? r.loaded?.contents.onlineHistory).map { h in
                     .series(
                         Series(
-                            name: "online accuracy", xLabel: "epoch", x: o.history.map { Double($0.epoch) },
-                            y: o.history.map(\.accuracy)))
+                            name: "online accuracy", xLabel: "epoch", x: h.map { Double($0.epoch) },
+                            y: h.map(\.accuracy)))
                 } ?? .nil
             },
-            run.property("epoch", "The number of epochs trained.") { r, _ in .number(Double(r.trainer.epoch)) },
+            run.property("epoch", "The number of epochs trained.") { r, _ in .number(Double(r.epoch)) },
             run.property("epochs", "The number of epochs planned.") { r, _ in .number(Double(r.plannedEpochs)) },
-            run.property("steps", "The number of steps trained.") { r, _ in .number(Double(r.trainer.history.count)) },
+            run.property("steps", "The number of steps trained.") { r, _ in .number(Double(r.history.count)) },
             run.property("model", "The model it trains.") { r, _ in .model(r.model) },
-            run.property("data", "The images it trains on.") { r, _ in .data(r.data) },
+            run.property("data", "The images it trains on (nil for a run read by `load_run`).") { r, _ in
+                r.data.map { .data($0) } ?? .nil
+            },
             run.property("interrupted", "Whether Ctrl-C stopped it before its planned epochs.") { r, _ in
                 .bool(r.interrupted)
             }
@@ -105,10 +107,11 @@ enum RunMembers {
             example: "run.resume(epochs: 10)")
     ) { args in
         guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
-        var more = r.plannedEpochs - r.trainer.epoch
+        _ = try r.live(for: "run.resume", at: args.loc)
+        var more = r.plannedEpochs - r.epoch
         if !(try args.isNil("epochs")) {
-            more = try args.int("epochs", min: 0, max: MoCoTrainer.maxEpochs - r.trainer.epoch)
-            r.plannedEpochs = max(r.plannedEpochs, r.trainer.epoch + more)
+            more = try args.int("epochs", min: 0, max: MoCoTrainer.maxEpochs - r.epoch)
+            r.plannedEpochs = max(r.plannedEpochs, r.epoch + more)
         }
         try Training.train(r, epochs: more, quiet: try args.bool("quiet"), interpreter: args.interpreter, at: args.loc)
         return .run(r)
@@ -126,9 +129,10 @@ enum RunMembers {
         guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
         let url = try args.interpreter.writableURL(
             try args.string("path"), kind: .safetensors, builtin: "run.save", at: args.loc)
-        var recipe = r.recipe
+        let trainer = try r.live(for: "run.save", at: args.loc).trainer
+        var recipe = try r.recipe()
         recipe["version"] = String(r.model.version)
-        try Checkpoint.save(r.trainer, recipe: recipe, to: url)
+        try Checkpoint.save(trainer, online: r.online, recipe: recipe, to: url)
         args.interpreter.writtenFiles.append(url.path)
         return .string(url.path)
     }
@@ -144,7 +148,8 @@ enum RunMembers {
     ) { args in
         guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
         let url = try args.interpreter.readableURL(try args.string("path"), builtin: "run.load", at: args.loc)
-        let recipe = try Checkpoint.load(into: r.trainer, from: url)
+        let trainer = try r.live(for: "run.load", at: args.loc).trainer
+        let recipe = try Checkpoint.load(into: trainer, online: r.online, from: url)
         if let planned = recipe[Checkpoint.plannedEpochsKey].flatMap(Int.init) { r.plannedEpochs = planned }
         r.restoreDiagnostics(from: recipe)
         return .run(r)
