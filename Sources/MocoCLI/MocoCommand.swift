@@ -116,8 +116,9 @@ struct Render: ParsableCommand {
         abstract: "Run a notebook (# %% cells) and write its report.",
         discussion: """
             Writes NAME.html and NAME.md (and NAME.ipynb on request), the plots in NAME_files/, and NAME.manifest.json \
-            with timings and versions. Cells whose source, options and earlier cells are unchanged come from the cell \
-            cache in .moco-cache/NAME/ beside the reports.
+            with timings and versions. Cells whose source, options, earlier cells, parameters and input files (datasets, \
+            included scripts, loaded weights and checkpoints) are unchanged come from the cell cache in .moco-cache/NAME/ \
+            beside the reports; one line per cell on stderr says whether it was cached, replayed or ran, and why.
             """)
 
     @ArgumentParser.Argument(help: "The notebook.", completion: .file(extensions: ["moco"]))
@@ -134,6 +135,19 @@ struct Render: ParsableCommand {
 
     @Flag(help: "Run every cell again, replacing what the cell cache holds.")
     var refresh = false
+
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            "Replace the value of a top-level let (a moco expression; anything else is taken as a string); part of "
+                + "the cache keys and shown in the report's header.",
+            valueName: "NAME=VALUE"))
+    var assignments: [String] = []
+
+    @Flag(
+        name: .customLong("dry-run"),
+        help: "List which cells would come from the cache and which would run, and why; run and write nothing.")
+    var dryRun = false
 
     @Flag(
         name: .customLong("no-cache"),
@@ -156,6 +170,9 @@ struct Render: ParsableCommand {
         for f in formats.split(separator: ",") where Renderer.Format(rawValue: String(f)) == nil {
             throw ValidationError("--to: unknown format '\(f)' (html, md, ipynb)")
         }
+        for a in assignments where !a.contains("=") || a.hasPrefix("=") {
+            throw ValidationError("--set expects NAME=VALUE, got '\(a)'")
+        }
         try validateThreads(threads)
     }
 
@@ -168,7 +185,14 @@ struct Render: ParsableCommand {
         renderer.outputDirectory = output.map { URL(fileURLWithPath: $0) }
         renderer.refresh = refresh
         renderer.useCache = !noCache
+        renderer.parameters = assignments.map { a in
+            (String(a.prefix { $0 != "=" }), String(a.drop { $0 != "=" }.dropFirst()))
+        }
         do {
+            if dryRun {
+                for line in try renderer.dryRun(URL(fileURLWithPath: file)) { print(line) }
+                return
+            }
             let result = try renderer.render(URL(fileURLWithPath: file))
             for url in result.reports { print(SourceFiles.displayPath(url)) }
             if result.status != 0 {

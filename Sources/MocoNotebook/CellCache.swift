@@ -5,9 +5,10 @@ import MocoTensor
 
 /// The cell cache (in the spirit of knitr and Quarto), under `.moco-cache/NAME/` beside the
 /// report. A code cell's entry is keyed by a hash of its source, its non-display options, the
-/// key of the code cell before it, the seed, the thread count and the engine version; it holds
-/// the cell's outputs and the results of its expensive calls (training checkpoints, t-SNE
-/// embeddings, evaluations). Every file of an entry is listed with its SHA-256; an entry that
+/// key of the code cell before it, the seed, the thread count and the versions of moco, gnuplot,
+/// OpenBLAS and oneDNN; it holds the cell's outputs, the results of its expensive calls (training
+/// checkpoints, t-SNE embeddings, evaluations) and the fingerprint of every file it read: an entry
+/// whose inputs changed is not used. Every file of an entry is listed with its SHA-256; an entry that
 /// does not check out is discarded with a warning, never trusted.
 public final class CellCache {
     let directory: URL
@@ -68,8 +69,8 @@ public final class CellCache {
     }
 
     /// Keys of the code cells, chained (`nil` for Markdown cells, which no key depends on).
-    static func keys(_ cells: [Cell], seed: UInt64, threads: Int) -> [String?] {
-        var previous = "moco \(MocoVersion.string) seed \(seed) threads \(threads)"
+    static func keys(_ cells: [Cell], seed: UInt64, threads: Int, versions: String, parameters: String) -> [String?] {
+        var previous = "cache 2 \(versions) seed \(seed) threads \(threads) parameters \(parameters)"
         return cells.map { cell in
             guard cell.kind == .code, !cell.isEmpty else { return nil }
             let options = cell.options.filter { !["echo", "label"].contains($0.key) }.map { "\($0.key)=\($0.value)" }
@@ -78,13 +79,15 @@ public final class CellCache {
         }
     }
 
-    /// A stored entry: the outputs, the memo of expensive calls in call order, and what the
-    /// report's header needs of the session after the cell (its seed and data files).
+    /// A stored entry: the outputs, the memo of expensive calls in call order, what the report's
+    /// header needs of the session after the cell (its seed and input files), and the files the
+    /// cell itself read first, with their fingerprints.
     struct Entry {
         let outputs: [CellOutput]
         let memo: [(kind: String, record: MemoRecord)]
         let seed: UInt64
-        let dataFiles: [String]
+        let inputFiles: [String]
+        let inputs: [InputFingerprint]
     }
 
     func entryDirectory(_ key: String) -> URL { directory.appendingPathComponent(key) }
@@ -181,11 +184,18 @@ public final class CellCache {
             default: throw Damaged(description: "unknown memo record")
             }
         }
-        guard let seed = (json["seed"] as? NSNumber)?.uint64Value, let dataFiles = json["data_files"] as? [String]
+        guard let seed = (json["seed"] as? NSNumber)?.uint64Value, let inputFiles = json["input_files"] as? [String],
+            let inputs = json["inputs"] as? [[String: String]]
         else {
             throw Damaged(description: "the session facts are missing")
         }
-        return Entry(outputs: parsedOutputs, memo: parsedMemo, seed: seed, dataFiles: dataFiles)
+        let fingerprints = try inputs.map { i in
+            guard let path = i["path"], path.hasPrefix("/"), let stamp = i["stamp"], let sha256 = i["sha256"] else {
+                throw Damaged(description: "an input is not a path with its stamp and digest")
+            }
+            return InputFingerprint(path: path, stamp: stamp, sha256: sha256)
+        }
+        return Entry(outputs: parsedOutputs, memo: parsedMemo, seed: seed, inputFiles: inputFiles, inputs: fingerprints)
     }
 
     /// Stores a cell's outputs and memo under `key`; `staging` holds the memo's files. The entry
@@ -227,7 +237,8 @@ public final class CellCache {
             }
             let index: [String: Any] = [
                 "outputs": outputJSON, "memo": memoJSON, "files": files, "seed": entry.seed,
-                "data_files": entry.dataFiles
+                "input_files": entry.inputFiles,
+                "inputs": entry.inputs.map { ["path": $0.path, "stamp": $0.stamp, "sha256": $0.sha256] }
             ]
             try JSONSerialization.data(withJSONObject: index, options: [.sortedKeys]).write(
                 to: staging.appendingPathComponent("entry.json"))

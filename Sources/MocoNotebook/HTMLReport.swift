@@ -22,8 +22,8 @@ enum HTMLReport {
         body.append(
             "<header>" + (titled ? "" : "<h1>\(HTML.escape(r.title))</h1>")
                 + "<div class=\"facts\">\(HTML.escape(r.source)) · \(HTML.escape(r.facts))")
-        for f in r.dataFiles {
-            body.append("<br>data: <code>\(HTML.escape(f.name))</code> sha256 <code>\(f.sha256)</code>")
+        for f in r.inputs {
+            body.append("<br>input: <code>\(HTML.escape(f.name))</code> sha256 <code>\(f.sha256)</code>")
         }
         body.append(
             "<br>timings: <code>\(HTML.escape((r.source as NSString).deletingPathExtension))</code>.manifest.json beside this report</div></header>"

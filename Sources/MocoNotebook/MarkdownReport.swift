@@ -4,9 +4,9 @@ enum MarkdownReport {
     static func render(_ r: Report) -> String {
         let source = SafeMarkdown.label(r.source).replacingOccurrences(of: "--", with: "- -")
         var out = ["<!-- Rendered by moco from \(source); re-render with: moco render \(source) -->", ""]
-        out.append("*\(r.facts)*" + (r.dataFiles.isEmpty ? "" : "  "))
-        for f in r.dataFiles { out.append("*data: \(f.name) (sha256 \(f.sha256.prefix(16))…)*  ") }
-        if !r.dataFiles.isEmpty { out[out.count - 1] = String(out[out.count - 1].dropLast(2)) }
+        out.append("*\(r.facts)*" + (r.inputs.isEmpty ? "" : "  "))
+        for f in r.inputs { out.append("*input: \(f.name) (sha256 \(f.sha256.prefix(16))…)*  ") }
+        if !r.inputs.isEmpty { out[out.count - 1] = String(out[out.count - 1].dropLast(2)) }
         for result in r.cells {
             let cell = result.cell
             out.append("")

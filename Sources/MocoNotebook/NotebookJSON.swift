@@ -66,8 +66,8 @@ enum NotebookJSON {
                 "kernelspec": ["display_name": "moco", "language": "moco", "name": "moco"],
                 "language_info": ["name": "moco", "file_extension": ".moco", "version": r.engineVersion],
                 "moco": [
-                    "seed": r.seed, "threads": r.threads, "source": r.source,
-                    "data": r.dataFiles.map { ["file": $0.name, "sha256": $0.sha256] }
+                    "seed": r.seed, "threads": r.threads, "source": r.source, "parameters": r.parameters,
+                    "inputs": r.inputs.map { ["file": $0.name, "sha256": $0.sha256] }
                 ]
             ]
         ]

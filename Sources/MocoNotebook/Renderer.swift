@@ -22,6 +22,9 @@ public struct Renderer {
     public var allowWrite: [URL] = []
     /// Folders the notebook may read under besides its own folder and the output folder (`--allow-read`).
     public var allowRead: [URL] = []
+    /// Values for the notebook's top-level `let`s (`moco render --set NAME=VALUE`, papermill's parameters), as
+    /// expressions: part of every cell's cache key, and shown in the report's header.
+    public var parameters: [(name: String, value: String)] = []
     /// Where cell-by-cell progress and training lines go.
     public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -44,19 +47,20 @@ public struct Renderer {
         defer { withExtendedLifetime(folders.lock) {} }
         let cells = Cell.parse(text)
         let runner = NotebookRunner(source: file, assets: folders.assets, progress: progress)
+        runner.interpreter.overrides = try overrides(for: cells, of: file)
         runner.interpreter.fileAccess = FileAccess(
             write: [folders.out] + allowWrite,
             read: [file.deletingLastPathComponent(), folders.out] + allowWrite + allowRead)
         runner.interpreter.outputDirectory = folders.out
         runner.interpreter.warn = { [progress] in progress($0.hasPrefix("cache:") ? $0 : "warning: " + $0) }
         let cache = useCache ? CellCache.open(in: folders.out, notebook: folders.stem, warn: progress) : nil
-        let plan = self.plan(cells, cache: cache, seed: runner.interpreter.seed)
+        let plan = self.plan(cells, cache: cache, seed: runner.interpreter.seed, announce: true)
         let run = try self.run(
             cells, plan: plan, cache: cache, runner: runner, name: file.lastPathComponent, assets: folders.assets)
         let report = Report(
             title: Report.title(of: cells, fallback: folders.stem), source: file.lastPathComponent,
             seed: run.session.seed, engineVersion: MocoVersion.string, threads: Threads.count,
-            dataFiles: Self.fingerprints(run.session.dataFiles), cells: run.results,
+            parameters: parameterText, inputs: Self.fingerprints(run.session.inputFiles), cells: run.results,
             assetsFolder: "\(folders.stem)_files")
         let written = try writeReports(report, to: folders.out, stem: folders.stem)
         let manifest = try writeManifest(
@@ -72,6 +76,29 @@ public struct Renderer {
         let stem: String
         let out: URL, assets: URL
         let lock: RenderLock
+    }
+
+    /// What a render would do, running and writing nothing: one line per code cell, `cached` or why it would run.
+    public func dryRun(_ file: URL) throws -> [String] {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+            throw ScriptError(
+                .io, "cannot read \(file.path): \(ReadFailure.describe(file, CocoaError(.fileReadUnknown)))", at: nil)
+        }
+        let cells = Cell.parse(text)
+        _ = try overrides(for: cells, of: file)
+        let stem = file.deletingPathExtension().lastPathComponent
+        let out = (outputDirectory ?? file.deletingLastPathComponent()).standardizedFileURL
+        let cache = useCache ? CellCache.open(in: out, notebook: stem, warn: progress) : nil
+        let plan = self.plan(cells, cache: cache, seed: Interpreter().seed, announce: false)
+        let code = plan.keys.indices.filter { plan.keys[$0] != nil }
+        return code.enumerated().map { i, k in
+            let label = cells[k].title ?? cells[k].source.split(separator: "\n").first.map(String.init) ?? ""
+            let what =
+                plan.entries[k] != nil
+                ? (plan.firstMiss != nil ? "replayed from the cache" : "cached")
+                : "would run (\(k == plan.firstMiss ? plan.reason : "an earlier cell runs"))"
+            return "[\(i + 1)/\(code.count)] \(label): \(what)"
+        }
     }
 
     /// Reads the notebook, takes the render lock and empties the assets folder.
@@ -99,35 +126,78 @@ public struct Renderer {
         return (text, Folders(stem: stem, out: out, assets: assets, lock: lock))
     }
 
-    /// Which cells come from the cache: each code cell's key, and the entries of the cells before the first
-    /// one the cache cannot answer (none with `refresh`).
+    /// The parameters as the header and the keys show them: `epochs=100`, in the order given.
+    var parameterText: [String] { parameters.map { "\($0.name)=\($0.value)" } }
+
+    /// The interpreter's overrides for `parameters`: each a top-level `let` of some cell, each value a moco expression
+    /// (anything else is taken as a string, as `moco run --set` does).
+    private func overrides(for cells: [Cell], of file: URL) throws -> [String: Value] {
+        guard !parameters.isEmpty else { return [:] }
+        let declared = cells.filter { $0.kind == .code }.reduce(into: Set<String>()) {
+            $0.formUnion(Interpreter.topLevelNames($1.source))
+        }
+        var values: [String: Value] = [:]
+        for (name, text) in parameters {
+            guard declared.contains(name) else {
+                throw ScriptError(
+                    .usage, "--set \(name): \(file.lastPathComponent) has no top-level 'let \(name) = ...'", at: nil,
+                    notes: declared.isEmpty ? [] : ["top-level names: \(declared.sorted().joined(separator: ", "))"])
+            }
+            values[name] = try Interpreter.constant(text) ?? .string(text)
+        }
+        return values
+    }
+
+    /// Which cells come from the cache: each code cell's key, the entries of the cells before the first
+    /// one the cache cannot answer (none with `refresh`), and why that one must run.
     struct Plan {
         let keys: [String?]
         let entries: [Int: CellCache.Entry]
+        /// Why the first code cell without an entry must run.
+        let reason: String
         /// The first code cell that must run; the cached cells before it are replayed first when there is one.
         var firstMiss: Int? { keys.indices.first { keys[$0] != nil && entries[$0] == nil } }
     }
 
-    private func plan(_ cells: [Cell], cache: CellCache?, seed: UInt64) -> Plan {
-        let keys = CellCache.keys(cells, seed: seed, threads: Threads.count)
+    /// The plan of a render; `announce` tells `progress` of an input that changed.
+    private func plan(_ cells: [Cell], cache: CellCache?, seed: UInt64, announce: Bool) -> Plan {
+        let keys = CellCache.keys(
+            cells, seed: seed, threads: Threads.count, versions: Self.versions,
+            parameters: parameterText.joined(separator: "\n"))
         var entries: [Int: CellCache.Entry] = [:]
+        var reason = refresh ? "--refresh" : "the cell cache is off"
         if let cache, !refresh {
             for (k, key) in keys.enumerated() {
                 guard let key else { continue }  // prose: no key
-                guard cells[k].cacheable, let entry = cache.load(key) else { break }
+                guard cells[k].cacheable else {
+                    reason = "it is marked cache: false"
+                    break
+                }
+                guard let entry = cache.load(key) else {
+                    reason =
+                        "its source or options, an earlier cell, the parameters or a version changed, or it never ran"
+                    break
+                }
+                if let changed = entry.inputs.first(where: { !$0.isCurrent }) {
+                    reason = "\(VisibleText.escape(changed.path, keepLines: false)) changed since it read it"
+                    if announce { progress("cache: cell \(k + 1) runs again, and the cells after it: \(reason)") }
+                    break
+                }
                 entries[k] = entry
             }
         }
-        return Plan(keys: keys, entries: entries)
+        return Plan(keys: keys, entries: entries, reason: reason)
     }
 
     /// What running (or replaying) the cells gave.
     struct Run {
         var results: [CellResult] = [], timings: [(cell: Int, seconds: Double)] = []
+        /// What happened to each code cell: `cached`, `replayed` or `ran`, and why it ran.
+        var statuses: [(cell: Int, status: String, reason: String?)] = []
         var status: Int32 = 0
         var counts = (cached: 0, replayed: 0, ran: 0)
         /// The header's session facts: from the interpreter, or from the cache when nothing ran.
-        var session: (seed: UInt64, dataFiles: [String])
+        var session: (seed: UInt64, inputFiles: [String])
     }
 
     /// Runs the cells in order until one fails: a cached cell gives its stored outputs (replayed first when a
@@ -148,10 +218,10 @@ public struct Renderer {
             }
             let cellStart = Date()
             let label = cell.title ?? cell.source.split(separator: "\n").first.map(String.init) ?? ""
+            let position = "[\(run.counts.cached + run.counts.ran + 1)/\(codeCount)] \(label)"
             if let entry = plan.entries[k] {
                 if firstMiss != nil {
-                    progress(
-                        "[\(run.counts.cached + run.counts.ran + 1)/\(codeCount)] \(label) (replayed from the cache)")
+                    progress("\(position): replayed from the cache")
                     let (_, replayStatus) = runner.run(
                         cell, name: name, memo: CellMemo(replaying: entry.memo, recordingInto: nil))
                     if replayStatus != 0 {
@@ -167,35 +237,46 @@ public struct Renderer {
                         continue
                     }
                     run.counts.replayed += 1
+                    run.statuses.append((k, "replayed", nil))
+                } else {
+                    progress("\(position): cached")
+                    run.statuses.append((k, "cached", nil))
                 }
                 for case .image(let file, let png, _) in entry.outputs {
                     try? AtomicFile.write(png, to: assets.appendingPathComponent(file))
                 }
                 run.session =
                     firstMiss == nil
-                    ? (entry.seed, entry.dataFiles) : (runner.interpreter.seed, runner.interpreter.dataFiles)
+                    ? (entry.seed, entry.inputFiles) : (runner.interpreter.seed, runner.interpreter.inputFiles)
                 run.results.append(CellResult(cell: cell, outputs: entry.outputs))
                 run.counts.cached += 1
             } else {
-                progress("[\(run.counts.cached + run.counts.ran + 1)/\(codeCount)] \(label)")
+                let reason = k == firstMiss ? plan.reason : "an earlier cell ran"
+                progress("\(position): running (\(reason))")
                 let staging = cache?.staging()
                 let memo = CellMemo(recordingInto: staging)
+                let readBefore = runner.interpreter.inputFiles.count
                 let (outputs, cellStatus) = runner.run(cell, name: name, memo: memo)
                 run.results.append(CellResult(cell: cell, outputs: outputs))
                 run.status = cellStatus
+                // An input that cannot be fingerprinted (gone, or too large) leaves the cell uncached.
+                let read = runner.interpreter.inputFiles[readBefore...]
+                let inputs = read.compactMap(InputFingerprint.take)
                 if let cache, let staging {
-                    if cellStatus == 0 && cell.cacheable {
+                    if cellStatus == 0 && cell.cacheable && inputs.count == read.count {
                         cache.store(
                             key,
                             CellCache.Entry(
                                 outputs: outputs, memo: memo.recorded, seed: runner.interpreter.seed,
-                                dataFiles: runner.interpreter.dataFiles), staging: staging)
+                                inputFiles: runner.interpreter.inputFiles, inputs: inputs), staging: staging)
                     } else {
                         try? FileManager.default.removeItem(at: staging)
                     }
                 }
                 run.counts.ran += 1
-                run.session = (runner.interpreter.seed, runner.interpreter.dataFiles)
+                run.statuses.append((k, "ran", reason))
+                progress("\(position): ran \(String(format: "%.1f", Date().timeIntervalSince(cellStart))) s")
+                run.session = (runner.interpreter.seed, runner.interpreter.inputFiles)
             }
             run.timings.append((k, Date().timeIntervalSince(cellStart)))
         }
@@ -230,13 +311,18 @@ public struct Renderer {
             "notebook": file.path, "rendered_at": iso.string(from: started),
             "seconds": Date().timeIntervalSince(started),
             "cell_seconds": run.timings.map { ["cell": $0.cell, "seconds": $0.seconds] }, "status": Int(run.status),
+            "cell_status": run.statuses.map { s -> [String: Any] in
+                ["cell": s.cell, "status": s.status].merging(s.reason.map { ["reason": $0] } ?? [:]) { a, _ in a }
+            },
+            "parameters": parameterText,
             "seed": run.session.seed, "threads": Threads.count, "reports": reports.map(\.lastPathComponent),
             "cells": ["from_cache": run.counts.cached, "replayed": run.counts.replayed, "ran": run.counts.ran],
             "versions": [
                 "moco": MocoVersion.string, "gnuplot": Gnuplot.version() ?? "missing",
                 "openblas": NativeLibraries.openBLAS,
                 "onednn": NativeLibraries.oneDNN
-            ]
+            ],
+            "inputs": Self.fingerprints(run.session.inputFiles).map { ["file": $0.path, "sha256": $0.sha256] }
         ]
         let json = try JSONSerialization.data(
             withJSONObject: facts, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
@@ -248,23 +334,20 @@ public struct Renderer {
         do { try AtomicFile.write(text, to: url) } catch { throw ScriptError(.io, error.description, at: nil) }
     }
 
-    /// SHA-256 of each data file (of a folder: its files' names and contents, sorted).
-    static func fingerprints(_ paths: [String]) -> [(name: String, sha256: String)] {
-        var seen = Set<String>()
-        return paths.filter { seen.insert($0).inserted }.map { path in
+    /// The versions that a cached cell's outputs depend on beside its source: moco, gnuplot, OpenBLAS and oneDNN.
+    static var versions: String {
+        "moco \(MocoVersion.string) gnuplot \(Gnuplot.version() ?? "missing") openblas \(NativeLibraries.openBLAS) "
+            + "onednn \(NativeLibraries.oneDNN)"
+    }
+
+    /// Each input file's fingerprint, for the report's header and the manifest (the SHA-256 of a folder is of its
+    /// sorted file names and contents); a file that is gone shows an empty digest.
+    static func fingerprints(_ paths: [String]) -> [(name: String, path: String, sha256: String)] {
+        paths.map { path in
             var isDirectory: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let url = URL(fileURLWithPath: path)
-            guard isDirectory.boolValue else {
-                return (url.lastPathComponent, SHA256.hex((try? Data(contentsOf: url)) ?? Data()))
-            }
-            let files = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []).sorted()
-            var all = Data()
-            for f in files {
-                all.append(Data(f.utf8))
-                all.append((try? Data(contentsOf: url.appendingPathComponent(f))) ?? Data())
-            }
-            return (url.lastPathComponent + "/", SHA256.hex(all))
+            let name = URL(fileURLWithPath: path).lastPathComponent + (isDirectory.boolValue ? "/" : "")
+            return (name, path, InputFingerprint.take(path)?.sha256 ?? "")
         }
     }
 }

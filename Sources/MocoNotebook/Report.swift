@@ -9,8 +9,11 @@ public struct Report: Sendable {
     public let seed: UInt64
     public let engineVersion: String
     public let threads: Int
-    /// Data files read, with their SHA-256 (a folder: of its sorted file list and contents).
-    public let dataFiles: [(name: String, sha256: String)]
+    /// The values given with `--set`, as `epochs=100`.
+    public let parameters: [String]
+    /// Files the notebook read (datasets, included scripts, weights, checkpoints), with their SHA-256 (a folder: of
+    /// its sorted file names and contents); `path` is where they were read, for the manifest only.
+    public let inputs: [(name: String, path: String, sha256: String)]
     public let cells: [CellResult]
     /// The assets folder's name, beside the report (plots for the Markdown report).
     public let assetsFolder: String
@@ -23,6 +26,9 @@ public struct Report: Sendable {
         return fallback
     }
 
-    /// `seed 0 · moco 0.2.0 · 2 threads`.
-    var facts: String { "seed \(seed) · moco \(engineVersion) · \(threads) thread\(threads == 1 ? "" : "s")" }
+    /// `seed 0 · moco 0.2.0 · 2 threads`, then the parameters when there are any.
+    var facts: String {
+        "seed \(seed) · moco \(engineVersion) · \(threads) thread\(threads == 1 ? "" : "s")"
+            + (parameters.isEmpty ? "" : " · parameters \(parameters.joined(separator: ", "))")
+    }
 }

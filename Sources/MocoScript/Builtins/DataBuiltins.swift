@@ -86,7 +86,7 @@ enum DataBuiltins {
                     ?? "known: \(names.joined(separator: ", "))"
                 throw args.error("unknown dataset \(Value.quote(name)); \(hint)")
             }
-            args.interpreter.dataFiles += d.files
+            d.files.forEach(args.interpreter.noteInput)
             return .data(d)
         }
     ]
@@ -135,7 +135,11 @@ extension Interpreter {
 
     /// A user path that `builtin` may read: inside the read confinement.
     func readableURL(_ path: String, builtin: String, at loc: Loc) throws -> URL {
-        do { return try fileAccess.checkRead(resolveReadPath(path)) } catch {
+        do {
+            let url = try fileAccess.checkRead(resolveReadPath(path))
+            noteInput(url.path)
+            return url
+        } catch {
             throw ScriptError(.io, "\(builtin): \(error)", at: loc)
         }
     }

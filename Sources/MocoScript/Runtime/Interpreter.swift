@@ -54,8 +54,16 @@ public final class Interpreter {
     public var onPlot: ((PlotRecord) -> Void)?
     /// Files written by the session (plots, checkpoints), in order.
     public internal(set) var writtenFiles: [String] = []
-    /// Data files read by the session, for reports.
-    public internal(set) var dataFiles: [String] = []
+    /// Files and folders the session read (datasets, included scripts, weights, checkpoints, tensors), as standardised
+    /// paths in the order of their first read: reports list them and the notebook cache keys cells on them.
+    public private(set) var inputFiles: [String] = []
+    private var inputSet: Set<String> = []
+
+    /// Records that the session read `path`.
+    func noteInput(_ path: String) {
+        let standard = URL(fileURLWithPath: path).standardizedFileURL.path
+        if inputSet.insert(standard).inserted { inputFiles.append(standard) }
+    }
 
     public init(seed: UInt64 = 0, baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
         globals = Frame(size: 0, parent: nil)
@@ -111,6 +119,16 @@ public final class Interpreter {
         }
     }
 
+    /// The names `text` declares at its top level (`let` and `var`), parsed without running or including anything.
+    public static func topLevelNames(_ text: String) -> Set<String> {
+        var parser = Parser(text, file: SourceFiles.register(name: "<names>", text: text))
+        return Set(
+            parser.parseProgram().compactMap { s -> String? in
+                if case .declare(let ref, _, _) = s { return ref.name }
+                return nil
+            })
+    }
+
     /// Runs a script file. Every name in `overrides` must be a top-level `let` or `var` of it.
     @discardableResult
     public func run(file url: URL) throws -> Value? {
@@ -149,7 +167,9 @@ public final class Interpreter {
         let file = SourceFiles.register(name: name, text: text, firstLine: firstLine)
         var parser = Parser(
             text, file: file, firstLine: firstLine,
-            includes: IncludeLoader(baseDirectory: baseDirectory, access: fileAccess))
+            includes: IncludeLoader(baseDirectory: baseDirectory, access: fileAccess) { [unowned self] in
+                noteInput($0)
+            })
         let program = parser.parseProgram()
         if !parser.errors.isEmpty { throw ScriptErrors(errors: parser.errors) }
         let errors = resolver.resolve(program)

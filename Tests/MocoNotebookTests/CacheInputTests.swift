@@ -1,0 +1,166 @@
+import Foundation
+import MocoNotebook
+import Testing
+
+/// The cell cache keys cells on the files they read: a changed dataset folder, included script or loaded file re-runs
+/// the cell that read it and the cells after it, never shows a stale output.
+@Suite("The cell cache and the files cells read", .serialized)
+struct CacheInputTests {
+    static let notebook = """
+        # %% first
+        print("start")
+
+        # %% load
+        include "helper.moco"
+        let d = dataset("folder", path: "imgs", size: 8)
+        print(d)
+        print(helper)
+
+        # %% after
+        print("after {len(d.labels)}")
+
+        """
+
+    /// The number of starter images.
+    static var imageCount: Int {
+        ["circles", "squares"].map {
+            (try? FileManager.default.contentsOfDirectory(
+                atPath: StarterNotebookTests.images.appendingPathComponent($0).path))?.count ?? 0
+        }.reduce(0, +)
+    }
+
+    /// A folder with the notebook, `helper.moco` and a copy of the starter images (2 classes).
+    static func workspace() throws -> URL {
+        let dir = try RenderTests.scratch()
+        try notebook.write(to: dir.appendingPathComponent("nb.moco"), atomically: true, encoding: .utf8)
+        try #"let helper = "v1""#.write(
+            to: dir.appendingPathComponent("helper.moco"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(at: StarterNotebookTests.images, to: dir.appendingPathComponent("imgs"))
+        return dir
+    }
+
+    static func render(_ dir: URL, log: ((String) -> Void)? = nil) throws -> (Renderer.Result, String) {
+        var renderer = Renderer()
+        renderer.formats = [.md]
+        renderer.progress = { line in if line.hasPrefix("cache:") { log?(line) } }
+        let result = try renderer.render(dir.appendingPathComponent("nb.moco"))
+        return (result, try String(contentsOf: dir.appendingPathComponent("nb.md"), encoding: .utf8))
+    }
+
+    @Test("a changed folder or included script re-runs its cell and those after; a touched file does not")
+    func changedInputsRerun() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (first, report) = try Self.render(dir)
+        #expect((first.cached, first.ran) == (0, 3))
+        let n = Self.imageCount
+        #expect(report.contains("\(n) images") && report.contains("*input: helper.moco (sha256 "))
+        #expect(report.contains("*input: imgs/ (sha256 "))
+        #expect(try Self.render(dir).0.ran == 0)
+
+        // Two more images: the output must count them.
+        let images = dir.appendingPathComponent("imgs")
+        for (from, to) in [("circles/00.png", "circles/90.png"), ("squares/01.png", "squares/91.png")] {
+            try FileManager.default.copyItem(
+                at: images.appendingPathComponent(from), to: images.appendingPathComponent(to))
+        }
+        var lines: [String] = []
+        let (grown, grownReport) = try Self.render(dir) { lines.append($0) }
+        #expect((grown.cached, grown.ran) == (1, 2))
+        #expect(grownReport.contains("\(n + 2) images") && grownReport.contains("after \(n + 2)"))
+        #expect(
+            lines.contains {
+                $0.contains("cell 2 runs again, and the cells after it: ")
+                    && $0.hasSuffix("imgs changed since it read it")
+            }, "\(lines)")
+
+        // A changed include.
+        try #"let helper = "v2""#.write(
+            to: dir.appendingPathComponent("helper.moco"), atomically: true, encoding: .utf8)
+        let (edited, editedReport) = try Self.render(dir)
+        #expect((edited.cached, edited.ran) == (1, 2) && editedReport.contains("v2"))
+
+        // The same bytes written again (a new modification time): the digest decides, nothing runs.
+        let data = try Data(contentsOf: images.appendingPathComponent("squares/02.png"))
+        Thread.sleep(forTimeInterval: 0.01)
+        try data.write(to: images.appendingPathComponent("squares/02.png"))
+        #expect(try Self.render(dir).0.ran == 0)
+    }
+
+    @Test("an entry naming a device, a missing file or a relative path as its input runs again; nothing is read")
+    func hostileInputs() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try Self.render(dir)
+        let cache = dir.appendingPathComponent(".moco-cache/nb")
+        let entries = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { !$0.hasPrefix(".") }
+        #expect(entries.count == 3)
+        for (forged, expected) in [
+            (["path": "/dev/zero", "stamp": "x", "sha256": "y"], (1, 2)),
+            (["path": "/nonexistent/file", "stamp": "x", "sha256": "y"], (1, 2)),
+            (["path": "relative", "stamp": "x", "sha256": "y"], (1, 2))
+        ] {
+            for name in entries {
+                let url = cache.appendingPathComponent(name).appendingPathComponent("entry.json")
+                guard var json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any],
+                    let inputs = json["inputs"] as? [[String: String]], !inputs.isEmpty
+                else { continue }
+                json["inputs"] = [forged]
+                try JSONSerialization.data(withJSONObject: json).write(to: url)
+            }
+            let (result, report) = try Self.render(dir)
+            #expect((result.cached, result.ran) == expected, "\(forged)")
+            #expect(report.contains("\(Self.imageCount) images"))
+        }
+    }
+
+    @Test("--set values are part of the keys and the header; a name no cell declares is refused")
+    func parameters() throws {
+        let dir = try RenderTests.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("p.moco")
+        try "# %% setup\nlet n = 2\n\n# %% use\nprint(n * 10)\n".write(to: file, atomically: true, encoding: .utf8)
+        func render(_ parameters: [(String, String)]) throws -> (Renderer.Result, String) {
+            var renderer = Renderer()
+            renderer.formats = [.md]
+            renderer.progress = { _ in }
+            renderer.parameters = parameters.map { (name: $0.0, value: $0.1) }
+            let result = try renderer.render(file)
+            return (result, try String(contentsOf: dir.appendingPathComponent("p.md"), encoding: .utf8))
+        }
+        let (plain, plainReport) = try render([])
+        #expect(plain.ran == 2 && plainReport.contains("\n20\n") && !plainReport.contains("parameters"))
+        let (set, setReport) = try render([("n", "3")])
+        #expect(set.ran == 2 && setReport.contains("\n30\n") && setReport.contains(" · parameters n=3*"))
+        #expect(try render([("n", "3")]).0.ran == 0)
+        #expect(try render([]).0.ran == 0)
+        #expect(throws: (any Error).self) { try render([("m", "3")]) }
+        do { _ = try render([("m", "3")]) } catch {
+            #expect("\(error)".contains("p.moco has no top-level 'let m = ...'"))
+        }
+    }
+
+    @Test("--dry-run says which cells would come from the cache and why the others would run, writing nothing")
+    func dryRun() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var renderer = Renderer()
+        renderer.progress = { _ in }
+        let file = dir.appendingPathComponent("nb.moco")
+        #expect(try renderer.dryRun(file).allSatisfy { $0.contains("would run") })
+        _ = try Self.render(dir)
+        #expect(try renderer.dryRun(file) == ["[1/3] first: cached", "[2/3] load: cached", "[3/3] after: cached"])
+        try #"let helper = "v3""#.write(
+            to: dir.appendingPathComponent("helper.moco"), atomically: true, encoding: .utf8)
+        let report = try Data(contentsOf: dir.appendingPathComponent("nb.md"))
+        let lines = try renderer.dryRun(file)
+        #expect(lines.count == 3)
+        #expect(lines.first == "[1/3] first: replayed from the cache")
+        #expect(
+            lines[1].hasPrefix("[2/3] load: would run (") && lines[1].hasSuffix("helper.moco changed since it read it)")
+        )
+        #expect(lines.last == "[3/3] after: would run (an earlier cell runs)")
+        #expect(try Data(contentsOf: dir.appendingPathComponent("nb.md")) == report)
+        #expect(try Self.render(dir).0.ran == 2)
+    }
+}
