@@ -144,6 +144,9 @@ struct Render: ParsableCommand {
             valueName: "NAME=VALUE"))
     var assignments: [String] = []
 
+    @Flag(help: "Render again whenever the notebook or a file it read changes, until Ctrl-C.")
+    var watch = false
+
     @Flag(
         name: .customLong("dry-run"),
         help: "List which cells would come from the cache and which would run, and why; run and write nothing.")
@@ -191,6 +194,17 @@ struct Render: ParsableCommand {
         do {
             if dryRun {
                 for line in try renderer.dryRun(URL(fileURLWithPath: file)) { print(line) }
+                return
+            }
+            if watch {
+                Interrupts.install()
+                Watcher(renderer: renderer, stop: { Interrupts.requested }) { result in
+                    switch result {
+                    case .success(let r): for url in r.reports { print(SourceFiles.displayPath(url)) }
+                    case .failure(let error): _ = report(error)
+                    }
+                }.watch(URL(fileURLWithPath: file))
+                FileHandle.standardError.write(Data("moco render: stopped watching\n".utf8))
                 return
             }
             let result = try renderer.render(URL(fileURLWithPath: file))

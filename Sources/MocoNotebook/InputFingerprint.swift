@@ -32,6 +32,9 @@ struct InputFingerprint: Equatable {
         return InputFingerprint(path: path, stamp: stamp, sha256: SHA256.hex(all))
     }
 
+    /// The stamp of `path` now (sizes and modification times), nil when it cannot be read.
+    static func stamp(of path: String) -> String? { listing(path).flatMap(stamp) }
+
     /// Whether `path` still has the recorded content: the same stamp, or else the same digest.
     var isCurrent: Bool {
         guard let files = Self.listing(path), let now = Self.stamp(files) else { return false }

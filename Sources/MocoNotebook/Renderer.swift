@@ -25,6 +25,9 @@ public struct Renderer {
     /// Values for the notebook's top-level `let`s (`moco render --set NAME=VALUE`, papermill's parameters), as
     /// expressions: part of every cell's cache key, and shown in the report's header.
     public var parameters: [(name: String, value: String)] = []
+    /// Asked at every training step and between cells: when it says true (Ctrl-C), training stops at the step, the
+    /// render ends with `RenderInterrupted`, and the reports, their plots and the cache stay as they were.
+    public var interrupted: (() -> Bool)?
     /// Where cell-by-cell progress and training lines go.
     public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -39,6 +42,13 @@ public struct Renderer {
         /// Code cells whose outputs came from the cache, cells replayed from it to rebuild the
         /// session, and cells that ran.
         public let cached, replayed, ran: Int
+        /// The files the notebook read (what `watch` watches besides the notebook).
+        public let inputs: [String]
+    }
+
+    /// A render stopped by `interrupted`; nothing of it was kept.
+    public struct RenderInterrupted: Error, CustomStringConvertible {
+        public var description: String { "interrupted: the reports and the cell cache are as they were" }
     }
 
     public func render(_ file: URL) throws -> Result {
@@ -46,7 +56,10 @@ public struct Renderer {
         let (text, folders) = try prepare(file)
         defer { withExtendedLifetime(folders.lock) {} }
         let cells = Cell.parse(text)
-        let runner = NotebookRunner(source: file, assets: folders.assets, progress: progress)
+        var finished = false
+        defer { if !finished { try? FileManager.default.removeItem(at: folders.staging) } }
+        let runner = NotebookRunner(source: file, assets: folders.staging, progress: progress)
+        runner.interpreter.interruptSource = interrupted
         runner.interpreter.overrides = try overrides(for: cells, of: file)
         runner.interpreter.fileAccess = FileAccess(
             write: [folders.out] + allowWrite,
@@ -56,7 +69,17 @@ public struct Renderer {
         let cache = useCache ? CellCache.open(in: folders.out, notebook: folders.stem, warn: progress) : nil
         let plan = self.plan(cells, cache: cache, seed: runner.interpreter.seed, announce: true)
         let run = try self.run(
-            cells, plan: plan, cache: cache, runner: runner, name: file.lastPathComponent, assets: folders.assets)
+            cells, plan: plan, cache: cache, runner: runner, name: file.lastPathComponent, assets: folders.staging)
+        // The plots take the place of the last render's at once, just before the reports that show them.
+        do {
+            if FileManager.default.fileExists(atPath: folders.assets.path) {
+                try FileManager.default.removeItem(at: folders.assets)
+            }
+            try FileManager.default.moveItem(at: folders.staging, to: folders.assets)
+            finished = true
+        } catch {
+            throw ScriptError(.io, "cannot write \(folders.assets.path): \(error.localizedDescription)", at: nil)
+        }
         let report = Report(
             title: Report.title(of: cells, fallback: folders.stem), source: file.lastPathComponent,
             seed: run.session.seed, engineVersion: MocoVersion.string, threads: Threads.count,
@@ -67,14 +90,14 @@ public struct Renderer {
             of: file, run: run, reports: written, started: started, to: folders.out, stem: folders.stem)
         return Result(
             reports: written, manifest: manifest, status: run.status, cached: run.counts.cached,
-            replayed: run.counts.replayed, ran: run.counts.ran)
+            replayed: run.counts.replayed, ran: run.counts.ran, inputs: run.session.inputFiles)
     }
 
-    /// Where a render writes: the output folder (locked against another render of the same notebook) and its
-    /// fresh assets folder.
+    /// Where a render writes: the output folder (locked against another render of the same notebook), its assets
+    /// folder, and the fresh folder the plots go to until the render is done.
     struct Folders {
         let stem: String
-        let out: URL, assets: URL
+        let out: URL, assets: URL, staging: URL
         let lock: RenderLock
     }
 
@@ -101,7 +124,7 @@ public struct Renderer {
         }
     }
 
-    /// Reads the notebook, takes the render lock and empties the assets folder.
+    /// Reads the notebook, takes the render lock and makes an empty staging folder for the plots.
     private func prepare(_ file: URL) throws -> (text: String, folders: Folders) {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else {
             throw ScriptError(
@@ -110,6 +133,7 @@ public struct Renderer {
         let stem = file.deletingPathExtension().lastPathComponent
         let out = (outputDirectory ?? file.deletingLastPathComponent()).standardizedFileURL
         let assets = out.appendingPathComponent("\(stem)_files")
+        let staging = out.appendingPathComponent("\(stem)_files.partial")
         let lock: RenderLock
         do {
             try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
@@ -118,12 +142,12 @@ public struct Renderer {
             throw ScriptError(.io, "cannot lock the outputs of \(stem) in \(out.path): \(error)", at: nil)
         }
         do {
-            if FileManager.default.fileExists(atPath: assets.path) { try FileManager.default.removeItem(at: assets) }
-            try FileManager.default.createDirectory(at: assets, withIntermediateDirectories: true)
+            if FileManager.default.fileExists(atPath: staging.path) { try FileManager.default.removeItem(at: staging) }
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         } catch {
-            throw ScriptError(.io, "cannot prepare \(assets.path): \(error.localizedDescription)", at: nil)
+            throw ScriptError(.io, "cannot prepare \(staging.path): \(error.localizedDescription)", at: nil)
         }
-        return (text, Folders(stem: stem, out: out, assets: assets, lock: lock))
+        return (text, Folders(stem: stem, out: out, assets: assets, staging: staging, lock: lock))
     }
 
     /// The parameters as the header and the keys show them: `epochs=100`, in the order given.
@@ -212,6 +236,7 @@ public struct Renderer {
         var run = Run(session: (runner.interpreter.seed, []))
         let codeCount = plan.keys.compactMap { $0 }.count
         for (k, cell) in cells.enumerated() {
+            if interrupted?() == true { throw RenderInterrupted() }
             guard let key = plan.keys[k], run.status == 0 else {
                 run.results.append(CellResult(cell: cell, outputs: []))
                 continue
@@ -257,6 +282,10 @@ public struct Renderer {
                 let memo = CellMemo(recordingInto: staging)
                 let readBefore = runner.interpreter.inputFiles.count
                 let (outputs, cellStatus) = runner.run(cell, name: name, memo: memo)
+                if interrupted?() == true {
+                    if let staging { try? FileManager.default.removeItem(at: staging) }
+                    throw RenderInterrupted()
+                }
                 run.results.append(CellResult(cell: cell, outputs: outputs))
                 run.status = cellStatus
                 // An input that cannot be fingerprinted (gone, or too large) leaves the cell uncached.
@@ -318,7 +347,7 @@ public struct Renderer {
             "seed": run.session.seed, "threads": Threads.count, "reports": reports.map(\.lastPathComponent),
             "cells": ["from_cache": run.counts.cached, "replayed": run.counts.replayed, "ran": run.counts.ran],
             "versions": [
-                "moco": MocoVersion.string, "gnuplot": Gnuplot.version() ?? "missing",
+                "moco": MocoVersion.string, "gnuplot": Self.gnuplotVersion,
                 "openblas": NativeLibraries.openBLAS,
                 "onednn": NativeLibraries.oneDNN
             ],
@@ -334,9 +363,12 @@ public struct Renderer {
         do { try AtomicFile.write(text, to: url) } catch { throw ScriptError(.io, error.description, at: nil) }
     }
 
+    /// gnuplot's version, asked once per process: every render of a session keys its cells on the same value.
+    static let gnuplotVersion = Gnuplot.version() ?? "missing"
+
     /// The versions that a cached cell's outputs depend on beside its source: moco, gnuplot, OpenBLAS and oneDNN.
     static var versions: String {
-        "moco \(MocoVersion.string) gnuplot \(Gnuplot.version() ?? "missing") openblas \(NativeLibraries.openBLAS) "
+        "moco \(MocoVersion.string) gnuplot \(gnuplotVersion) openblas \(NativeLibraries.openBLAS) "
             + "onednn \(NativeLibraries.oneDNN)"
     }
 

@@ -15,9 +15,17 @@ enum DataTable {
                 "series\t\(field(figure.xLabel.isEmpty ? "x" : figure.xLabel))\t\(field(figure.yLabel.isEmpty ? "y" : figure.yLabel))"
             )
             for s in series { for (x, y) in zip(s.x, s.y) { lines.append("\(field(s.name))\t\(num(x))\t\(num(y))") } }
-        case .histogram(let samples, _):
-            lines.append("series\tvalue")
-            for s in samples { for v in s.values { lines.append("\(field(s.name))\t\(num(v))") } }
+        case .histogram(let samples, let bins):
+            // The bins, not the raw values: a histogram of 262,144 logits stays a few kilobytes.
+            let table = GnuplotScript.histogramBins(samples, bins: bins)
+            lines.append("series\tbin_centre\tcount\tdensity")
+            for (k, s) in samples.enumerated() {
+                for b in 0..<bins {
+                    lines.append(
+                        "\(field(s.name))\t\(num(table.centres[b]))\t\(table.counts[k][b])\t\(num(table.densities[k][b]))"
+                    )
+                }
+            }
         case .images(let grid):
             lines.append("row\tcolumn\tchannel\ty\tx\tvalue")
             for r in 0..<grid.rows {

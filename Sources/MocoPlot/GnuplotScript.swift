@@ -53,7 +53,9 @@ public enum GnuplotScript {
         switch figure.content {
         case .lines(let series): lines += curves(series, logY: figure.logY, points: false)
         case .scatter(let series): lines += curves(series, logY: false, points: true)
-        case .histogram(let samples, let bins): lines += histogram(samples, bins: bins, logY: figure.logY)
+        case .histogram(let samples, let bins):
+            if figure.yLabel.isEmpty { lines.append("set ylabel \(quote(samples.count > 1 ? "density" : "count"))") }
+            lines += histogram(samples, bins: bins, logY: figure.logY)
         case .images(let grid): lines += images(grid)
         case .heatmap(let map): lines += heatmap(map)
         }
@@ -104,8 +106,29 @@ public enum GnuplotScript {
         return Swift.min(bins - 1, Swift.max(0, Int(Swift.min(position, Double(bins)))))
     }
 
-    private static func histogram(_ samples: [Sample], bins: Int, logY: Bool) -> [String] {
+    /// Each sample's bins over common bins: the bin centres, counts, and densities (count / (finite values x bin
+    /// width), so samples of very different sizes, 256 positive logits beside 262,144 negatives, show side by side).
+    static func histogramBins(_ samples: [Sample], bins: Int) -> (
+        centres: [Double], counts: [[Int]], densities: [[Double]]
+    ) {
         let (low, width) = binning(samples, bins: bins)
+        let centres = (0..<bins).map { low + (Double($0) + 0.5) * width }
+        let counts = samples.map { s in
+            var counts = [Int](repeating: 0, count: bins)
+            for v in s.values where v.isFinite { counts[bin(v, low: low, width: width, bins: bins)] += 1 }
+            return counts
+        }
+        let densities = counts.map { c in
+            let n = Double(c.reduce(0, +))
+            return c.map { n > 0 && width > 0 ? Double($0) / (n * width) : 0 }
+        }
+        return (centres, counts, densities)
+    }
+
+    /// Overlaid histograms: counts for one sample, densities for several.
+    private static func histogram(_ samples: [Sample], bins: Int, logY: Bool) -> [String] {
+        let (_, width) = binning(samples, bins: bins)
+        let table = histogramBins(samples, bins: bins)
         var lines = [
             "set key outside right top noenhanced", "set grid lc rgb \"#dddddd\"",
             "set style fill transparent solid 0.45 noborder", "set boxwidth \(number(width)) absolute"
@@ -113,10 +136,11 @@ public enum GnuplotScript {
         if logY { lines.append("set logscale y") }
         var plots: [String] = []
         for (k, s) in samples.enumerated() {
-            var counts = [Int](repeating: 0, count: bins)
-            for v in s.values where v.isFinite { counts[bin(v, low: low, width: width, bins: bins)] += 1 }
             lines.append("$h\(k + 1) << EOD")
-            for (b, c) in counts.enumerated() { lines.append("\(number(low + (Double(b) + 0.5) * width)) \(c)") }
+            for b in 0..<bins {
+                let y = samples.count > 1 ? number(table.densities[k][b]) : String(table.counts[k][b])
+                lines.append("\(number(table.centres[b])) \(y)")
+            }
             lines.append("EOD")
             plots.append(
                 "$h\(k + 1) using 1:2 with boxes lc rgb \"\(palette[k % palette.count])\" title \(quote(s.name))")

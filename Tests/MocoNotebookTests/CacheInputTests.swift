@@ -163,4 +163,60 @@ struct CacheInputTests {
         #expect(try Data(contentsOf: dir.appendingPathComponent("nb.md")) == report)
         #expect(try Self.render(dir).0.ran == 2)
     }
+
+    @Test("watch renders again when an input changes, and stops when told, keeping nothing of a stopped render")
+    func watch() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        final class State: @unchecked Sendable {
+            let lock = NSLock()
+            var results: [Renderer.Result] = []
+            var stop = false
+            func with<T>(_ f: (State) -> T) -> T { lock.withLock { f(self) } }
+        }
+        let state = State()
+        var renderer = Renderer()
+        renderer.formats = [.md]
+        renderer.progress = { _ in }
+        var watcher = Watcher(
+            renderer: renderer, stop: { state.with { $0.stop } },
+            rendered: { result in if case .success(let r) = result { state.with { $0.results.append(r) } } })
+        watcher.interval = 0.05
+        let done = DispatchSemaphore(value: 0)
+        final class Box: @unchecked Sendable {
+            let watcher: Watcher
+            init(_ watcher: Watcher) { self.watcher = watcher }
+        }
+        let box = Box(watcher)
+        Thread.detachNewThread {
+            box.watcher.watch(dir.appendingPathComponent("nb.moco"))
+            done.signal()
+        }
+        func wait(for count: Int) -> Bool {
+            for _ in 0..<600 where state.with({ $0.results.count }) < count { Thread.sleep(forTimeInterval: 0.05) }
+            return state.with { $0.results.count } >= count
+        }
+        #expect(wait(for: 1))
+        try #"let helper = "v9""#.write(
+            to: dir.appendingPathComponent("helper.moco"), atomically: true, encoding: .utf8)
+        #expect(wait(for: 2))
+        state.with { $0.stop = true }
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        let results = state.with { $0.results }
+        #expect(results.count == 2 && (results[1].cached, results[1].ran) == (1, 2))
+        #expect(try String(contentsOf: dir.appendingPathComponent("nb.md"), encoding: .utf8).contains("v9"))
+
+        // A render interrupted at once leaves the last report, its plots and the cache as they were.
+        let report = try Data(contentsOf: dir.appendingPathComponent("nb.md"))
+        let assets = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("nb_files").path)
+        try #"let helper = "v10""#.write(
+            to: dir.appendingPathComponent("helper.moco"), atomically: true, encoding: .utf8)
+        var stopped = renderer
+        stopped.interrupted = { true }
+        #expect(throws: Renderer.RenderInterrupted.self) { try stopped.render(dir.appendingPathComponent("nb.moco")) }
+        #expect(try Data(contentsOf: dir.appendingPathComponent("nb.md")) == report)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("nb_files").path) == assets)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("nb_files.partial").path))
+    }
 }

@@ -122,6 +122,29 @@ struct PlotTests {
         #expect(tsv.hasPrefix("series\tstep\tloss\nloss\t1\t6.9\n"))
     }
 
+    @Test("overlaid histograms plot densities and keep their data as bins, however many values they have")
+    func histogramDensities() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let small = Sample(name: "positive", values: (0..<256).map { 5 + Double($0 % 16) / 16 })
+        let large = Sample(name: "negative", values: (0..<262_144).map { Double($0 % 1000) / 200 })
+        let figure = Figure(title: "logits", content: .histogram([small, large], bins: 40))
+        let out = try Plotter(directory: dir).plot(figure)
+        let rows = try String(contentsOf: out.data, encoding: .utf8).split(separator: "\n")
+        #expect(rows.first == "series\tbin_centre\tcount\tdensity" && rows.count == 81)
+        #expect((try FileManager.default.attributesOfItem(atPath: out.data.path)[.size] as? Int ?? .max) < 4096)
+        let script = try String(contentsOf: out.script, encoding: .utf8)
+        #expect(script.contains("set ylabel 'density'"))
+        // Each sample's densities integrate to 1 over the common bins.
+        let width = (5 + 15.0 / 16) / 40
+        for name in ["positive", "negative"] {
+            let densities = rows.dropFirst().map { $0.split(separator: "\t") }.filter { $0[0] == name }.map {
+                Double($0[3])!
+            }
+            #expect(abs(densities.reduce(0, +) * width - 1) < 1e-6, "\(name)")
+        }
+    }
+
     @Test("a gnuplot error surfaces as our error with gnuplot's message and the script's path")
     func gnuplotError() throws {
         let dir = try Self.scratch()
