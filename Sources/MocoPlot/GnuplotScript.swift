@@ -64,9 +64,15 @@ public enum GnuplotScript {
     }
 
     private static func curves(_ series: [Curve], logY: Bool, points: Bool) -> [String] {
-        var lines = ["set key outside right top noenhanced", "set grid lc rgb \"#dddddd\""]
+        // Ranges fit the data with a margin, so a curve along an axis limit (an accuracy of 1, a momentum of 0.99)
+        // stays visible and a point cloud fills the frame without bands.
+        var lines = [
+            "set key outside right top noenhanced", "set grid lc rgb \"#dddddd\"", "set autoscale fix",
+            points
+                ? "set offsets graph 0.03, graph 0.03, graph 0.03, graph 0.03"
+                : "set offsets 0, 0, graph 0.05, graph 0.05"
+        ]
         if logY { lines.append("set logscale y") }
-        if points { lines.append("set size ratio -1") }
         var plots: [String] = []
         var colour = 0
         for (k, s) in series.enumerated() {

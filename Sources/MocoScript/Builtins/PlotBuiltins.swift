@@ -43,7 +43,8 @@ enum PlotBuiltins {
             doc: Doc(
                 """
                 Draws overlaid histograms over common bins (series, tensors or lists of numbers), like `plot`: positive vs \
-                negative logits, feature norms.
+                negative logits, feature norms. One sample shows counts; several show densities, so a small sample stays \
+                visible beside a large one. The data file beside the plot holds the bins (counts and densities).
                 """,
                 example: #"histogram(run.positive, run.negative, bins: 30, title: "logits")"#)
         ) { args in
@@ -73,7 +74,7 @@ enum PlotBuiltins {
             return try draw(
                 args,
                 figure: try figure(
-                    args, title: title, yLabel: "count",
+                    args, title: title, yLabel: samples.count > 1 ? "density" : "count",
                     content: .histogram(samples, bins: try args.size("bins", max: Limits.maxBins))))
         },
         Builtin(

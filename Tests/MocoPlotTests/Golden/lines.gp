@@ -9,6 +9,8 @@ set xlabel 'step' noenhanced
 set ylabel 'loss' noenhanced
 set key outside right top noenhanced
 set grid lc rgb "#dddddd"
+set autoscale fix
+set offsets 0, 0, graph 0.05, graph 0.05
 set logscale y
 $s1 << EOD
 1 6.9

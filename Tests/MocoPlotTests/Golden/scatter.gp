@@ -7,7 +7,8 @@ set encoding utf8
 set title 't-SNE of digits'' features' noenhanced
 set key outside right top noenhanced
 set grid lc rgb "#dddddd"
-set size ratio -1
+set autoscale fix
+set offsets graph 0.03, graph 0.03, graph 0.03, graph 0.03
 $s1 << EOD
 0 0
 0.5 1
