@@ -146,6 +146,7 @@ public final class CellCache {
             switch o["type"] as? String {
             case "text": return .text(o["text"] as? String ?? "")
             case "value": return .value(o["text"] as? String ?? "")
+            case "log": return .log(o["text"] as? String ?? "")
             case "image":
                 // The name is written into the assets folder: a plain name, a PNG.
                 let name = o["name"] as? String ?? "plot.png"
@@ -213,6 +214,7 @@ public final class CellCache {
                 switch o {
                 case .text(let t): outputJSON.append(["type": "text", "text": t])
                 case .value(let t): outputJSON.append(["type": "value", "text": t])
+                case .log(let t): outputJSON.append(["type": "log", "text": t])
                 case .image(let name, let png, let title):
                     try add(png, as: "output-\(i).png")
                     outputJSON.append(["type": "image", "name": name, "file": "output-\(i).png", "title": title])

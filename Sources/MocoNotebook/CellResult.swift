@@ -8,6 +8,8 @@ public enum CellOutput: Equatable, Sendable {
     case value(String)
     /// A plot: its file name in the report's assets folder, the PNG bytes, its title.
     case image(file: String, png: Data, title: String)
+    /// The per-epoch lines of training calls, without their timings (shown collapsed).
+    case log(String)
     /// The error that stopped the notebook (file:line:col, the line, a caret).
     case error(String)
 }

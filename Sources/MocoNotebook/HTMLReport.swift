@@ -9,7 +9,7 @@ enum HTMLReport {
         header h1{margin:.2rem 0}.facts{color:#555;font-size:13px}.facts code{font-size:12px}
         pre{padding:.6rem .8rem;border-radius:6px;overflow-x:auto;font:13px/1.45 ui-monospace,"DejaVu Sans Mono",monospace;margin:.4rem 0}
         pre.code{background:#f6f8fa;border:1px solid #e3e6ea}pre.output{background:#fff;border-left:3px solid #8ab4f8}
-        pre.error{background:#fff5f5;border-left:3px solid #d33;color:#a00}
+        pre.error{background:#fff5f5;border-left:3px solid #d33;color:#a00}details.log summary{color:#555;font-size:13px;cursor:pointer}
         .cell{margin:1rem 0}.cell h3{margin:1.4rem 0 .3rem;font-size:16px}
         figure{margin:.6rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}figcaption{font-size:12px;color:#666}
         .k{color:#a626a4;font-weight:600}.b{color:#4078f2}.s{color:#50a14f}.n{color:#986801}.c{color:#8a8f98;font-style:italic}
@@ -44,6 +44,11 @@ enum HTMLReport {
                     parts.append(
                         "<figure><img alt=\"\(HTML.escape(title))\" src=\"data:image/png;base64,\(png.base64EncodedString())\"><figcaption>\(HTML.escape(title))</figcaption></figure>"
                     )
+                case .log(let t):
+                    let count = t.split(separator: "\n").count
+                    parts.append(
+                        "<details class=\"log\"><summary>training log (\(count) line\(count == 1 ? "" : "s"))</summary>"
+                            + "<pre class=\"output\">\(HTML.escape(t))</pre></details>")
                 case .error(let t): parts.append("<pre class=\"error\">\(HTML.escape(t))</pre>")
                 }
             }

@@ -23,6 +23,11 @@ enum MarkdownReport {
                     let path = "\(r.assetsFolder)/\(file)"
                     let destination = path.contains(where: { " ()<>".contains($0) }) ? "<\(path)>" : path
                     out += ["", "![\(SafeMarkdown.label(title))](\(destination))"]
+                case .log(let t):
+                    let count = t.split(separator: "\n").count
+                    out +=
+                        ["", "<details><summary>training log (\(count) line\(count == 1 ? "" : "s"))</summary>", ""]
+                        + SafeMarkdown.fenced(t) + ["", "</details>"]
                 case .error(let t): out += ["", "**Error:**", ""] + SafeMarkdown.fenced(t)
                 }
             }

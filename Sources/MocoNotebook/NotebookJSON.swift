@@ -30,6 +30,7 @@ enum NotebookJSON {
             for o in result.outputs {
                 switch o {
                 case .text(let t): outputs.append(["output_type": "stream", "name": "stdout", "text": lines(t + "\n")])
+                case .log(let t): outputs.append(["output_type": "stream", "name": "stderr", "text": lines(t + "\n")])
                 case .value(let t):
                     outputs.append([
                         "output_type": "execute_result", "execution_count": count, "metadata": [String: Any](),

@@ -26,6 +26,13 @@ public final class NotebookRunner {
                 current.append(.text(line))
             }
         }
+        interpreter.trainingLog = { [unowned self] line in
+            if case .log(let previous)? = current.last {
+                current[current.count - 1] = .log(previous + "\n" + line)
+            } else {
+                current.append(.log(line))
+            }
+        }
         interpreter.onPlot = { [unowned self] record in
             let png = (try? Data(contentsOf: record.files.image)) ?? Data()
             current.append(.image(file: record.files.image.lastPathComponent, png: png, title: record.figure.title))

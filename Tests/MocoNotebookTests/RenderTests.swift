@@ -57,6 +57,43 @@ struct RenderTests {
                 && (manifest["versions"] as? [String: String])?["gnuplot"]?.hasPrefix("gnuplot 5") == true)
     }
 
+    @Test("training's per-epoch lines go into the reports, collapsed and without timings, and come back from the cache")
+    func trainingLog() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("log.moco")
+        try """
+        # %% train
+        seed 0
+        let digits = dataset("digits")
+        let model = moco(encoder: convnet([8, 16]), dim: 16, queue: 128, splits: 4)
+        let run = train(model, digits.train, views: preset("digits"), epochs: 2, batch: 128)
+        let c = finetune(model, digits, labels: 0.1, epochs: 1, batch: 64)
+
+        """.write(to: file, atomically: true, encoding: .utf8)
+        var renderer = Renderer()
+        renderer.formats = [.html, .md, .ipynb]
+        renderer.progress = { _ in }
+        func reports() throws -> [String] {
+            try ["html", "md", "ipynb"].map {
+                try String(contentsOf: dir.appendingPathComponent("log.\($0)"), encoding: .utf8)
+            }
+        }
+        let first = try renderer.render(file)
+        let rendered = try reports()
+        let md = rendered[1]
+        #expect(first.ran == 1)
+        // Consecutive training lines make one log: here 2 epochs of train, then 1 of finetune.
+        #expect(md.contains("<details><summary>training log (3 lines)</summary>"), "\(md)")
+        #expect(md.contains("epoch 1/2  loss ") && md.contains("finetune epoch 1/1  loss "))
+        #expect(!rendered.contains { $0.contains("img/s") })
+        #expect(rendered[0].contains("<details class=\"log\"><summary>training log (3 lines)</summary>"))
+        #expect(rendered[2].contains(#""name" : "stderr""#))
+        let second = try renderer.render(file)
+        #expect(second.cached == 1 && second.ran == 0)
+        #expect(try reports() == rendered)
+    }
+
     @Test("a relative path is written into the output folder, and a later cell reads it back from there")
     func savesIntoTheOutputFolder() throws {
         let source = try Self.scratch()

@@ -252,8 +252,10 @@ enum FineTuning {
                     format: "finetune epoch %d/%d  loss %.4f  train %.1f%%", e.epoch, value.plannedEpochs, e.loss,
                     e.trainAccuracy * 100)
                 if let acc = e.testAccuracy { line += String(format: "  test %.2f%%", acc * 100) }
+                line += String(format: "  lr %.4g", Double(tuner.steps.last?.lr ?? 0))
+                interp.trainingLog?(line)
                 line += String(
-                    format: "  lr %.4g  %.0f img/s", Double(tuner.steps.last?.lr ?? 0),
+                    format: "  %.0f img/s",
                     Double(steps * tuner.loader.batchSize) / max(Date().timeIntervalSince(start), 1e-9))
                 interp.progress(line)
             }

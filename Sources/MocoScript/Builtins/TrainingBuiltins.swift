@@ -464,6 +464,7 @@ enum Training {
                 if let d = run.diagnostics.last, d.epoch == trainer.epoch {
                     line += String(format: "  rank %.1f  std %.3f", d.rankMe, d.featureStd)
                 }
+                interp.trainingLog?(line)
                 line += String(
                     format: "  %.0f img/s",
                     Double(steps * trainer.loader.batchSize) / max(Date().timeIntervalSince(start), 1e-9))

@@ -78,6 +78,9 @@ public final class Interpreter {
 
     /// Polled with the interrupt request at every step boundary (the REPL reads its SIGINT flag).
     public var interruptSource: (() -> Bool)?
+    /// Hears each per-epoch line of `train` and `finetune` without its timings (`progress` gets it with them):
+    /// notebooks keep these lines in their reports.
+    public var trainingLog: ((String) -> Void)?
 
     /// Called after every training step unless the run is quiet (the REPL redraws a status line).
     public var stepProgress: ((TrainingStatus) -> Void)?
