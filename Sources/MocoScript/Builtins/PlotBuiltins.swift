@@ -272,8 +272,11 @@ enum PlotBuiltins {
         }
         let xLabels = Set(curves.map(\.xLabel))
         let title = try args.optionalString("title") ?? (curves.count == 1 ? curves[0].0.name : "plot")
+        // Overlaid curves are labelled by their names when these fit on the axis.
+        let joined = curves.map(\.0.name).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            .joined(separator: ", ")
         return try figure(
-            args, title: title, yLabel: curves.count == 1 ? curves[0].0.name : "",
+            args, title: title, yLabel: joined.count <= 40 ? joined : "value",
             xLabel: xLabels.count == 1 ? xLabels.first! : "",
             content: .lines(drawn))
     }
