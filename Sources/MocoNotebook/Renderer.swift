@@ -25,6 +25,9 @@ public struct Renderer {
     /// Values for the notebook's top-level `let`s (`moco render --set NAME=VALUE`, papermill's parameters), as
     /// expressions: part of every cell's cache key, and shown in the report's header.
     public var parameters: [(name: String, value: String)] = []
+    /// The versions the cache keys depend on (moco, gnuplot, OpenBLAS, oneDNN); nil: this build's and this machine's.
+    /// Tests set it to stand for an upgrade.
+    public var versions: String?
     /// Asked at every training step and between cells: when it says true (Ctrl-C), training stops at the step, the
     /// render ends with `RenderInterrupted`, and the reports, their plots and the cache stay as they were.
     public var interrupted: (() -> Bool)?
@@ -186,7 +189,7 @@ public struct Renderer {
     /// The plan of a render; `announce` tells `progress` of an input that changed.
     private func plan(_ cells: [Cell], cache: CellCache?, seed: UInt64, announce: Bool) -> Plan {
         let keys = CellCache.keys(
-            cells, seed: seed, threads: Threads.count, versions: Self.versions,
+            cells, seed: seed, threads: Threads.count, versions: versions ?? Self.versions,
             parameters: parameterText.joined(separator: "\n"))
         var entries: [Int: CellCache.Entry] = [:]
         var reason = refresh ? "--refresh" : "the cell cache is off"

@@ -220,3 +220,100 @@ struct CacheInputTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("nb_files.partial").path))
     }
 }
+
+/// The cache under random sequences of edits: every render equals a fresh render of the same files.
+@Suite("The cell cache under random edits", .serialized)
+struct CacheEditSequenceTests {
+    @Test("an upgrade of moco, gnuplot, OpenBLAS or oneDNN re-runs every cell")
+    func versions() throws {
+        let dir = try CacheInputTests.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var renderer = Renderer()
+        renderer.formats = [.md]
+        renderer.progress = { _ in }
+        let file = dir.appendingPathComponent("nb.moco")
+        #expect(try renderer.render(file).ran == 3)
+        #expect(try renderer.render(file).ran == 0)
+        renderer.versions = "moco 9.9 gnuplot 6.0 openblas 0.4 onednn 4"
+        #expect(try renderer.render(file).ran == 3)
+        // Back on this build's versions, its own entries are still there.
+        renderer.versions = nil
+        #expect(try renderer.render(file).ran == 0)
+    }
+
+    /// A small notebook whose cells read a data file, an include and each other's names.
+    static let notebook = [
+        "# %% a\nlet base = load(\"x.safetensors\")[\"t\"].sum\nprint(\"base {base}\")\n",
+        "# %% b\ninclude \"lib.moco\"\nprint(\"lib {offset}\")\n",
+        "# %% c\nprint(\"total {base + offset}\")\n"
+    ]
+
+    @Test("30 random edits of cells, an included file and a loaded tensor: each render equals a fresh one")
+    func randomEdits() throws {
+        let dir = try RenderTests.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fresh = try RenderTests.scratch()
+        defer { try? FileManager.default.removeItem(at: fresh) }
+        var cells = Self.notebook
+        var generator = SplitMix(seed: 17)
+        func write(_ name: String, _ text: String) throws {
+            for folder in [dir, fresh] {
+                try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            }
+        }
+        func tensor(_ value: Int) throws {
+            // A one-element float32 safetensors file holding `value`.
+            let header = #"{"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#
+            var data = Data()
+            withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }
+            data.append(Data(header.utf8))
+            withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { data.append(contentsOf: $0) }
+            for folder in [dir, fresh] { try data.write(to: folder.appendingPathComponent("x.safetensors")) }
+        }
+        func render(_ folder: URL, cache: Bool) throws -> (report: String, ran: Int) {
+            var renderer = Renderer()
+            renderer.formats = [.md]
+            renderer.useCache = cache
+            renderer.progress = { _ in }
+            let ran = try renderer.render(folder.appendingPathComponent("nb.moco")).ran
+            return (try String(contentsOf: folder.appendingPathComponent("nb.md"), encoding: .utf8), ran)
+        }
+        try write("nb.moco", cells.joined(separator: "\n"))
+        try write("lib.moco", "let offset = 1\n")
+        try tensor(1)
+        var unchangedSteps = 0
+        for step in 0..<30 {
+            let change = generator.next() % 4
+            switch change {
+            case 0:
+                let k = Int(generator.next() % 3)
+                cells[k] += "print(\"edit \(step)\")\n"
+                try write("nb.moco", cells.joined(separator: "\n"))
+            case 1: try write("lib.moco", "let offset = \(step)\n")
+            case 2: try tensor(step)
+            default: break  // nothing changed: everything must come from the cache
+            }
+            let (incremental, ran) = try render(dir, cache: true)
+            #expect(incremental.contains("\ntotal ") && !incremental.contains("error"), "\(incremental)")
+            #expect(incremental == (try render(fresh, cache: false)).report, "step \(step)")
+            if change == 3 && step > 0 {
+                unchangedSteps += 1
+                #expect(ran == 0, "step \(step): nothing changed, yet \(ran) cells ran")
+            }
+        }
+        #expect(unchangedSteps > 0)
+    }
+}
+
+/// A small deterministic generator for the edit sequences.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
