@@ -1,5 +1,6 @@
 import Foundation
 import MocoNotebook
+import MocoTensor
 import Testing
 
 /// The cell cache keys cells on the files they read: a changed dataset folder, included script or loaded file re-runs
@@ -255,7 +256,7 @@ struct CacheEditSequenceTests {
         let fresh = try RenderTests.scratch()
         defer { try? FileManager.default.removeItem(at: fresh) }
         var cells = Self.notebook
-        var generator = SplitMix(seed: 17)
+        var generator = RandomGenerator(seed: 17)
         func write(_ name: String, _ text: String) throws {
             for folder in [dir, fresh] {
                 try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
@@ -283,10 +284,10 @@ struct CacheEditSequenceTests {
         try tensor(1)
         var unchangedSteps = 0
         for step in 0..<30 {
-            let change = generator.next() % 4
+            let change = generator.nextInt(below: 4)
             switch change {
             case 0:
-                let k = Int(generator.next() % 3)
+                let k = generator.nextInt(below: 3)
                 cells[k] += "print(\"edit \(step)\")\n"
                 try write("nb.moco", cells.joined(separator: "\n"))
             case 1: try write("lib.moco", "let offset = \(step)\n")
@@ -302,18 +303,5 @@ struct CacheEditSequenceTests {
             }
         }
         #expect(unchangedSteps > 0)
-    }
-}
-
-/// A small deterministic generator for the edit sequences.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
