@@ -63,6 +63,33 @@ struct LoadRunTests {
         #expect(Array(lines.all[3...]) == ["nil false", "1 true"])
     }
 
+    @Test("a momentum function is recorded at the recipe's points without printing, and comes back as those values")
+    func momentumFunction() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moco-load-run-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (session, lines) = interpreter(in: dir)
+        try session.run(
+            """
+            seed 2
+            let digits = dataset("digits")
+            let m = fn(t) {
+              print("momentum asked")
+              return 0.9 + 0.1 * t * t
+            }
+            let model = moco(encoder: convnet([8, 16]), dim: 16, queue: 128, splits: 4, momentum: m)
+            let run = train(model, digits.train, views: preset("digits"), epochs: 1, batch: 128, quiet: true)
+            """, name: "<train>")
+        let printedByTraining = lines.all.count
+        try session.run(
+            """
+            run.save("m.safetensors")
+            let back = load_run("m.safetensors").model.momentum
+            print(back(0), back(0.5), back(1), back(0.25) == m(0.25))
+            """, name: "<save>")
+        #expect(Array(lines.all[printedByTraining...]) == ["momentum asked", "0.9 0.925 1 true"])
+    }
+
     @Test("a run from load_run is not resumed, saved or loaded into: the refusal says what to do instead")
     func refusals() throws {
         let (dir, _) = try savedRun()

@@ -374,7 +374,8 @@ enum Training {
         try trainLive(run, epochs: epochs, quiet: quiet, interpreter: interp, at: loc)
         if let memo = interp.memo, let url = memo.newFile("train", extension: "safetensors") {
             try Checkpoint.save(
-                try run.live(for: "train", at: loc).trainer, online: run.online, recipe: try run.recipe(), to: url)
+                try run.live(for: "train", at: loc).trainer, online: run.online, recipe: try run.recipe(interp), to: url
+            )
             memo.record("train", .checkpoint(url, interrupted: run.interrupted))
         }
     }

@@ -106,8 +106,13 @@ public final class RunValue {
     }
 
     /// What a checkpoint of this run records beside the trainer's state: the planned epochs, the diagnostics, and
-    /// what `load_run` needs (the model's recipe, the data's name, the steps per epoch).
-    func recipe() throws -> [String: String] {
+    /// what `load_run` needs (the model's recipe, the data's name, the steps per epoch). The momentum schedule is
+    /// evaluated at the recipe's points with `interp`'s output silenced, so a script function that prints does not
+    /// print a thousand times.
+    func recipe(_ interp: Interpreter) throws -> [String: String] {
+        let output = interp.output
+        interp.output = { _ in }
+        defer { interp.output = output }
         var r = [
             Checkpoint.plannedEpochsKey: String(plannedEpochs), Self.dataKey: dataName,
             Self.stepsPerEpochKey: String(stepsPerEpoch), ModelRecipe.key: try ModelRecipe(model).encoded()

@@ -130,7 +130,7 @@ enum RunMembers {
         let url = try args.interpreter.writableURL(
             try args.string("path"), kind: .safetensors, builtin: "run.save", at: args.loc)
         let trainer = try r.live(for: "run.save", at: args.loc).trainer
-        var recipe = try r.recipe()
+        var recipe = try r.recipe(args.interpreter)
         recipe["version"] = String(r.model.version)
         try Checkpoint.save(trainer, online: r.online, recipe: recipe, to: url)
         args.interpreter.writtenFiles.append(url.path)
