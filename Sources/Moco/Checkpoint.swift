@@ -52,13 +52,7 @@ public enum Checkpoint {
             ("knn.epoch", .int64(trainer.knnHistory.map { Int64($0.epoch) }, shape: [trainer.knnHistory.count])))
         state.append(("knn.accuracy", .float(Tensor(trainer.knnHistory.map { Float($0.accuracy) }))))
         // The accuracies exactly (float64 bit patterns), so a restored history equals the original.
-        state.append(
-            (
-                "knn.accuracy_f64",
-                .int64(
-                    trainer.knnHistory.map { Int64(bitPattern: $0.accuracy.bitPattern) },
-                    shape: [trainer.knnHistory.count])
-            ))
+        state.append(("knn.accuracy_f64", CheckpointFile.entry(trainer.knnHistory.map(\.accuracy))))
         state += online?.saved() ?? []
         try CheckpointFile.write(state, format: format, recipe: recipe, to: url)
     }
@@ -81,12 +75,8 @@ public enum Checkpoint {
         let optimizer: [String: Tensor]
         /// The file, for the online classifier's entries.
         let entries: CheckpointFile
-        /// The online classifier's accuracy per epoch, when the run had one.
-        public var onlineHistory: [(epoch: Int, accuracy: Double)]? {
-            guard let epochs = try? entries.ints("online.epoch"), let bits = try? entries.ints("online.accuracy_f64")
-            else { return nil }
-            return zip(epochs, bits).map { (Int($0), Double(bitPattern: UInt64(bitPattern: $1))) }
-        }
+        /// The online classifier's accuracy per epoch, when the run had one (and it checks out).
+        public var onlineHistory: [(epoch: Int, accuracy: Double)]? { try? OnlineClassifier.history(in: entries) }
 
         func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(file: file, reason: reason) }
     }
@@ -121,7 +111,7 @@ public enum Checkpoint {
         let knnEpochs = try f.ints("knn.epoch")
         let knnAccuracy =
             f.byName["knn.accuracy_f64"] != nil
-            ? try f.ints("knn.accuracy_f64").map { Double(bitPattern: UInt64(bitPattern: $0)) }
+            ? try f.doubles("knn.accuracy_f64")
             : try f.float("knn.accuracy").scalars.map(Double.init)
         guard knnEpochs.count == knnAccuracy.count else { throw f.fail("kNN history columns differ in length") }
         guard knnEpochs.allSatisfy({ (0...epoch).contains($0) }) else {

@@ -34,6 +34,16 @@ struct CheckpointFile {
         .int64(rng.state.map { Int64(bitPattern: $0) }, shape: [rng.state.count])
     }
 
+    /// Doubles as a checkpoint entry, exactly (their bit patterns as int64).
+    static func entry(_ values: [Double]) -> StateTensor {
+        .int64(values.map { Int64(bitPattern: $0.bitPattern) }, shape: [values.count])
+    }
+
+    /// The doubles saved as `name` (see `entry(_:)`).
+    func doubles(_ name: String) throws -> [Double] {
+        try ints(name).map { Double(bitPattern: UInt64(bitPattern: $0)) }
+    }
+
     /// The generator saved as `name` (see `entry`).
     func generator(_ name: String) throws -> RandomGenerator {
         guard let rng = RandomGenerator(state: try ints(name).map { UInt64(bitPattern: $0) }) else {

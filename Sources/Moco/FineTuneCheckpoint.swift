@@ -26,12 +26,9 @@ public enum FineTuneCheckpoint {
         state.append(("steps.correct", .int64(steps.map { Int64($0.correct) }, shape: [steps.count])))
         state.append(("steps.count", .int64(steps.map { Int64($0.count) }, shape: [steps.count])))
         let epochs = tuner.epochs
-        func bits(_ values: [Double]) -> StateTensor {
-            .int64(values.map { Int64(bitPattern: $0.bitPattern) }, shape: [values.count])
-        }
-        state.append(("epochs.loss", bits(epochs.map(\.loss))))
-        state.append(("epochs.train_accuracy", bits(epochs.map(\.trainAccuracy))))
-        state.append(("epochs.test_accuracy", bits(epochs.map { $0.testAccuracy ?? .nan })))
+        state.append(("epochs.loss", CheckpointFile.entry(epochs.map(\.loss))))
+        state.append(("epochs.train_accuracy", CheckpointFile.entry(epochs.map(\.trainAccuracy))))
+        state.append(("epochs.test_accuracy", CheckpointFile.entry(epochs.map { $0.testAccuracy ?? .nan })))
         try CheckpointFile.write(state, format: format, recipe: recipe, to: url)
     }
 
@@ -41,9 +38,6 @@ public enum FineTuneCheckpoint {
     public static func load(into tuner: FineTuner, from url: URL) throws -> [String: String] {
         let f = try CheckpointFile(url, format: format, kind: "moco fine-tuning checkpoint")
         func floats(_ n: String) throws -> [Float] { try f.float(n).scalars }
-        func doubles(_ n: String) throws -> [Double] {
-            try f.ints(n).map { Double(bitPattern: UInt64(bitPattern: $0)) }
-        }
         let (loss, lr, correct, count) = (
             try floats("steps.loss"), try floats("steps.lr"), try f.ints("steps.correct"), try f.ints("steps.count")
         )
@@ -54,7 +48,7 @@ public enum FineTuneCheckpoint {
             throw f.fail("a step counts more correct images than it has, or none")
         }
         let (eLoss, eTrain, eTest) = (
-            try doubles("epochs.loss"), try doubles("epochs.train_accuracy"), try doubles("epochs.test_accuracy")
+            try f.doubles("epochs.loss"), try f.doubles("epochs.train_accuracy"), try f.doubles("epochs.test_accuracy")
         )
         guard Set([eLoss.count, eTrain.count, eTest.count]).count == 1 else {
             throw f.fail("epoch columns differ in length")

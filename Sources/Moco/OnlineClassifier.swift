@@ -55,13 +55,19 @@ public final class OnlineClassifier {
             state.append(("online.optimizer." + name, .float(t)))
         }
         state.append(("online.epoch", .int64(history.map { Int64($0.epoch) }, shape: [history.count])))
-        state.append(
-            (
-                "online.accuracy_f64",
-                .int64(history.map { Int64(bitPattern: $0.accuracy.bitPattern) }, shape: [history.count])
-            ))
+        state.append(("online.accuracy_f64", CheckpointFile.entry(history.map(\.accuracy))))
         state.append(("online.counts", .int64([Int64(correct), Int64(seen)], shape: [2])))
         return state
+    }
+
+    /// The accuracy per epoch that `saved()` wrote in `f`, checked (epochs in range, accuracies in 0...1).
+    static func history(in f: CheckpointFile) throws -> [(epoch: Int, accuracy: Double)] {
+        let epochs = try f.ints("online.epoch")
+        let accuracy = try f.doubles("online.accuracy_f64")
+        guard epochs.count == accuracy.count, accuracy.allSatisfy({ (0...1).contains($0) }),
+            epochs.allSatisfy({ $0 >= 1 && $0 <= Int64(MoCoTrainer.maxEpochs) })
+        else { throw f.fail("online.epoch and online.accuracy_f64 are not an accuracy per epoch") }
+        return zip(epochs, accuracy).map { (Int($0), $1) }
     }
 
     /// Checks the state `saved()` wrote (read from `file`) against this classifier and returns what takes it:
@@ -71,12 +77,8 @@ public final class OnlineClassifier {
         do { try head.copy().loadStateDict(headState) } catch let e as StateDictError {
             throw f.fail("online.head.*: \(e.message)")
         }
-        let epochs = try f.ints("online.epoch")
-        let accuracy = try f.ints("online.accuracy_f64").map { Double(bitPattern: UInt64(bitPattern: $0)) }
+        let restored = try Self.history(in: f)
         let counts = try f.ints("online.counts")
-        guard epochs.count == accuracy.count, accuracy.allSatisfy({ (0...1).contains($0) }),
-            epochs.allSatisfy({ $0 >= 1 && $0 <= Int64(MoCoTrainer.maxEpochs) })
-        else { throw f.fail("online.epoch and online.accuracy_f64 are not an accuracy per epoch") }
         guard counts.count == 2, counts[1] >= 0, (0...counts[1]).contains(counts[0]) else {
             throw f.fail("online.counts \(counts) are not a count of correct and seen images")
         }
@@ -88,7 +90,7 @@ public final class OnlineClassifier {
         return { [self] in
             do { try sgd.load(state: optimizer) } catch let e as any OperationError { throw f.fail(e.description) }
             try head.loadStateDict(headState)
-            history = zip(epochs, accuracy).map { (Int($0), $1) }
+            history = restored
             (correct, seen) = (Int(counts[0]), Int(counts[1]))
         }
     }
