@@ -86,11 +86,13 @@ public struct Renderer {
         let report = Report(
             title: Report.title(of: cells, fallback: folders.stem), source: file.lastPathComponent,
             seed: run.session.seed, engineVersion: MocoVersion.string, threads: Threads.count,
-            parameters: parameterText, inputs: Self.fingerprints(run.session.inputFiles), cells: run.results,
+            parameters: parameterText, inputs: Self.fingerprints(run.session.inputFiles, known: run.digests),
+            cells: run.results,
             assetsFolder: "\(folders.stem)_files")
         let written = try writeReports(report, to: folders.out, stem: folders.stem)
         let manifest = try writeManifest(
-            of: file, run: run, reports: written, started: started, to: folders.out, stem: folders.stem)
+            of: file, run: run, inputs: report.inputs, reports: written, started: started, to: folders.out,
+            stem: folders.stem)
         return Result(
             reports: written, manifest: manifest, status: run.status, cached: run.counts.cached,
             replayed: run.counts.replayed, ran: run.counts.ran, inputs: run.session.inputFiles)
@@ -139,6 +141,8 @@ public struct Renderer {
         var counts = (cached: 0, replayed: 0, ran: 0)
         /// The header's session facts: from the interpreter, or from the cache when nothing ran.
         var session: (seed: UInt64, inputFiles: [String])
+        /// The digests of the inputs that cells checked or took in this render, so the header hashes no file again.
+        var digests: [String: String] = [:]
     }
 
     /// Runs the cells in order until one fails: a cached cell gives its stored outputs (replayed first when a
@@ -184,6 +188,7 @@ public struct Renderer {
                     progress("\(position): cached")
                     run.statuses.append((k, "cached", nil))
                 }
+                for input in entry.inputs { run.digests[input.path] = input.sha256 }
                 for case .image(let file, let png, _) in entry.outputs {
                     try? AtomicFile.write(png, to: assets.appendingPathComponent(file))
                 }
@@ -208,6 +213,7 @@ public struct Renderer {
                 // An input that cannot be fingerprinted (gone, or too large) leaves the cell uncached.
                 let read = runner.interpreter.inputFiles[readBefore...]
                 let inputs = read.compactMap(InputFingerprint.take)
+                for input in inputs { run.digests[input.path] = input.sha256 }
                 if let cache, let staging {
                     if cellStatus == 0 && cell.cacheable && inputs.count == read.count {
                         cache.store(
@@ -247,9 +253,10 @@ public struct Renderer {
     }
 
     /// Writes `NAME.manifest.json`: everything about the render that depends on time or on the machine.
-    private func writeManifest(of file: URL, run: Run, reports: [URL], started: Date, to out: URL, stem: String) throws
-        -> URL
-    {
+    private func writeManifest(
+        of file: URL, run: Run, inputs: [(name: String, path: String, sha256: String)], reports: [URL], started: Date,
+        to out: URL, stem: String
+    ) throws -> URL {
         // The gnuplot scripts and data stay beside the plots; only images are referenced.
         let manifest = out.appendingPathComponent("\(stem).manifest.json")
         let iso = ISO8601DateFormatter()
@@ -268,7 +275,7 @@ public struct Renderer {
                 "openblas": NativeLibraries.openBLAS,
                 "onednn": NativeLibraries.oneDNN
             ],
-            "inputs": Self.fingerprints(run.session.inputFiles).map { ["file": $0.path, "sha256": $0.sha256] }
+            "inputs": inputs.map { ["file": $0.path, "sha256": $0.sha256] }
         ]
         let json = try JSONSerialization.data(
             withJSONObject: facts, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
@@ -281,13 +288,16 @@ public struct Renderer {
     }
 
     /// Each input file's fingerprint, for the report's header and the manifest (the SHA-256 of a folder is of its
-    /// sorted file names and contents); a file that is gone shows an empty digest.
-    static func fingerprints(_ paths: [String]) -> [(name: String, path: String, sha256: String)] {
+    /// sorted file names and contents): from `known` (what the cells' checks already hashed), else hashed now; a file
+    /// that is gone shows an empty digest.
+    static func fingerprints(_ paths: [String], known: [String: String]) -> [(
+        name: String, path: String, sha256: String
+    )] {
         paths.map { path in
             var isDirectory: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             let name = URL(fileURLWithPath: path).lastPathComponent + (isDirectory.boolValue ? "/" : "")
-            return (name, path, InputFingerprint.take(path)?.sha256 ?? "")
+            return (name, path, known[path] ?? InputFingerprint.take(path)?.sha256 ?? "")
         }
     }
 }
