@@ -182,8 +182,7 @@ enum TrainingBuiltins {
                 model: model.moco, optimizer: optimizer, loader: loader, lr: .constant(0), lrUpdate: lrUpdate,
                 momentum: .constant(0))
             let run = RunValue(
-                model: model, trainer: trainer, data: data, monitor: monitor, lr: spec.lr, optimizer: spec,
-                plannedEpochs: epochs)
+                model: model, trainer: trainer, data: data, monitor: monitor, optimizer: spec, plannedEpochs: epochs)
             run.diagnosticsProbe = probe
             if try args.bool("online") {
                 guard data.classes.count >= 2 else {
@@ -406,9 +405,9 @@ enum Training {
     private static func trainLive(
         _ run: RunValue, epochs: Int, quiet: Bool, interpreter interp: Interpreter, at loc: Loc
     ) throws {
-        let (trainer, data) = try run.live(for: "train", at: loc)
+        let (trainer, data, optimizer) = try run.live(for: "train", at: loc)
         let failure = FailureBox()
-        trainer.lr = run.lr.engine(epochs: run.plannedEpochs, failure: failure)
+        trainer.lr = optimizer.lr.engine(epochs: run.plannedEpochs, failure: failure)
         trainer.momentum = run.model.momentum.engine(epochs: run.plannedEpochs, failure: failure)
         run.interrupted = false
         let monitor = try run.monitor.map {

@@ -34,7 +34,7 @@ public final class RunValue {
     /// The images it trains on; nil for a run read by `load_run`.
     public let data: DataValue?
     public let monitor: MonitorSpec?
-    public let lr: ScheduleValue
+    /// The optimizer it trains with (its `lr` is the learning-rate schedule); nil for a run read by `load_run`.
     public let optimizer: OptimizerSpec?
     /// Epochs the schedules stretch over (grows when `resume` asks for more).
     public var plannedEpochs: Int
@@ -49,11 +49,11 @@ public final class RunValue {
     let loaded: (file: String, contents: Checkpoint.Contents, dataName: String, stepsPerEpoch: Int)?
 
     init(
-        model: ModelValue, trainer: MoCoTrainer, data: DataValue, monitor: MonitorSpec?, lr: ScheduleValue,
-        optimizer: OptimizerSpec, plannedEpochs: Int
+        model: ModelValue, trainer: MoCoTrainer, data: DataValue, monitor: MonitorSpec?, optimizer: OptimizerSpec,
+        plannedEpochs: Int
     ) {
-        (self.model, self.trainer, self.data, self.monitor, self.lr, self.optimizer, self.plannedEpochs) =
-            (model, trainer, data, monitor, lr, optimizer, plannedEpochs)
+        (self.model, self.trainer, self.data, self.monitor, self.optimizer, self.plannedEpochs) =
+            (model, trainer, data, monitor, optimizer, plannedEpochs)
         loaded = nil
     }
 
@@ -64,7 +64,6 @@ public final class RunValue {
         let recorded = recipe[Self.stepsPerEpochKey].flatMap(Int.init) ?? 0
         let steps = recorded > 0 ? recorded : max(contents.history.count / max(contents.epoch, 1), 1)
         loaded = (file, contents, recipe[Self.dataKey] ?? "unknown data", steps)
-        lr = ScheduleValue(name: "recorded per step") { _ in .nan }
         plannedEpochs = recipe[Checkpoint.plannedEpochsKey].flatMap(Int.init) ?? contents.epoch
         restoreDiagnostics(from: recipe)
     }
@@ -78,9 +77,10 @@ public final class RunValue {
     var stepsPerEpoch: Int { trainer?.loader.batchesPerEpoch ?? loaded?.stepsPerEpoch ?? 1 }
     var dataName: String { data?.name ?? loaded?.dataName ?? "unknown data" }
 
-    /// The trainer and its data, or the refusal of `what` for a run read by `load_run`.
-    func live(for what: String, at loc: Loc) throws -> (trainer: MoCoTrainer, data: DataValue) {
-        guard let trainer, let data else {
+    /// The trainer, its data and optimizer, or the refusal of `what` for a run read by `load_run`.
+    func live(for what: String, at loc: Loc) throws -> (trainer: MoCoTrainer, data: DataValue, optimizer: OptimizerSpec)
+    {
+        guard let trainer, let data, let optimizer else {
             let file = loaded?.file ?? "a checkpoint"
             throw ScriptError(
                 .runtime, "\(what): this run was read by load_run from \(file), without its data and optimizer",
@@ -90,7 +90,7 @@ public final class RunValue {
                     "to continue it exactly, build it with train(...) as before and call run.load(\(Value.quote(file)))"
                 ])
         }
-        return (trainer, data)
+        return (trainer, data, optimizer)
     }
 
     var summary: String {

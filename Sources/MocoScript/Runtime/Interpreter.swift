@@ -125,8 +125,13 @@ public final class Interpreter {
     /// The names `text` declares at its top level (`let` and `var`), parsed without running or including anything.
     public static func topLevelNames(_ text: String) -> Set<String> {
         var parser = Parser(text, file: SourceFiles.register(name: "<names>", text: text))
-        return Set(
-            parser.parseProgram().compactMap { s -> String? in
+        return declaredNames(parser.parseProgram())
+    }
+
+    /// The names `program` declares at its top level.
+    private static func declaredNames(_ program: [Stmt]) -> Set<String> {
+        Set(
+            program.compactMap { s -> String? in
                 if case .declare(let ref, _, _) = s { return ref.name }
                 return nil
             })
@@ -141,11 +146,7 @@ public final class Interpreter {
         }
         baseDirectory = url.deletingLastPathComponent()
         let program = try prepare(text, name: SourceFiles.displayPath(url))
-        let declared = Set(
-            program.compactMap { s -> String? in
-                if case .declare(let ref, _, _) = s { return ref.name }
-                return nil
-            })
+        let declared = Self.declaredNames(program)
         for name in overrides.keys.sorted() where !declared.contains(name) {
             throw ScriptError(
                 .usage, "--set \(name): \(url.lastPathComponent) has no top-level 'let \(name) = ...'", at: nil,
