@@ -102,7 +102,12 @@ struct Run: ParsableCommand {
         // Ctrl-C stops training at the next step; the rest of the script still runs (its saves), then exit 130.
         Interrupts.install()
         interpreter.interruptSource = { Interrupts.requested }
-        try runReporting { try interpreter.run(file: URL(fileURLWithPath: file)) }
+        let url = URL(fileURLWithPath: file)
+        // A notebook's cells draw from their own streams, as in `moco render`.
+        if let text = try? String(contentsOf: url, encoding: .utf8) {
+            interpreter.cellStreams = Cell.streamStarts(of: text)
+        }
+        try runReporting { try interpreter.run(file: url) }
         if Interrupts.requested {
             FileHandle.standardError.write(Data("moco: interrupted\n".utf8))
             throw ExitCode(130)
@@ -116,9 +121,10 @@ struct Render: ParsableCommand {
         abstract: "Run a notebook (# %% cells) and write its report.",
         discussion: """
             Writes NAME.html and NAME.md (and NAME.ipynb on request), the plots in NAME_files/, and NAME.manifest.json \
-            with timings and versions. Cells whose source, options, earlier cells, parameters and input files (datasets, \
-            included scripts, loaded weights and checkpoints) are unchanged come from the cell cache in .moco-cache/NAME/ \
-            beside the reports; one line per cell on stderr says whether it was cached, replayed or ran, and why.
+            with timings and versions. Cells whose source, options, parameters, input files (datasets, included \
+            scripts, loaded weights and checkpoints) and the cells they depend on are unchanged come from the cell \
+            cache in .moco-cache/NAME/ beside the reports; one line per cell on stderr says whether it was cached, \
+            replayed or ran, and why.
             """)
 
     @ArgumentParser.Argument(help: "The notebook.", completion: .file(extensions: ["moco"]))

@@ -56,7 +56,7 @@ public enum SeedMaker {
              "memo": [{"kind": "knn_accuracy", "type": "number", "value": 0.5},
                       {"kind": "tsne", "type": "embedding", "file": "memo-1.f64", "divergence": 1.25},
                       {"kind": "train", "type": "checkpoint", "file": "train-2.safetensors", "interrupted": false}],
-             "files": {\(files)}, "seed": 7, "input_files": ["/data/digits.csv.gz"],
+             "files": {\(files)}, "seed": 7, "writes": [],
              "inputs": [{"path": "/data/digits.csv.gz", "stamp": "0", "sha256": "0"}]}
             """.utf8)
     }

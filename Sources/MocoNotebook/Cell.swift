@@ -43,6 +43,31 @@ public struct Cell: Equatable, Sendable {
     /// Empty code or Markdown.
     public var isEmpty: Bool { source.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
 
+    /// Whether `text` is a notebook (it has `# %%` markers) rather than a plain script.
+    public static func isNotebook(_ text: String) -> Bool {
+        text.split(separator: "\n", omittingEmptySubsequences: false).contains { $0.hasPrefix("# %%") }
+    }
+
+    /// The random stream identity of each code cell of a notebook (`Interpreter.beginCell`): its label, else its
+    /// position among the code cells; nil for Markdown and empty cells, and for every cell of a plain script.
+    public static func streams(_ cells: [Cell], notebook: Bool) -> [String?] {
+        var position = 0
+        return cells.map { cell in
+            guard notebook, cell.kind == .code, !cell.isEmpty else { return nil }
+            position += 1
+            return cell.label.map { "label \($0)" } ?? "cell \(position)"
+        }
+    }
+
+    /// Where each code cell of the notebook `text` starts and its stream identity, for `Interpreter.cellStreams`
+    /// (`moco run` of a notebook draws the same numbers as `moco render`); empty for a plain script.
+    public static func streamStarts(of text: String) -> [(firstLine: Int, identity: String)] {
+        let cells = parse(text)
+        return zip(cells, streams(cells, notebook: isNotebook(text))).compactMap { cell, stream in
+            stream.map { (cell.firstLine, $0) }
+        }
+    }
+
     /// Splits a notebook's text into cells.
     public static func parse(_ text: String) -> [Cell] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

@@ -5,7 +5,7 @@ import MocoTensor
 
 /// The cell cache (in the spirit of knitr and Quarto), under `.moco-cache/NAME/` beside the
 /// report. A code cell's entry is keyed by a hash of its source, its non-display options, the
-/// key of the code cell before it, the seed, the thread count and the versions of moco, gnuplot,
+/// keys of the cells it depends on (`CellGraph`), the seed, the thread count and the versions of moco, gnuplot,
 /// OpenBLAS and oneDNN; it holds the cell's outputs, the results of its expensive calls (training
 /// checkpoints, t-SNE embeddings, evaluations) and the fingerprint of every file it read: an entry
 /// whose inputs changed is not used. Every file of an entry is listed with its SHA-256; an entry that
@@ -68,26 +68,16 @@ public final class CellCache {
         return data
     }
 
-    /// Keys of the code cells, chained (`nil` for Markdown cells, which no key depends on).
-    static func keys(_ cells: [Cell], seed: UInt64, threads: Int, versions: String, parameters: String) -> [String?] {
-        var previous = "cache 2 \(versions) seed \(seed) threads \(threads) parameters \(parameters)"
-        return cells.map { cell in
-            guard cell.kind == .code, !cell.isEmpty else { return nil }
-            let options = cell.options.filter { !["echo", "label"].contains($0.key) }.map { "\($0.key)=\($0.value)" }
-            previous = SHA256.hex([previous, cell.source, options.joined(separator: "\n")].joined(separator: "\u{1F}"))
-            return previous
-        }
-    }
-
-    /// A stored entry: the outputs, the memo of expensive calls in call order, what the report's
-    /// header needs of the session after the cell (its seed and input files), and the files the
-    /// cell itself read first, with their fingerprints.
+    /// A stored entry: the outputs, the memo of expensive calls in call order, the session's seed after the cell
+    /// (for the report's header), every file the cell read, in the order of their first read, with their
+    /// fingerprints, and the files it wrote besides its plots (a cell that writes is replayed whenever another runs,
+    /// since a later cell may read what it wrote).
     struct Entry {
         let outputs: [CellOutput]
         let memo: [(kind: String, record: MemoRecord)]
         let seed: UInt64
-        let inputFiles: [String]
         let inputs: [InputFingerprint]
+        let writes: [String]
     }
 
     func entryDirectory(_ key: String) -> URL { directory.appendingPathComponent(key) }
@@ -185,8 +175,7 @@ public final class CellCache {
             default: throw Damaged(description: "unknown memo record")
             }
         }
-        guard let seed = (json["seed"] as? NSNumber)?.uint64Value, let inputFiles = json["input_files"] as? [String],
-            let inputs = json["inputs"] as? [[String: String]]
+        guard let seed = (json["seed"] as? NSNumber)?.uint64Value, let inputs = json["inputs"] as? [[String: String]]
         else {
             throw Damaged(description: "the session facts are missing")
         }
@@ -196,7 +185,10 @@ public final class CellCache {
             }
             return InputFingerprint(path: path, stamp: stamp, sha256: sha256)
         }
-        return Entry(outputs: parsedOutputs, memo: parsedMemo, seed: seed, inputFiles: inputFiles, inputs: fingerprints)
+        guard let writes = json["writes"] as? [String] else {
+            throw Damaged(description: "the written files are missing")
+        }
+        return Entry(outputs: parsedOutputs, memo: parsedMemo, seed: seed, inputs: fingerprints, writes: writes)
     }
 
     /// Stores a cell's outputs and memo under `key`; `staging` holds the memo's files. The entry
@@ -238,8 +230,7 @@ public final class CellCache {
                 }
             }
             let index: [String: Any] = [
-                "outputs": outputJSON, "memo": memoJSON, "files": files, "seed": entry.seed,
-                "input_files": entry.inputFiles,
+                "outputs": outputJSON, "memo": memoJSON, "files": files, "seed": entry.seed, "writes": entry.writes,
                 "inputs": entry.inputs.map { ["path": $0.path, "stamp": $0.stamp, "sha256": $0.sha256] }
             ]
             try JSONSerialization.data(withJSONObject: index, options: [.sortedKeys]).write(

@@ -39,11 +39,14 @@ public final class NotebookRunner {
         }
     }
 
-    /// Runs one code cell under the file name `name` with `memo` for its expensive calls.
-    /// Returns its outputs and, when it failed, the exit status (65 script error, 70 runtime,
-    /// 74 I/O) with the error as its last output.
-    public func run(_ cell: Cell, name: String, memo: CallMemo? = nil) -> (outputs: [CellOutput], status: Int32) {
+    /// Runs one code cell under the file name `name` with `memo` for its expensive calls, its random draws from the
+    /// stream `stream` (`Interpreter.beginCell`). Returns its outputs and, when it failed, the exit status (65 script
+    /// error, 70 runtime, 74 I/O) with the error as its last output.
+    public func run(
+        _ cell: Cell, name: String, stream: String?, memo: CallMemo? = nil
+    ) -> (outputs: [CellOutput], status: Int32) {
         current = []
+        interpreter.beginCell(stream: stream)
         interpreter.memo = memo
         defer { interpreter.memo = nil }
         interpreter.plotSize = (Int(cell.option("fig-width") ?? "") ?? 800, Int(cell.option("fig-height") ?? "") ?? 500)

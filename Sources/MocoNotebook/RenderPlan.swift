@@ -5,7 +5,7 @@ import MocoSupport
 import MocoTensor
 
 /// What a render will do before it does it: the parameters, each cell's key, which cells the cache answers and why
-/// the first other one must run (also `moco render --dry-run`).
+/// each other one must run (also `moco render --dry-run`).
 extension Renderer {
     /// What a render would do, running and writing nothing: one line per code cell, `cached` or why it would run.
     public func dryRun(_ file: URL) throws -> [String] {
@@ -18,16 +18,19 @@ extension Renderer {
         let stem = file.deletingPathExtension().lastPathComponent
         let out = (outputDirectory ?? file.deletingLastPathComponent()).standardizedFileURL
         let cache = useCache ? CellCache.open(in: out, notebook: stem, warn: progress) : nil
-        let plan = self.plan(cells, cache: cache, seed: Interpreter().seed, announce: false)
-        let code = plan.keys.indices.filter { plan.keys[$0] != nil }
-        return code.enumerated().map { i, k in
-            let label = cells[k].title ?? cells[k].source.split(separator: "\n").first.map(String.init) ?? ""
+        let plan = self.plan(cells, notebook: Cell.isNotebook(text), cache: cache, seed: Interpreter().seed)
+        return plan.codeCells.enumerated().map { i, k in
             let what =
                 plan.entries[k] != nil
-                ? (plan.firstMiss != nil ? "replayed from the cache" : "cached")
-                : "would run (\(k == plan.firstMiss ? plan.reason : "an earlier cell runs"))"
-            return "[\(i + 1)/\(code.count)] \(label): \(what)"
+                ? (plan.replays.contains(k) ? "replayed from the cache" : "cached")
+                : "would run (\(plan.reasons[k] ?? ""))"
+            return "[\(i + 1)/\(plan.codeCells.count)] \(Self.label(of: cells[k])): \(what)"
         }
+    }
+
+    /// How progress lines name a cell: its title, else its first line.
+    static func label(of cell: Cell) -> String {
+        cell.title ?? cell.source.split(separator: "\n").first.map(String.init) ?? ""
     }
 
     /// The parameters as the header and the keys show them: `epochs=100`, in the order given.
@@ -52,45 +55,72 @@ extension Renderer {
         return values
     }
 
-    /// Which cells come from the cache: each code cell's key, the entries of the cells before the first
-    /// one the cache cannot answer (none with `refresh`), and why that one must run.
+    /// What the cache answers before anything runs: the cells' graph and keys, the entries of the cells it answers,
+    /// why each other code cell must run (its own change, or a cell it depends on runs), and which cached cells are
+    /// replayed to rebuild the session those need.
     struct Plan {
-        let keys: [String?]
+        let graph: CellGraph
         let entries: [Int: CellCache.Entry]
-        /// Why the first code cell without an entry must run.
-        let reason: String
-        /// The first code cell that must run; the cached cells before it are replayed first when there is one.
-        var firstMiss: Int? { keys.indices.first { keys[$0] != nil && entries[$0] == nil } }
+        let reasons: [Int: String]
+        var keys: [String?] { graph.keys }
+        /// The indices of the code cells, in order.
+        var codeCells: [Int] { keys.indices.filter { keys[$0] != nil } }
+
+        /// The cached cells replayed: those that the cells that run depend on, transitively, and (when any cell runs)
+        /// those that wrote files, which a later cell may read, with what they depend on.
+        var replays: Set<Int> {
+            guard !reasons.isEmpty else { return [] }
+            var needed: Set<Int> = []
+            var pending = Array(reasons.keys) + entries.filter { !$0.value.writes.isEmpty }.map(\.key)
+            while let k = pending.popLast() {
+                guard needed.insert(k).inserted else { continue }
+                pending += graph.dependencies[k]
+            }
+            return needed.filter { entries[$0] != nil }
+        }
+
+        /// Why cell `k` runs because a cell it depends on runs (`among`: those that run, or ran), or nil.
+        func upstream(of k: Int, in cells: [Cell], among: Set<Int>, verb: String) -> String? {
+            guard let d = graph.dependencies[k].first(where: among.contains) else { return nil }
+            let position = codeCells.firstIndex(of: d).map { $0 + 1 } ?? d + 1
+            return "it depends on cell \(position) (\(Renderer.label(of: cells[d]))), which \(verb)"
+        }
     }
 
-    /// The plan of a render; `announce` tells `progress` of an input that changed.
-    func plan(_ cells: [Cell], cache: CellCache?, seed: UInt64, announce: Bool) -> Plan {
-        let keys = CellCache.keys(
-            cells, seed: seed, threads: Threads.count, versions: versions ?? Self.versions,
-            parameters: parameterText.joined(separator: "\n"))
+    /// The plan of a render; every code cell the cache cannot answer is given its reason (`forced`: cells a restarted
+    /// render must run, with why), and a cell that depends on one that runs runs too.
+    func plan(_ cells: [Cell], notebook: Bool, cache: CellCache?, seed: UInt64, forced: [Int: String] = [:]) -> Plan {
+        let base =
+            "cache 3 \(versions ?? Self.versions) seed \(seed) threads \(Threads.count) parameters "
+            + parameterText.joined(separator: "\n")
+        let graph = CellGraph(cells, notebook: notebook, base: base)
         var entries: [Int: CellCache.Entry] = [:]
-        var reason = refresh ? "--refresh" : "the cell cache is off"
-        if let cache, !refresh {
-            for (k, key) in keys.enumerated() {
-                guard let key else { continue }  // prose: no key
-                guard cells[k].cacheable else {
-                    reason = "it is marked cache: false"
-                    break
+        var reasons: [Int: String] = [:]
+        for (k, key) in graph.keys.enumerated() {
+            guard let key else { continue }  // prose: no key
+            let sofar = Plan(graph: graph, entries: entries, reasons: reasons)
+            if let reason = forced[k] {
+                reasons[k] = reason
+            } else if let upstream = sofar.upstream(of: k, in: cells, among: Set(reasons.keys), verb: "runs") {
+                reasons[k] = upstream
+            } else if let cache, !refresh {
+                if !cells[k].cacheable {
+                    reasons[k] = "it is marked cache: false"
+                } else if let entry = cache.load(key) {
+                    if let changed = entry.inputs.first(where: { !$0.isCurrent }) {
+                        reasons[k] = "\(VisibleText.escape(changed.path, keepLines: false)) changed since it read it"
+                    } else {
+                        entries[k] = entry
+                    }
+                } else {
+                    reasons[k] =
+                        "its source or options, a cell it depends on, the parameters or a version changed, or it never ran"
                 }
-                guard let entry = cache.load(key) else {
-                    reason =
-                        "its source or options, an earlier cell, the parameters or a version changed, or it never ran"
-                    break
-                }
-                if let changed = entry.inputs.first(where: { !$0.isCurrent }) {
-                    reason = "\(VisibleText.escape(changed.path, keepLines: false)) changed since it read it"
-                    if announce { progress("cache: cell \(k + 1) runs again, and the cells after it: \(reason)") }
-                    break
-                }
-                entries[k] = entry
+            } else {
+                reasons[k] = refresh ? "--refresh" : "the cell cache is off"
             }
         }
-        return Plan(keys: keys, entries: entries, reason: reason)
+        return Plan(graph: graph, entries: entries, reasons: reasons)
     }
 
     /// gnuplot's version, asked once per process: every render of a session keys its cells on the same value.

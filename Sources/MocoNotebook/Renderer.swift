@@ -61,18 +61,34 @@ public struct Renderer {
         let cells = Cell.parse(text)
         var finished = false
         defer { if !finished { try? FileManager.default.removeItem(at: folders.staging) } }
-        let runner = NotebookRunner(source: file, assets: folders.staging, progress: progress)
-        runner.interpreter.interruptSource = interrupted
-        runner.interpreter.overrides = try overrides(for: cells, of: file)
-        runner.interpreter.fileAccess = FileAccess(
-            write: [folders.out] + allowWrite,
-            read: [file.deletingLastPathComponent(), folders.out] + allowWrite + allowRead)
-        runner.interpreter.outputDirectory = folders.out
-        runner.interpreter.warn = { [progress] in progress($0.hasPrefix("cache:") ? $0 : "warning: " + $0) }
+        let overrides = try overrides(for: cells, of: file)
         let cache = useCache ? CellCache.open(in: folders.out, notebook: folders.stem, warn: progress) : nil
-        let plan = self.plan(cells, cache: cache, seed: runner.interpreter.seed, announce: true)
-        let run = try self.run(
-            cells, plan: plan, cache: cache, runner: runner, name: file.lastPathComponent, assets: folders.staging)
+        var forced: [Int: String] = [:]
+        var run: Run
+        while true {
+            let runner = NotebookRunner(source: file, assets: folders.staging, progress: progress)
+            runner.interpreter.interruptSource = interrupted
+            runner.interpreter.overrides = overrides
+            runner.interpreter.fileAccess = FileAccess(
+                write: [folders.out] + allowWrite,
+                read: [file.deletingLastPathComponent(), folders.out] + allowWrite + allowRead)
+            runner.interpreter.outputDirectory = folders.out
+            runner.interpreter.warn = { [progress] in progress($0.hasPrefix("cache:") ? $0 : "warning: " + $0) }
+            let plan = self.plan(
+                cells, notebook: Cell.isNotebook(text), cache: cache, seed: runner.interpreter.seed, forced: forced)
+            do {
+                run = try self.run(
+                    cells, plan: plan, cache: cache, runner: runner, name: file.lastPathComponent,
+                    assets: folders.staging)
+                break
+            } catch let restart as Restart {
+                // Each restart forces one more cell to run, so this ends.
+                forced[restart.cell] = restart.reason
+                progress("cache: \(restart.reason); rendering again in a new session, with that cell running")
+                try? FileManager.default.removeItem(at: folders.staging)
+                try? FileManager.default.createDirectory(at: folders.staging, withIntermediateDirectories: true)
+            }
+        }
         // The plots take the place of the last render's at once, just before the reports that show them.
         do {
             if FileManager.default.fileExists(atPath: folders.assets.path) {
@@ -85,8 +101,8 @@ public struct Renderer {
         }
         let report = Report(
             title: Report.title(of: cells, fallback: folders.stem), source: file.lastPathComponent,
-            seed: run.session.seed, engineVersion: MocoVersion.string, threads: Threads.count,
-            parameters: parameterText, inputs: Self.fingerprints(run.session.inputFiles, known: run.digests),
+            seed: run.seed, engineVersion: MocoVersion.string, threads: Threads.count,
+            parameters: parameterText, inputs: Self.fingerprints(run.inputFiles, known: run.digests),
             cells: run.results,
             assetsFolder: "\(folders.stem)_files")
         let written = try writeReports(report, to: folders.out, stem: folders.stem)
@@ -95,7 +111,7 @@ public struct Renderer {
             stem: folders.stem)
         return Result(
             reports: written, manifest: manifest, status: run.status, cached: run.counts.cached,
-            replayed: run.counts.replayed, ran: run.counts.ran, inputs: run.session.inputFiles)
+            replayed: run.counts.replayed, ran: run.counts.ran, inputs: run.inputFiles)
     }
 
     /// Where a render writes: the output folder (locked against another render of the same notebook), its assets
@@ -139,37 +155,56 @@ public struct Renderer {
         var statuses: [(cell: Int, status: String, reason: String?)] = []
         var status: Int32 = 0
         var counts = (cached: 0, replayed: 0, ran: 0)
-        /// The header's session facts: from the interpreter, or from the cache when nothing ran.
-        var session: (seed: UInt64, inputFiles: [String])
+        /// The session's seed after the last cell (from the interpreter, or from the cache when nothing ran).
+        var seed: UInt64
+        /// The files the cells read, in the order of their first read (the header lists them).
+        var inputFiles: [String] = []
         /// The digests of the inputs that cells checked or took in this render, so the header hashes no file again.
         var digests: [String: String] = [:]
+
+        mutating func noteInputs(_ paths: [String]) {
+            for path in paths where !inputFiles.contains(path) { inputFiles.append(path) }
+        }
     }
 
-    /// Runs the cells in order until one fails: a cached cell gives its stored outputs (replayed first when a
-    /// later cell runs, to rebuild the session); any other runs and, when it succeeds, is stored.
+    /// A cell the plan neither runs nor replays turned out to need running (a file it read was written by an earlier
+    /// cell of this render), so the cells it depends on may be missing from the session: the render starts again.
+    private struct Restart: Error {
+        let cell: Int
+        let reason: String
+    }
+
+    /// Runs the cells in order until one fails. A cell the cache answers gives its stored outputs; the cached cells
+    /// that the running ones need are replayed first (their expensive calls restored from the memo), so the session
+    /// holds what a fresh render's would. A cell runs when the plan says so, when a cell it depends on ran, or when a
+    /// file it read changed during this render (an earlier cell wrote it); when it succeeds, it is stored.
     private func run(
         _ cells: [Cell], plan: Plan, cache: CellCache?, runner: NotebookRunner, name: String,
         assets: URL
     ) throws -> Run {
-        // Cells before the first miss come from the cache; if anything runs after them, they are
-        // replayed first (their expensive calls restored from the memo) to rebuild the session.
-        let firstMiss = plan.firstMiss
-        var run = Run(session: (runner.interpreter.seed, []))
-        let codeCount = plan.keys.compactMap { $0 }.count
+        var run = Run(seed: runner.interpreter.seed)
+        let codeCount = plan.codeCells.count
+        var ran: Set<Int> = []
+        let replays = plan.replays
         for (k, cell) in cells.enumerated() {
             if interrupted?() == true { throw RenderInterrupted() }
-            guard let key = plan.keys[k], run.status == 0 else {
+            guard plan.keys[k] != nil, run.status == 0 else {
                 run.results.append(CellResult(cell: cell, outputs: []))
                 continue
             }
             let cellStart = Date()
-            let label = cell.title ?? cell.source.split(separator: "\n").first.map(String.init) ?? ""
-            let position = "[\(run.counts.cached + run.counts.ran + 1)/\(codeCount)] \(label)"
-            if let entry = plan.entries[k] {
-                if firstMiss != nil {
+            let position = "[\(run.counts.cached + run.counts.ran + 1)/\(codeCount)] \(Self.label(of: cell))"
+            var reason = plan.reasons[k] ?? plan.upstream(of: k, in: cells, among: ran, verb: "ran")
+            if reason == nil, !ran.isEmpty, let changed = plan.entries[k]?.inputs.first(where: { !$0.isCurrent }) {
+                reason = "\(VisibleText.escape(changed.path, keepLines: false)) changed since it read it"
+            }
+            if let reason, plan.reasons[k] == nil, !replays.contains(k) { throw Restart(cell: k, reason: reason) }
+            if reason == nil, let entry = plan.entries[k] {
+                if replays.contains(k) {
                     progress("\(position): replayed from the cache")
                     let (_, replayStatus) = runner.run(
-                        cell, name: name, memo: CellMemo(replaying: entry.memo, recordingInto: nil))
+                        cell, name: name, stream: plan.graph.streams[k],
+                        memo: CellMemo(replaying: entry.memo, recordingInto: nil))
                     if replayStatus != 0 {
                         // A damaged or hostile entry (a checkpoint that is refused): the cell's output cannot be trusted.
                         run.status = replayStatus
@@ -184,26 +219,32 @@ public struct Renderer {
                     }
                     run.counts.replayed += 1
                     run.statuses.append((k, "replayed", nil))
+                    run.seed = runner.interpreter.seed
                 } else {
                     progress("\(position): cached")
                     run.statuses.append((k, "cached", nil))
+                    run.seed = entry.seed
+                    for case .image(let file, _, _) in entry.outputs {
+                        runner.interpreter.reservedPlotNames.insert(String(file.prefix { $0 != "." }))
+                    }
                 }
                 for input in entry.inputs { run.digests[input.path] = input.sha256 }
+                run.noteInputs(entry.inputs.map(\.path))
                 for case .image(let file, let png, _) in entry.outputs {
                     try? AtomicFile.write(png, to: assets.appendingPathComponent(file))
                 }
-                run.session =
-                    firstMiss == nil
-                    ? (entry.seed, entry.inputFiles) : (runner.interpreter.seed, runner.interpreter.inputFiles)
                 run.results.append(CellResult(cell: cell, outputs: entry.outputs))
                 run.counts.cached += 1
             } else {
-                let reason = k == firstMiss ? plan.reason : "an earlier cell ran"
+                let reason = reason ?? ""
                 progress("\(position): running (\(reason))")
                 let staging = cache?.staging()
                 let memo = CellMemo(recordingInto: staging)
-                let readBefore = runner.interpreter.inputFiles.count
-                let (outputs, cellStatus) = runner.run(cell, name: name, memo: memo)
+                let writtenBefore = runner.interpreter.writtenFiles.count
+                let (outputs, cellStatus) = runner.run(cell, name: name, stream: plan.graph.streams[k], memo: memo)
+                let writes = runner.interpreter.writtenFiles[writtenBefore...].filter {
+                    !$0.hasPrefix(assets.standardizedFileURL.path + "/")
+                }
                 if interrupted?() == true {
                     if let staging { try? FileManager.default.removeItem(at: staging) }
                     throw RenderInterrupted()
@@ -211,24 +252,27 @@ public struct Renderer {
                 run.results.append(CellResult(cell: cell, outputs: outputs))
                 run.status = cellStatus
                 // An input that cannot be fingerprinted (gone, or too large) leaves the cell uncached.
-                let read = runner.interpreter.inputFiles[readBefore...]
+                let read = runner.interpreter.cellInputs
                 let inputs = read.compactMap(InputFingerprint.take)
                 for input in inputs { run.digests[input.path] = input.sha256 }
-                if let cache, let staging {
+                run.noteInputs(read)
+                if let cache, let staging, let key = plan.keys[k] {
                     if cellStatus == 0 && cell.cacheable && inputs.count == read.count {
                         cache.store(
                             key,
                             CellCache.Entry(
-                                outputs: outputs, memo: memo.recorded, seed: runner.interpreter.seed,
-                                inputFiles: runner.interpreter.inputFiles, inputs: inputs), staging: staging)
+                                outputs: outputs, memo: memo.recorded, seed: runner.interpreter.seed, inputs: inputs,
+                                writes: Array(writes)),
+                            staging: staging)
                     } else {
                         try? FileManager.default.removeItem(at: staging)
                     }
                 }
+                ran.insert(k)
                 run.counts.ran += 1
                 run.statuses.append((k, "ran", reason))
                 progress("\(position): ran \(String(format: "%.1f", Date().timeIntervalSince(cellStart))) s")
-                run.session = (runner.interpreter.seed, runner.interpreter.inputFiles)
+                run.seed = runner.interpreter.seed
             }
             run.timings.append((k, Date().timeIntervalSince(cellStart)))
         }
@@ -268,7 +312,7 @@ public struct Renderer {
                 ["cell": s.cell, "status": s.status].merging(s.reason.map { ["reason": $0] } ?? [:]) { a, _ in a }
             },
             "parameters": parameterText,
-            "seed": run.session.seed, "threads": Threads.count, "reports": reports.map(\.lastPathComponent),
+            "seed": run.seed, "threads": Threads.count, "reports": reports.map(\.lastPathComponent),
             "cells": ["from_cache": run.counts.cached, "replayed": run.counts.replayed, "ran": run.counts.ran],
             "versions": [
                 "moco": MocoVersion.string, "gnuplot": Self.gnuplotVersion,

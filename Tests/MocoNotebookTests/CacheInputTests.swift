@@ -4,7 +4,7 @@ import MocoTensor
 import Testing
 
 /// The cell cache keys cells on the files they read: a changed dataset folder, included script or loaded file re-runs
-/// the cell that read it and the cells after it, never shows a stale output.
+/// the cell that read it and the cells that depend on it, never shows a stale output.
 @Suite("The cell cache and the files cells read", .serialized)
 struct CacheInputTests {
     static let notebook = """
@@ -43,12 +43,12 @@ struct CacheInputTests {
     static func render(_ dir: URL, log: ((String) -> Void)? = nil) throws -> (Renderer.Result, String) {
         var renderer = Renderer()
         renderer.formats = [.md]
-        renderer.progress = { line in if line.hasPrefix("cache:") { log?(line) } }
+        renderer.progress = { line in log?(line) }
         let result = try renderer.render(dir.appendingPathComponent("nb.moco"))
         return (result, try String(contentsOf: dir.appendingPathComponent("nb.md"), encoding: .utf8))
     }
 
-    @Test("a changed folder or included script re-runs its cell and those after; a touched file does not")
+    @Test("a changed folder or included script re-runs its cell and those that depend on it; a touched file does not")
     func changedInputsRerun() throws {
         let dir = try Self.workspace()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -71,8 +71,7 @@ struct CacheInputTests {
         #expect(grownReport.contains("\(n + 2) images") && grownReport.contains("after \(n + 2)"))
         #expect(
             lines.contains {
-                $0.contains("cell 2 runs again, and the cells after it: ")
-                    && $0.hasSuffix("imgs changed since it read it")
+                $0.hasPrefix("[2/3] load: running (") && $0.hasSuffix("imgs changed since it read it)")
             }, "\(lines)")
 
         // A changed include.
@@ -160,9 +159,58 @@ struct CacheInputTests {
         #expect(
             lines[1].hasPrefix("[2/3] load: would run (") && lines[1].hasSuffix("helper.moco changed since it read it)")
         )
-        #expect(lines.last == "[3/3] after: would run (an earlier cell runs)")
+        #expect(lines.last == "[3/3] after: would run (it depends on cell 2 (load), which runs)")
         #expect(try Data(contentsOf: dir.appendingPathComponent("nb.md")) == report)
         #expect(try Self.render(dir).0.ran == 2)
+    }
+
+    @Test("a file one cell writes and another reads: the reader runs when the writer changes or the file is gone")
+    func writtenThenRead() throws {
+        let dir = try RenderTests.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("nb.moco")
+        func write(_ scale: Int) throws {
+            try """
+            # %% size
+            let n = 3
+            # %% save
+            save({t: randn([n]) * \(scale)}, "t.safetensors")
+            # %% load
+            print(load("t.safetensors")["t"])
+            # %% other
+            print(n + 1)
+            """.write(to: file, atomically: true, encoding: .utf8)
+        }
+        var lines: [String] = []
+        var renderer = Renderer()
+        renderer.formats = [.md]
+        renderer.progress = { lines.append($0) }
+        func report() throws -> String { try String(contentsOf: dir.appendingPathComponent("nb.md"), encoding: .utf8) }
+        // A render without the cache, in the same folder (the report shows the saved file's path).
+        func fresh() throws -> String {
+            var plain = renderer
+            (plain.useCache, plain.progress) = (false, { _ in })
+            _ = try plain.render(file)
+            return try report()
+        }
+        try write(1)
+        #expect(try renderer.render(file).ran == 4)
+        // The writer changes: the reader does not use its names, but the file it read changed under it.
+        try write(2)
+        lines = []
+        let edited = try renderer.render(file)
+        let editedReport = try report()
+        #expect(try editedReport == fresh())
+        #expect(edited.ran == 1 && edited.status == 0, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("cache: ") && $0.contains("t.safetensors changed since it read it") })
+        #expect(lines.contains { $0.hasPrefix("[3/4] load: running (") }, "\(lines)")
+        // The file is gone: the cell that wrote it is replayed before the reader runs.
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("t.safetensors"))
+        lines = []
+        let restored = try renderer.render(file)
+        #expect(restored.status == 0 && restored.ran == 1 && restored.replayed == 2, "\(lines)")
+        let restoredReport = try report()
+        #expect(try restoredReport == fresh())
     }
 
     @Test("watch renders again when an input changes, and stops when told, keeping nothing of a stopped render")

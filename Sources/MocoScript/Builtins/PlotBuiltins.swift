@@ -350,6 +350,7 @@ enum PlotBuiltins {
         if interp.uniquePlotFiles {
             let stem = (name ?? Plotter.slug(figure.title)).split(separator: ".").first.map(String.init) ?? "plot"
             let used = Set(interp.plots.map { $0.files.image.deletingPathExtension().lastPathComponent })
+                .union(interp.reservedPlotNames)
             var candidate = stem
             var n = 1
             while used.contains(candidate) {

@@ -119,6 +119,7 @@ enum TrainingBuiltins {
                 .optional("optimizer"), .optional("monitor"), .optional("lr_update", .string("step")),
                 .optional("diagnostics"), .optional("online", .bool(false)), .optional("quiet", .bool(false))
             ],
+            mutates: ["model"], keeps: ["model"],
             doc: Doc(
                 """
                 Pre-trains `model` on `data` (images, or a dataset's train part) with two augmented `views` per image (one \

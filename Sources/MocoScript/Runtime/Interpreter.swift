@@ -35,6 +35,8 @@ public final class Interpreter {
     let resolver: Resolver
     var generator: RandomGenerator
     private var draws: UInt64 = 0
+    /// The seed of the session (`seed` statements, `--seed`); a notebook cell's stream is derived from it.
+    private var baseSeed: UInt64
     var callDepth = 0
     /// Every training run of the session, in order.
     public internal(set) var runs: [RunValue] = []
@@ -48,6 +50,9 @@ public final class Interpreter {
     /// Give each plot its own file (a number added to a name already used) instead of
     /// replacing an earlier one; notebooks keep every figure.
     public var uniquePlotFiles = false
+    /// Plot names taken by cells whose outputs came from a notebook's cache without running: a plot of a later cell
+    /// gets the name it would get after them.
+    public var reservedPlotNames: Set<String> = []
     /// Plots written by the session, in order.
     public internal(set) var plots: [PlotRecord] = []
     /// Called after each plot is written (the REPL draws a text preview of `figure`).
@@ -58,23 +63,42 @@ public final class Interpreter {
     /// paths in the order of their first read: reports list them and the notebook cache keys cells on them.
     public private(set) var inputFiles: [String] = []
     private var inputSet: Set<String> = []
+    /// The files and folders read since the current cell began (`beginCell`), in the order of their first read.
+    public private(set) var cellInputs: [String] = []
+    private var cellInputSet: Set<String> = []
 
     /// Records that the session read `path`.
     func noteInput(_ path: String) {
         let standard = URL(fileURLWithPath: path).standardizedFileURL.path
         if inputSet.insert(standard).inserted { inputFiles.append(standard) }
+        if cellInputSet.insert(standard).inserted { cellInputs.append(standard) }
     }
+
+    /// Begins a notebook cell: its list of files read starts empty and, given an `identity` (the cell's label, else
+    /// its position), its random draws come from a stream of its own, derived from the session's seed and that
+    /// identity, so they do not depend on which cells ran before it. `moco run` of a notebook and `moco render` give
+    /// each cell the same stream.
+    public func beginCell(stream identity: String?) {
+        (cellInputs, cellInputSet) = ([], [])
+        guard let identity else { return }
+        generator = RandomGenerator(seed: baseSeed).stream("cell \(identity)")
+        draws = 0
+    }
+
+    /// The first line and stream identity of each cell of a notebook that `run(file:)` runs (see `beginCell`).
+    public var cellStreams: [(firstLine: Int, identity: String)] = []
 
     public init(seed: UInt64 = 0, baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
         globals = Frame(size: 0, parent: nil)
         frame = globals
         resolver = Resolver(builtins: BuiltinLibrary.globals)
         generator = RandomGenerator(seed: seed)
+        baseSeed = seed
         self.baseDirectory = baseDirectory
     }
 
     /// The session's current seed.
-    public var seed: UInt64 { generator.seed }
+    public var seed: UInt64 { baseSeed }
 
     /// Polled with the interrupt request at every step boundary (the REPL reads its SIGINT flag).
     public var interruptSource: (() -> Bool)?
@@ -106,7 +130,7 @@ public final class Interpreter {
         var declared: Set<String> = []
         do {
             let program = try prepare(text, name: name, firstLine: firstLine)
-            return try execute(program) { declared.formUnion(Self.declaredNames($0)) }
+            return try execute(program, completed: { declared.formUnion(Self.declaredNames($0)) })
         } catch {
             resolver.undoGlobals(since: before, keeping: declared)
             throw error
@@ -152,7 +176,18 @@ public final class Interpreter {
                 .usage, "--set \(name): \(url.lastPathComponent) has no top-level 'let \(name) = ...'", at: nil,
                 notes: declared.isEmpty ? [] : ["top-level names: \(declared.sorted().joined(separator: ", "))"])
         }
-        return try execute(program)
+        var cells = cellStreams.sorted { $0.firstLine < $1.firstLine }[...]
+        return try execute(
+            program,
+            starting: { s in
+                guard let line = s.line else { return }
+                var started: String?
+                while let next = cells.first, next.firstLine <= line {
+                    started = next.identity
+                    cells = cells.dropFirst()
+                }
+                if let started { self.beginCell(stream: started) }
+            })
     }
 
     /// Evaluates one expression in a fresh session (for `--set NAME=VALUE`); nil when `text` is
@@ -189,10 +224,13 @@ public final class Interpreter {
     }
 
     /// Runs top-level statements, calling `completed` after each one that finished.
-    func execute(_ program: [Stmt], completed: (Stmt) -> Void = { _ in }) throws -> Value? {
+    func execute(
+        _ program: [Stmt], starting: (Stmt) -> Void = { _ in }, completed: (Stmt) -> Void = { _ in }
+    ) throws -> Value? {
         frame = globals
         var last: Value?
         for s in program {
+            starting(s)
             last = nil
             if case .expression(let e, _) = s {
                 last = try evaluate(e)
@@ -238,7 +276,8 @@ public final class Interpreter {
     }
 
     func reseed(_ seed: UInt64) {
-        generator = RandomGenerator(seed: seedOverride ?? seed)
+        baseSeed = seedOverride ?? seed
+        generator = RandomGenerator(seed: baseSeed)
         draws = 0
     }
 

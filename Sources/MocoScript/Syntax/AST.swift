@@ -135,3 +135,19 @@ public indirect enum Stmt {
     /// `include "file.moco"`: the included file's statements, parsed in place.
     case include(String, [Stmt], Loc)
 }
+
+extension Stmt {
+    /// The line the statement starts on (`moco run` finds a notebook cell's first statement by it).
+    var line: Int? {
+        let loc: Loc?
+        switch self {
+        case .expression(_, let l), .assign(_, _, _, let l), .forLoop(_, _, _, let l), .breakLoop(let l),
+            .continueLoop(let l), .returnValue(_, let l), .seed(_, let l), .include(_, _, let l):
+            loc = l
+        case .declare(let ref, _, _), .function(let ref, _): loc = ref.loc
+        case .ifElse(let branches, _): loc = branches.first?.condition.loc
+        case .whileLoop(let condition, _): loc = condition.loc
+        }
+        return loc.map { Int($0.line) }
+    }
+}

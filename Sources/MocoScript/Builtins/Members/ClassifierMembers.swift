@@ -147,7 +147,7 @@ enum ClassifierMembers {
     }
 
     static let resume = Builtin(
-        "resume", [.optional("epochs"), .optional("quiet", .bool(false))], on: "classifier",
+        "resume", [.optional("epochs"), .optional("quiet", .bool(false))], on: "classifier", mutates: ["self"],
         doc: Doc(
             """
             Continues fine-tuning: without `epochs`, up to the planned number (after an interruption); with `epochs`, \
@@ -184,7 +184,7 @@ enum ClassifierMembers {
     }
 
     static let restore = Builtin(
-        "restore", [.required("path")], on: "classifier",
+        "restore", [.required("path")], on: "classifier", mutates: ["self"],
         doc: Doc(
             """
             Restores a state written by `classifier.checkpoint` into this classifier (made by the same `finetune` \

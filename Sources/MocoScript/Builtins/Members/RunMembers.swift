@@ -98,7 +98,7 @@ enum RunMembers {
         ], methods: [resume, save, load])
 
     static let resume = Builtin(
-        "resume", [.optional("epochs"), .optional("quiet", .bool(false))], on: "run",
+        "resume", [.optional("epochs"), .optional("quiet", .bool(false))], on: "run", mutates: ["self"],
         doc: Doc(
             """
             Continues training: without `epochs`, up to the planned number (after an interruption); with `epochs`, that \
@@ -138,7 +138,7 @@ enum RunMembers {
     }
 
     static let load = Builtin(
-        "load", [.required("path")], on: "run",
+        "load", [.required("path")], on: "run", mutates: ["self"],
         doc: Doc(
             """
             Restores a checkpoint written by `run.save` into this run (built with the same model and data settings); \
