@@ -31,6 +31,7 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CZMQ", path: "Sources/CZMQ"),
         .target(name: "MocoSupport"),
         // Shared by the test targets: shape-checking closeness and golden files.
         .target(name: "MocoTestSupport", dependencies: ["MocoTensor"]),
@@ -40,6 +41,8 @@ let package = Package(
         .target(
             name: "MocoNotebook", dependencies: ["MocoScript", "MocoData", "MocoPlot", "MocoTensor", "MocoSupport"]),
         .target(name: "MocoREPL", dependencies: ["MocoScript", "MocoPlot", "MocoTensor", "MocoSupport", "CLineEditor"]),
+        // The Jupyter kernel: ZeroMQ from Debian; the REPL's completer.
+        .target(name: "MocoKernel", dependencies: ["MocoREPL", "MocoScript", "MocoSupport", "CZMQ", "CZlib"]),
         .executableTarget(
             name: "MocoBench",
             dependencies: [
@@ -59,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "MocoCLI",
             dependencies: [
-                "MocoNotebook", "MocoREPL", "MocoScript", "MocoTensor",
+                "MocoNotebook", "MocoREPL", "MocoKernel", "MocoScript", "MocoTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]
         ),
@@ -94,6 +97,7 @@ let package = Package(
         .testTarget(
             name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript", "MocoTestSupport"],
             exclude: ["Golden", "Schema"], resources: [.copy("Notebooks")]),
+        .testTarget(name: "MocoKernelTests", exclude: ["Python"]),
         .testTarget(
             name: "MocoREPLTests", dependencies: ["MocoREPL", "MocoScript", "MocoTestSupport"],
             resources: [.copy("Transcripts")])

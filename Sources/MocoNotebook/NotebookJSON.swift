@@ -13,10 +13,15 @@ enum NotebookJSON {
         var cells: [[String: Any]] = []
         var count = 0
         var ids = Set<String>()
+        let streams = Cell.streams(r.cells.map(\.cell), notebook: true)
         for (i, result) in r.cells.enumerated() {
             let cell = result.cell
-            // Cell ids are unique: a label, unless taken, else the position.
-            let id = cell.label.flatMap { ids.contains($0) ? nil : $0 } ?? "cell-\(i + 1)"
+            // Cell ids are unique. A code cell's names its random stream, so the moco kernel running the notebook
+            // draws what the render drew: its label, unless taken, else `cell-N` for the N-th code cell.
+            let stream = streams[i]
+            let id =
+                cell.label.flatMap { ids.contains($0) ? nil : $0 }
+                ?? stream.map { $0.replacingOccurrences(of: " ", with: "-") } ?? "prose-\(i + 1)"
             ids.insert(id)
             if cell.kind == .markdown {
                 cells.append([
@@ -55,9 +60,12 @@ enum NotebookJSON {
                 metadata["moco"] = Dictionary(cell.options.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
             }
             if !cell.echo { metadata["jupyter"] = ["source_hidden": true] }
+            // The options stay in the source as `#| key: value` lines (as Quarto writes them), so a kernel that runs
+            // the notebook sees the cell's label.
+            let options = cell.options.map { "#| \($0.key): \($0.value)\n" }.joined()
             cells.append([
                 "cell_type": "code", "id": id, "execution_count": count, "metadata": metadata,
-                "source": lines(cell.source),
+                "source": lines(options + cell.source),
                 "outputs": outputs
             ])
         }

@@ -15,6 +15,11 @@ public enum SHA256 {
 
     /// The digest of `data` as 64 lowercase hex digits.
     public static func hex(_ data: Data) -> String {
+        digest(data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The 32 bytes of the digest of `data`.
+    public static func digest(_ data: Data) -> [UInt8] {
         var h: [UInt32] = [
             0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
         ]
@@ -37,7 +42,7 @@ public enum SHA256 {
                 compress(&h, UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 64)]))
             }
         }
-        return h.map { String(format: "%08x", $0) }.joined()
+        return h.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32($0))) } }
     }
 
     /// One 64-byte block into the state `h`.
