@@ -46,7 +46,8 @@ final class KernelSession {
             let text = "<plot: \(record.figure.title)>"
             switch (file.pathExtension, try? Data(contentsOf: file)) {
             case ("png", let bytes?): display(["image/png": bytes.base64EncodedString(), "text/plain": text])
-            case ("svg", let bytes?): display(["image/svg+xml": String(decoding: bytes, as: UTF8.self), "text/plain": text])
+            case ("svg", let bytes?):
+                display(["image/svg+xml": String(decoding: bytes, as: UTF8.self), "text/plain": text])
             case (_, let bytes?): display(["text/plain": String(decoding: bytes, as: UTF8.self)])  // format: "text"
             case (_, nil): stream("stderr", "plot: cannot read \(file.path)\n")
             }
