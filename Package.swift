@@ -41,8 +41,8 @@ let package = Package(
         .target(
             name: "MocoNotebook", dependencies: ["MocoScript", "MocoData", "MocoPlot", "MocoTensor", "MocoSupport"]),
         .target(name: "MocoREPL", dependencies: ["MocoScript", "MocoPlot", "MocoTensor", "MocoSupport", "CLineEditor"]),
-        // The Jupyter kernel: ZeroMQ from Debian; the REPL's completer.
-        .target(name: "MocoKernel", dependencies: ["MocoREPL", "MocoScript", "MocoSupport", "CZMQ", "CZlib"]),
+        // The Jupyter kernel: ZeroMQ from Debian.
+        .target(name: "MocoKernel", dependencies: ["MocoScript", "MocoSupport", "CZMQ", "CZlib"]),
         .executableTarget(
             name: "MocoBench",
             dependencies: [

@@ -1,5 +1,4 @@
 import Foundation
-import MocoREPL
 import MocoScript
 import MocoSupport
 

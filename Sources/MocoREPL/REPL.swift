@@ -123,7 +123,7 @@ public enum REPL {
     static func complete(_ line: String, start: Int, end: Int, session: Session) {
         // readline's offsets are bytes; the completer works on characters of the text before the cursor.
         let prefix = String(decoding: Array(line.utf8).prefix(end), as: UTF8.self)
-        let result = Completer(interpreter: session.interpreter).complete(prefix)
+        let result = CommandCompleter(interpreter: session.interpreter).complete(prefix)
         let wordStartBytes = Array(prefix.utf8).count - String(Array(prefix)[result.start...]).utf8.count
         let typedBeforeWord = String(decoding: Array(line.utf8)[wordStartBytes..<start], as: UTF8.self)
         for c in result.candidates {

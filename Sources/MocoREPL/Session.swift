@@ -174,7 +174,7 @@ public final class Session {
         case ":quit", ":q", ":exit":
             quitRequested = true
         default:
-            let hint = Resolver.closest(to: name, in: Completer.metaCommands).map { "; did you mean '\($0)'?" } ?? ""
+            let hint = Resolver.closest(to: name, in: CommandCompleter.commands).map { "; did you mean '\($0)'?" } ?? ""
             report("error: unknown command \(name)\(hint) (:help lists them)", code: 64)
         }
     }

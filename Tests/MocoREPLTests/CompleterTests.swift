@@ -54,12 +54,12 @@ struct CompleterTests {
         let r = c.complete(#"run.load("ru"#)
         #expect(r.start == 10 && r.candidates == ["rules.moco", "runs/"])
         #expect(c.complete(#"load("runs/f"#).candidates == ["runs/first.safetensors"])
-        #expect(c.complete(":load ru").candidates == ["rules.moco", "runs/"])
+        #expect(CommandCompleter(interpreter: interp).complete(":load ru").candidates == ["rules.moco", "runs/"])
     }
 
     @Test("meta-commands after a colon")
     func metaCommands() throws {
-        let c = Completer(interpreter: try Self.session())
+        let c = CommandCompleter(interpreter: try Self.session())
         #expect(c.complete(":re").candidates == [":reload", ":reset"])
         #expect(c.complete(":help run.res").candidates == ["run.resume"])
         #expect(c.complete(":preview o").candidates == ["off", "on"])

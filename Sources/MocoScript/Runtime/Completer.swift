@@ -1,10 +1,8 @@
 import Foundation
-import MocoScript
 
-/// Tab completion for the REPL: keywords, builtins and names in scope; members after `.`
-/// (by the value's type); named arguments inside a call; file paths inside string literals;
-/// meta-commands after `:`. Works on the text before the cursor and reads the session's
-/// values without running anything.
+/// Completion of code, for the REPL and the Jupyter kernel: keywords, builtins and names in scope; members after `.`
+/// (by the value's type); named arguments inside a call; file paths inside string literals. Works on the text before
+/// the cursor and reads the session's values without running anything.
 public struct Completer {
     public let interpreter: Interpreter
 
@@ -18,6 +16,10 @@ public struct Completer {
         public let candidates: [String]
         /// What to add after a single candidate (nothing after `(`, `/` or `: `).
         public let append: Character?
+
+        public init(start: Int, candidates: [String], append: Character?) {
+            (self.start, self.candidates, self.append) = (start, candidates, append)
+        }
     }
 
     public func complete(_ prefix: String) -> Completion {
@@ -25,9 +27,6 @@ public struct Completer {
         if let quote = openQuote(chars) {
             let word = String(chars[(quote + 1)...])
             return Completion(start: quote + 1, candidates: paths(word), append: "\"")
-        }
-        if chars.first == ":" {
-            return metaCommand(chars)
         }
         var start = chars.count
         while start > 0, chars[start - 1].isLetter || chars[start - 1].isNumber || chars[start - 1] == "_" {
@@ -55,7 +54,8 @@ public struct Completer {
         return finish(start, candidates)
     }
 
-    private func finish(_ start: Int, _ candidates: [String]) -> Completion {
+    /// A completion of the word at `start` by `candidates` (deduplicated and sorted).
+    public func finish(_ start: Int, _ candidates: [String]) -> Completion {
         let unique = Array(Set(candidates)).sorted()
         let last = unique.count == 1 ? unique[0].last : nil
         return Completion(start: start, candidates: unique, append: last == "(" || last == " " ? nil : " ")
@@ -77,29 +77,8 @@ public struct Completer {
         return open
     }
 
-    static let metaCommands = [
-        ":help", ":vars", ":type", ":load", ":reload", ":reset", ":save", ":plots", ":preview", ":quit"
-    ]
-
-    private func metaCommand(_ chars: [Character]) -> Completion {
-        let text = String(chars)
-        guard let space = chars.firstIndex(of: " ") else {
-            return Completion(start: 0, candidates: Self.metaCommands.filter { $0.hasPrefix(text) }, append: " ")
-        }
-        let command = String(chars[..<space])
-        var start = space + 1
-        while start < chars.count, chars[start] == " " { start += 1 }
-        let word = String(chars[start...])
-        switch command {
-        case ":help": return finish(start, BuiltinLibrary.topics.filter { $0.hasPrefix(word) })
-        case ":load", ":save": return Completion(start: start, candidates: paths(word), append: nil)
-        case ":preview": return finish(start, ["on", "off"].filter { $0.hasPrefix(word) })
-        default: return finish(start, [])
-        }
-    }
-
     /// Files and folders matching `word` (a path typed so far), relative to the session's folder.
-    private func paths(_ word: String) -> [String] {
+    public func paths(_ word: String) -> [String] {
         let expanded = (word as NSString).expandingTildeInPath
         let slash = expanded.lastIndex(of: "/")
         let dirPart = slash.map { String(expanded[...$0]) } ?? ""
