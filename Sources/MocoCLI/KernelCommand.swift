@@ -13,7 +13,9 @@ struct KernelCommand: ParsableCommand {
             """,
         subcommands: [Install.self])
 
-    @Option(name: .customShort("f"), help: "The connection file Jupyter writes.", completion: .file())
+    @Option(
+        name: .customShort("f"),
+        help: ArgumentHelp("The connection file Jupyter writes.", valueName: "connection-file"), completion: .file())
     var connectionFile: String?
 
     func run() throws {
