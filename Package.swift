@@ -58,7 +58,8 @@ let package = Package(
         .target(name: "MocoPlot", dependencies: ["MocoSupport"]),
         .target(
             name: "MocoScript",
-            dependencies: ["MocoPlot", "MocoTSNE", "Moco", "MocoNN", "MocoData", "MocoTensor", "MocoSupport"]),
+            dependencies: ["MocoPlot", "MocoTSNE", "Moco", "MocoNN", "MocoData", "MocoTensor", "MocoSupport"],
+            resources: [.copy("Resources")]),
         .executableTarget(
             name: "MocoCLI",
             dependencies: [
@@ -93,7 +94,8 @@ let package = Package(
         .testTarget(name: "MocoFuzzingTests", dependencies: ["MocoFuzzing"], resources: [.copy("Seeds")]),
         .testTarget(name: "MocoPlotTests", dependencies: ["MocoPlot", "MocoTestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "MocoTSNETests", dependencies: ["MocoTSNE", "MocoData", "MocoTensor", "MocoTestSupport"]),
-        .testTarget(name: "MocoScriptTests", dependencies: ["MocoScript"], resources: [.copy("Scripts")]),
+        .testTarget(
+            name: "MocoScriptTests", dependencies: ["MocoScript"], exclude: ["Python"], resources: [.copy("Scripts")]),
         .testTarget(
             name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript", "MocoTestSupport"],
             exclude: ["Golden", "Schema"], resources: [.copy("Notebooks")]),

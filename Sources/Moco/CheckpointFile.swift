@@ -22,6 +22,12 @@ struct CheckpointFile {
         guard metadata[SafeTensors.checksumKey] != nil else { throw fail("has no checksum of its data") }
     }
 
+    /// Tensors and metadata read elsewhere (`TorchCheckpoint`).
+    init(file: String, state: StateDict, metadata: [String: String]) {
+        (self.file, self.state, self.metadata) = (file, state, metadata)
+        byName = Dictionary(state.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+    }
+
     /// Writes `state` with `recipe` as a checkpoint of `format`, atomically and with a checksum of its data.
     static func write(_ state: StateDict, format: String, recipe: [String: String], to url: URL) throws {
         var metadata = recipe

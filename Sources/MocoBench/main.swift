@@ -9,6 +9,7 @@ let usage = """
            moco-bench moco [--json] [--steps N] [--rounds N] [--batch N] [--workloads W1,W3] [--torchref PATH]
            moco-bench moco-quality [--json] [--seeds N] [--epochs E] [--workloads W1,C10] [--data DIR] [--torchref PATH]
            moco-bench finetune [--json] [--seeds N] [--epochs E] [--fashion-epochs F] [--datasets digits,fashion-mnist]
+           moco-bench export [--json] [--seeds N] [--epochs E] --venv DIR
            moco-bench tsne [--json] [--sizes digits,10k] [--python PATH]
            moco-bench repl [--json] [--reps N]
            moco-bench script [--json] [--epochs E] [--reps N]
@@ -30,6 +31,9 @@ let usage = """
                    both by default when Debian's dataset-fashion-mnist is installed), then classifiers are
                    fine-tuned on 1%, 10% and 100% of the labels from its backbone and from random weights
                    (same recipe, budget and labels): mean test accuracies.
+      export       the W1 recipe exported by moco export and trained by train.py (1 process x 2 threads, in the
+                   venv DIR) beside moco's own run, seeds 0..N-1, E epochs: kNN (k 200); and train.py's images/s
+                   with 1 process x 2 threads against 2 processes x 1 thread.
       tsne         t-SNE on the 1,797 digits and a 10k 10-class Gaussian mixture in 50-D, against
                    openTSNE and scikit-learn run by scripts/reference/tsne_ref.py with PATH (a python
                    with both): seconds, KL, trustworthiness(10) and 10-NN accuracy in 2-D.
@@ -79,6 +83,7 @@ let epochs = option("--epochs", default: 100)
     return args[i + 1]
 }
 let python = stringOption("--python")
+let torchVenv = stringOption("--venv")
 let torchref = stringOption("--torchref")
 let workloadsGiven = args.contains("--workloads")
 let workloads = stringOption("--workloads")?.split(separator: ",").map(String.init) ?? ["W1", "W2", "W3"]
@@ -106,9 +111,10 @@ func log(_ s: String) {
 }
 
 guard args.count == 1,
-    ["engine", "supervised", "moco", "moco-quality", "finetune", "script", "tsne", "repl", "augment", "cifar-views"]
-        .contains(
-            args[0])
+    [
+        "engine", "supervised", "moco", "moco-quality", "finetune", "export", "script", "tsne", "repl", "augment",
+        "cifar-views"
+    ].contains(args[0])
 else {
     log(usage)
     exit(64)
@@ -140,6 +146,11 @@ do {
                 task: task, seeds: Array(0..<(CommandLine.arguments.contains("--seeds") ? seedCount : 3)), log: log
             ).run()
         }
+    case "export":
+        guard let torchVenv else { throw BenchFailure("export needs --venv DIR, the venv of scripts/torch-venv") }
+        rows = try ExportSuite(
+            seeds: Array(0..<seedCount), epochs: epochs, venv: URL(fileURLWithPath: torchVenv), log: log
+        ).run()
     case "cifar-views":
         rows = try CifarViewsSuite(
             views: viewsFile.map { URL(fileURLWithPath: $0) }, initial: initFile.map { URL(fileURLWithPath: $0) },

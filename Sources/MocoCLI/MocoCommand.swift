@@ -16,7 +16,7 @@ struct MocoCommand: ParsableCommand {
             `moco help NAME` shows a builtin (`moco help train`); `moco help --markdown` prints docs/builtins.md.
             """,
         version: MocoVersion.string,
-        subcommands: [Run.self, Check.self, Render.self, New.self, KernelCommand.self]
+        subcommands: [Run.self, Check.self, Render.self, New.self, Export.self, KernelCommand.self]
     )
 
     @Option(

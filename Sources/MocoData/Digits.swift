@@ -43,14 +43,18 @@ public enum Digits {
             classes: (0..<10).map(String.init))
     }
 
+    /// Where the bundled split (`{"train": [...], "test": [...]}`, row numbers of `digits.csv.gz`) lies in this build.
+    public static var splitURL: URL? {
+        Bundle.module.url(forResource: "split-seed0", withExtension: "json", subdirectory: "Resources")
+    }
+
     private static func loadSplit() throws -> (train: [Int], test: [Int]) {
         let name = "split-seed0.json"
         struct Split: Decodable {
             let train: [Int]
             let test: [Int]
         }
-        guard let url = Bundle.module.url(forResource: "split-seed0", withExtension: "json", subdirectory: "Resources")
-        else {
+        guard let url = splitURL else {
             throw DataError(file: name, "the bundled resource is missing from this build")
         }
         do {

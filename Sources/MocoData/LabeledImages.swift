@@ -24,21 +24,32 @@ public struct LabeledImages {
 
     /// The first `n` images of a seeded shuffle (a random subset of size `n`).
     public func subset(_ n: Int, seed: UInt64) throws -> LabeledImages {
+        try subset(try subsetPositions(n, seed: seed))
+    }
+
+    /// The positions `subset(n, seed:)` keeps, in order.
+    public func subsetPositions(_ n: Int, seed: UInt64) throws -> [Int] {
         guard (0...count).contains(n) else {
             throw PipelineError("subset", "size \(n) is not between 0 and the \(count) images")
         }
         var rng = RandomGenerator(seed: seed)
-        return try subset(Array(rng.permutation(count).prefix(n)))
+        return Array(rng.permutation(count).prefix(n))
     }
 
     /// A seeded random split into `count - testCount` and `testCount` images.
     public func split(testCount: Int, seed: UInt64) throws -> (train: LabeledImages, test: LabeledImages) {
+        let (train, test) = try splitPositions(testCount: testCount, seed: seed)
+        return (try subset(train), try subset(test))
+    }
+
+    /// The positions of the two parts of `split(testCount:seed:)`, in order.
+    public func splitPositions(testCount: Int, seed: UInt64) throws -> (train: [Int], test: [Int]) {
         guard (0...count).contains(testCount) else {
             throw PipelineError("split", "test size \(testCount) is not between 0 and the \(count) images")
         }
         var rng = RandomGenerator(seed: seed)
         let order = rng.permutation(count)
-        return (try subset(Array(order.dropFirst(testCount))), try subset(Array(order.prefix(testCount))))
+        return (Array(order.dropFirst(testCount)), Array(order.prefix(testCount)))
     }
 
     /// Per-channel mean and standard deviation over all images and pixels (for `Normalize`).

@@ -12,11 +12,12 @@ struct ShippedNotebookTests {
         $0.hasSuffix(".moco")
     }.sorted()
 
-    @Test("there are the six notebooks of the guide")
+    @Test("there are the seven notebooks of the guide")
     func present() {
         #expect(
             Self.names == [
-                "finetune.moco", "momentum.moco", "own-data.moco", "queue.moco", "quickstart.moco", "versions.moco"
+                "finetune.moco", "momentum.moco", "own-data.moco", "queue.moco", "quickstart.moco", "scale-out.moco",
+                "versions.moco"
             ])
     }
 

@@ -45,11 +45,15 @@ enum DataBuiltins {
             switch name {
             case "digits":
                 let (train, test) = try Digits.load()
-                d = DataValue(name: "digits", train: train, test: test, files: Digits.fileURL.map { [$0.path] } ?? [])
+                d = DataValue(
+                    name: "digits", train: train, test: test, files: Digits.fileURL.map { [$0.path] } ?? [],
+                    origin: Digits.fileURL.map { DataOrigin(source: "digits", path: $0.path) })
             case "fashion-mnist":
                 let (train, test) = try FashionMNIST.load(from: path ?? FashionMNIST.directory)
+                let dir = path ?? FashionMNIST.directory
                 d = DataValue(
-                    name: "fashion-mnist", train: train, test: test, files: [(path ?? FashionMNIST.directory).path])
+                    name: "fashion-mnist", train: train, test: test, files: [dir.path],
+                    origin: DataOrigin(source: "fashion-mnist", path: dir.path))
             case "mnist":
                 let dir = try need("folder with train-images-idx3-ubyte and the other three IDX files")
                 // A missing file is refused by IDX.load with its name.
@@ -57,13 +61,17 @@ enum DataBuiltins {
                 let train = try IDX.load(
                     images: file("train-images-idx3-ubyte"), labels: file("train-labels-idx1-ubyte"))
                 let test = try IDX.load(images: file("t10k-images-idx3-ubyte"), labels: file("t10k-labels-idx1-ubyte"))
-                d = DataValue(name: "mnist", train: train, test: test, files: [dir.path])
+                d = DataValue(
+                    name: "mnist", train: train, test: test, files: [dir.path],
+                    origin: DataOrigin(source: "mnist", path: dir.path))
             case "cifar10":
                 let dir = try need("folder with data_batch_1.bin ... data_batch_5.bin and test_batch.bin")
                 let batches = try CIFAR10.batches(in: dir)
                 let train = try CIFAR10.load(batches.train)
                 let test = try CIFAR10.load(batches.test)
-                d = DataValue(name: "cifar10", train: train, test: test, files: [dir.path])
+                d = DataValue(
+                    name: "cifar10", train: train, test: test, files: [dir.path],
+                    origin: DataOrigin(source: "cifar10", path: dir.path))
             case "folder":
                 let dir = try need("folder of images")
                 let size = (try args.isNil("size")) ? 32 : try args.size("size", max: Limits.maxImageSide)
@@ -79,7 +87,11 @@ enum DataBuiltins {
                         "dataset: skipped \(skipped.count) unreadable file\(skipped.count == 1 ? "" : "s") of \(dir.lastPathComponent): \(listed)\(skipped.count > 5 ? "; ..." : "")"
                     )
                 }
-                d = DataValue(name: dir.lastPathComponent, images: images, files: [dir.path])
+                d = DataValue(
+                    name: dir.lastPathComponent, images: images, files: [dir.path],
+                    origin: DataOrigin(
+                        source: "folder", path: dir.path, size: size, channels: channels,
+                        skipped: skipped.isEmpty ? nil : skipped.map(\.file)))
             default:
                 let hint =
                     Resolver.closest(to: name, in: names).map { "did you mean \(Value.quote($0))?" }

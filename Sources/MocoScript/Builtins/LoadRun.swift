@@ -1,3 +1,4 @@
+import Foundation
 import Moco
 import MocoNN
 
@@ -12,15 +13,32 @@ extension TrainingBuiltins {
             momentum, evaluation transform) with both encoders and the queue restored, and its histories (`loss`, \
             `knn`, diagnostics, ...). It is evaluated, plotted and fine-tuned like any run; it has no data or optimizer, \
             so it is not resumed: `train(run.model, data, ...)` goes on from its weights, and a run built with \
-            `train(...)` as before continues it exactly with `run.load(path)`.
+            `train(...)` as before continues it exactly with `run.load(path)`. A folder written by an exported \
+            `train.py` (`run/`) loads too: its `checkpoint.safetensors`, with one history row per epoch from its \
+            `log.jsonl`.
             """,
             example: #"let run = load_run("digits.ckpt.safetensors")"#)
     ) { args in
         let interp = args.interpreter
-        let url = try interp.readableURL(try args.string("path"), builtin: "load_run", at: args.loc)
+        var url = try interp.readableURL(try args.string("path"), builtin: "load_run", at: args.loc)
+        // A folder is the output of an exported train.py: its checkpoint, with the log beside it.
+        let folder = FileAccess.isFolder(url)
+        if folder {
+            url = try interp.readableURL(
+                url.appendingPathComponent(TorchCheckpoint.fileName).path,
+                builtin: "load_run", at: args.loc)
+        }
         let file = url.lastPathComponent
         do {
-            let contents = try Checkpoint.read(url)
+            let contents: Checkpoint.Contents
+            if folder || TorchCheckpoint.matches(url) {
+                let log = url.deletingLastPathComponent().appendingPathComponent("log.jsonl")
+                let hasLog = FileManager.default.fileExists(atPath: log.path)
+                if hasLog { _ = try interp.readableURL(log.path, builtin: "load_run", at: args.loc) }
+                contents = try TorchCheckpoint.read(url, log: hasLog ? log : nil)
+            } else {
+                contents = try Checkpoint.read(url)
+            }
             guard let recipe = try ModelRecipe.decode(from: contents.recipe) else {
                 throw ModelRecipeError(
                     "records no model recipe (a checkpoint from an older moco): build the run with train(...) and "
@@ -35,6 +53,8 @@ extension TrainingBuiltins {
         } catch let e as ModelRecipeError {
             throw ScriptError(.io, "load_run: \(file): \(e)", at: args.loc)
         } catch let e as SafeTensorsError {
+            throw ScriptError(.io, "load_run: \(e)", at: args.loc)
+        } catch let e as TrainingLogError {
             throw ScriptError(.io, "load_run: \(e)", at: args.loc)
         }
     }

@@ -196,6 +196,10 @@ enum TrainingBuiltins {
             }
             model.lastRun = run
             interp.runs.append(run)
+            if let request = interp.exportRequest {
+                try ExportBuiltins.export(run, request: request, interpreter: interp, at: args.loc)
+                return .run(run)
+            }
             try Training.train(run, epochs: epochs, quiet: try args.bool("quiet"), interpreter: interp, at: args.loc)
             return .run(run)
         },
@@ -339,7 +343,7 @@ enum TrainingBuiltins {
             let f = try normalizedFeatures(model.moco.query, images, source: .head)
             return .number(Double(try RepresentationMetrics.uniformity(f, t: Float(try args.number("t")))))
         },
-        loadRun
+        loadRun, ExportBuiltins.exportTorch, ExportBuiltins.loadLog
     ]
 }
 

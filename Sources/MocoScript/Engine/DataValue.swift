@@ -11,17 +11,25 @@ public final class DataValue {
     public let test: DataValue?
     /// Files the data came from, for reports (path, size in bytes).
     public let files: [String]
+    /// Where the images come from, for an export to PyTorch; nil for data built in memory.
+    public internal(set) var origin: DataOrigin?
 
-    init(name: String, images: LabeledImages, files: [String] = []) {
-        (self.name, self.images, train, test, self.files) = (name, images, nil, nil, files)
+    init(name: String, images: LabeledImages, files: [String] = [], origin: DataOrigin? = nil) {
+        (self.name, self.images, train, test, self.files, self.origin) = (name, images, nil, nil, files, origin)
     }
 
-    init(name: String, train: LabeledImages, test: LabeledImages, files: [String] = []) {
+    /// A split dataset; `origin` is that of the whole (its parts' are derived), and `testOrigin` is given when the
+    /// test part comes from elsewhere than `origin`'s "test" part.
+    init(
+        name: String, train: LabeledImages, test: LabeledImages, files: [String] = [], origin: DataOrigin? = nil,
+        trainOrigin: DataOrigin? = nil, testOrigin: DataOrigin? = nil
+    ) {
         self.name = name
         images = nil
-        self.train = DataValue(name: name + ".train", images: train)
-        self.test = DataValue(name: name + ".test", images: test)
+        self.train = DataValue(name: name + ".train", images: train, origin: trainOrigin ?? origin?.part("train"))
+        self.test = DataValue(name: name + ".test", images: test, origin: testOrigin ?? origin?.part("test"))
         self.files = files
+        self.origin = origin
     }
 
     public var isSplit: Bool { images == nil }

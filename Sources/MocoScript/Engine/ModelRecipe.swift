@@ -6,37 +6,37 @@ import MocoNN
 /// What a checkpoint records to rebuild its model without the script that made it (`load_run`): the arguments of
 /// `moco(...)`, the momentum schedule as values, and the evaluation transform. Stored as JSON in the checkpoint's
 /// metadata under `ModelRecipe.key`.
-struct ModelRecipe: Codable, Equatable {
+public struct ModelRecipe: Codable, Equatable {
     static let key = "model"
     /// Points at which the momentum schedule is recorded: t = i / (count - 1).
     static let momentumSamples = 1001
 
-    struct Encoder: Codable, Equatable {
-        var architecture: String
-        var channels: [Int]?
-        var depth: Int?
-        var width: Int?
-        var stem: String?
-        var inChannels: Int
+    public struct Encoder: Codable, Equatable {
+        public var architecture: String
+        public var channels: [Int]?
+        public var depth: Int?
+        public var width: Int?
+        public var stem: String?
+        public var inChannels: Int
     }
 
     /// One deterministic step of the evaluation transform.
-    enum Step: Codable, Equatable {
+    public enum Step: Codable, Equatable {
         case normalize(mean: [Float], std: [Float])
         case resize(Int)
     }
 
-    var version: Int
-    var encoder: Encoder
-    var dim: Int
-    var hidden: Int?
-    var queue: Int?
-    var temperature: Float
-    var symmetric: Bool
-    var splits: Int
-    var momentumName: String
-    var momentum: [Double]
-    var evaluation: [Step]?
+    public var version: Int
+    public var encoder: Encoder
+    public var dim: Int
+    public var hidden: Int?
+    public var queue: Int?
+    public var temperature: Float
+    public var symmetric: Bool
+    public var splits: Int
+    public var momentumName: String
+    public var momentum: [Double]
+    public var evaluation: [Step]?
 
     /// The recipe of `model`; its momentum schedule is evaluated at `momentumSamples` points.
     init(_ model: ModelValue) throws {

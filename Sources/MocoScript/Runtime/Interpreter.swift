@@ -14,6 +14,8 @@ public final class Interpreter {
     public var progress: (String) -> Void = {
         FileHandle.standardError.write(Data((VisibleText.escape($0) + "\n").utf8))
     }
+    /// `moco export`: when set, `train(...)` trains nothing and its chosen call writes a PyTorch project.
+    public var exportRequest: ExportRequest?
     /// Values that replace the initial value of top-level `let`s (`moco run --set NAME=VALUE`).
     public var overrides: [String: Value] = [:]
     /// When set, `seed` statements use this instead of their own value (`moco run --seed N`).
@@ -543,6 +545,8 @@ public final class Interpreter {
         } catch let e as ScriptError {
             throw e
         } catch let e as ScriptErrors {
+            throw e
+        } catch let e as ExportFinished {
             throw e
         } catch {
             throw wrap(error, builtin: b.name, at: loc)

@@ -53,13 +53,17 @@ enum DataMembers {
             let n = try args.int("n", min: 0)
             var rng = args.interpreter.nextGenerator("subset")
             if let train = d.train, let test = d.test {
+                let kept = try train.labeled.subsetPositions(n, seed: rng.next())
                 return .data(
                     DataValue(
-                        name: "\(d.name)[\(n)]", train: try train.labeled.subset(n, seed: rng.next()),
-                        test: test.labeled, files: d.files))
+                        name: "\(d.name)[\(n)]", train: try train.labeled.subset(kept), test: test.labeled,
+                        files: d.files, trainOrigin: train.origin?.selecting(kept), testOrigin: test.origin))
             }
+            let kept = try d.labeled.subsetPositions(n, seed: rng.next())
             return .data(
-                DataValue(name: "\(d.name)[\(n)]", images: try d.labeled.subset(n, seed: rng.next()), files: d.files))
+                DataValue(
+                    name: "\(d.name)[\(n)]", images: try d.labeled.subset(kept), files: d.files,
+                    origin: d.origin?.selecting(kept)))
         }
     }
 
@@ -79,7 +83,10 @@ enum DataMembers {
             throw args.error("'test' must be a fraction or a count up to \(d.count), got \(Value.format(t))")
         }
         var rng = args.interpreter.nextGenerator("split")
-        let (train, test) = try d.labeled.split(testCount: count, seed: rng.next())
-        return .data(DataValue(name: d.name, train: train, test: test, files: d.files))
+        let (train, test) = try d.labeled.splitPositions(testCount: count, seed: rng.next())
+        return .data(
+            DataValue(
+                name: d.name, train: try d.labeled.subset(train), test: try d.labeled.subset(test), files: d.files,
+                trainOrigin: d.origin?.selecting(train), testOrigin: d.origin?.selecting(test)))
     }
 }
