@@ -1,6 +1,7 @@
 import CZMQ
 import Foundation
 import MocoScript
+import MocoSupport
 import Synchronization
 
 /// `moco kernel -f CONNECTION_FILE`: a Jupyter kernel (messaging protocol 5.3) for the moco language.
@@ -226,15 +227,10 @@ extension KernelSession {
         var data: [String: Any] = ["text/plain": value.repr]
         if case .record(let record) = value {
             let rows = record.keys.map { key in
-                "<tr><th>\(escapeHTML(key))</th><td>\(escapeHTML(record[key]?.repr ?? ""))</td></tr>"
+                "<tr><th>\(HTMLText.escape(key))</th><td>\(HTMLText.escape(record[key]?.repr ?? ""))</td></tr>"
             }
             data["text/html"] = "<table>\(rows.joined())</table>"
         }
         return data
-    }
-
-    private static func escapeHTML(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

@@ -71,13 +71,7 @@ final class KernelSession {
         do {
             var value = try interpreter.run(code, name: name)
             if let v = value, case .nil = v { value = nil }
-            if case .string(let s)? = value,
-                interpreter.plots[plotsBefore...].contains(where: {
-                    $0.files.image.path.hasSuffix(s)
-                })
-            {
-                value = nil
-            }
+            if let v = value, interpreter.isPlotPath(v, since: plotsBefore) { value = nil }
             if let value { interpreter.setGlobal("_", value) }
             if count { history.append((executionCount, code, value?.repr)) }
             return .success(value)
@@ -114,19 +108,7 @@ final class KernelSession {
 
     /// The value of a `#| label: name` line among the `#|` lines at the top of `code` (a notebook cell's options).
     static func label(in code: String) -> String? {
-        for line in code.split(separator: "\n") {
-            guard line.hasPrefix("#| ") else { break }
-            let pair = line.dropFirst(3).split(separator: ":", maxSplits: 1).map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
-            // As `Cell.label`: a valid id, else no label.
-            if pair.count == 2, pair[0] == "label", !pair[1].isEmpty,
-                pair[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
-            {
-                return pair[1]
-            }
-        }
-        return nil
+        CellOptions.label(CellOptions.leading(code).last { $0.key == "label" }?.value)
     }
 
     /// A `Failure` as an `Error`, for `Result`.

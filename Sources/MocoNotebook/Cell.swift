@@ -1,3 +1,5 @@
+import MocoScript
+
 /// One cell of a notebook: code run in the session, or prose in Markdown.
 ///
 /// A notebook is a `.moco` file in the Jupytext "percent" format: `# %%` starts a code cell
@@ -29,12 +31,7 @@ public struct Cell: Equatable, Sendable {
     public func option(_ key: String) -> String? { options.last { $0.key == key }?.value }
 
     /// `label: name` names the cell (an anchor in HTML, the cell id in ipynb) when it is a valid id.
-    public var label: String? {
-        guard let l = option("label"), !l.isEmpty,
-            l.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
-        else { return nil }
-        return l
-    }
+    public var label: String? { CellOptions.label(option("label")) }
 
     /// `echo: false` hides the code in reports.
     public var echo: Bool { option("echo") != "false" }
@@ -97,10 +94,7 @@ public struct Cell: Equatable, Sendable {
             var code = body
             var first = start
             while let line = code.first, line.hasPrefix("#| ") {
-                let pair = line.dropFirst(3).split(separator: ":", maxSplits: 1).map {
-                    $0.trimmingCharacters(in: .whitespaces)
-                }
-                if pair.count == 2 { options.append((pair[0], pair[1])) }
+                if let option = CellOptions.option(line) { options.append(option) }
                 code.removeFirst()
                 first += 1
             }

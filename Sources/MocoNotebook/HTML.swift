@@ -6,19 +6,7 @@ import MocoTensor
 /// Small HTML helpers for the report: escaping, `.moco` highlighting and a Markdown subset.
 enum HTML {
     /// `s` as HTML text or attribute value, with control and bidirectional characters spelled out.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for c in VisibleText.escape(s) {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { HTMLText.escape(s) }
 
     private static let keywords = Set(Interpreter.keywords)
     private static let builtins = Set(Interpreter.builtinNames)

@@ -53,7 +53,7 @@ public final class NotebookRunner {
         let plotsBefore = interpreter.plots.count
         do {
             let value = try interpreter.run(cell.source, name: name, firstLine: cell.firstLine)
-            if let value, !isPlotPath(value, since: plotsBefore) {
+            if let value, !interpreter.isPlotPath(value, since: plotsBefore) {
                 if case .nil = value {} else { current.append(.value(value.repr)) }
             }
             return (current, 0)
@@ -64,9 +64,4 @@ public final class NotebookRunner {
         }
     }
 
-    /// A plotting call's return value (the image path) is shown as the image, not as text.
-    private func isPlotPath(_ value: Value, since first: Int) -> Bool {
-        guard case .string(let s) = value else { return false }
-        return interpreter.plots[first...].contains { $0.files.image.path.hasSuffix(s) }
-    }
 }

@@ -14,6 +14,13 @@ public final class Interpreter {
     public var progress: (String) -> Void = {
         FileHandle.standardError.write(Data((VisibleText.escape($0) + "\n").utf8))
     }
+    /// Whether `value` is the image path a plot among the session's plots from index `first` on returned: a
+    /// notebook or the kernel shows that plot as the image, not the path as text.
+    public func isPlotPath(_ value: Value, since first: Int) -> Bool {
+        guard case .string(let s) = value else { return false }
+        return plots[first...].contains { $0.files.image.path.hasSuffix(s) }
+    }
+
     /// `moco export`: when set, `train(...)` trains nothing and its chosen call writes a PyTorch project.
     public var exportRequest: ExportRequest?
     /// Values that replace the initial value of top-level `let`s (`moco run --set NAME=VALUE`).

@@ -546,7 +546,7 @@ def save_checkpoint(path, model, optimizer, epoch, recipe):
     meta = {"format": FORMAT, "model": json.dumps(recipe["model"], sort_keys=True), "epoch": str(epoch),
             "data": recipe["data"]["name"]}
     tmp = path + ".tmp"
-    save_file({k: v.detach().contiguous().clone() for k, v in tensors.items()}, tmp, metadata=meta)
+    save_file({k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}, tmp, metadata=meta)
     os.replace(tmp, path)
 
 
@@ -565,7 +565,8 @@ def load_checkpoint(path, model, optimizer):
     for key, value in state.items():
         if key.startswith("optimizer."):
             name, field = key[10:].rsplit(".", 1)
-            optimizer.state[names[name]][field] = value.item() if field == "step" else value.clone()
+            p = names[name]
+            optimizer.state[p][field] = value.reshape(()).clone() if field == "step" else value.to(p.device).clone()
     return int(state["epoch"][0])
 
 
