@@ -95,11 +95,12 @@ let package = Package(
         .testTarget(name: "MocoPlotTests", dependencies: ["MocoPlot", "MocoTestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "MocoTSNETests", dependencies: ["MocoTSNE", "MocoData", "MocoTensor", "MocoTestSupport"]),
         .testTarget(
-            name: "MocoScriptTests", dependencies: ["MocoScript"], exclude: ["Python"], resources: [.copy("Scripts")]),
+            name: "MocoScriptTests", dependencies: ["MocoScript", "MocoTestSupport"], exclude: ["Python"],
+            resources: [.copy("Scripts")]),
         .testTarget(
             name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript", "MocoTestSupport"],
             exclude: ["Golden", "Schema"], resources: [.copy("Notebooks")]),
-        .testTarget(name: "MocoKernelTests", exclude: ["Python"]),
+        .testTarget(name: "MocoKernelTests", dependencies: ["MocoTestSupport"], exclude: ["Python"]),
         .testTarget(
             name: "MocoREPLTests", dependencies: ["MocoREPL", "MocoScript", "MocoTestSupport"],
             resources: [.copy("Transcripts")])

@@ -22,61 +22,42 @@ struct Export: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("The folder to write the project into.", valueName: "DIR"))
     var output: String
 
-    @Option(
-        name: .customLong("set"),
-        help: ArgumentHelp(
-            "Replace the value of a top-level let (a moco expression; anything else is taken as a string).",
-            valueName: "NAME=VALUE"))
-    var assignments: [String] = []
+    @OptionGroup var options: ScriptOptions
 
     @Option(name: .customLong("train"), help: ArgumentHelp("Which train(...) call to export, from 1.", valueName: "N"))
     var call = 1
 
-    @Option(help: "Seed for every random draw (replaces the script's `seed`); recorded in the recipe.")
-    var seed: UInt64?
-
-    @Option(
-        name: .customLong("allow-write"),
-        help: ArgumentHelp(
-            "Let the script write files under this folder too (the working folder is allowed).", valueName: "DIR"))
-    var allowWrite: [String] = []
-
     func validate() throws {
-        for a in assignments where !a.contains("=") || a.hasPrefix("=") {
-            throw ValidationError("--set expects NAME=VALUE, got '\(a)'")
-        }
         guard call >= 1 else { throw ValidationError("--train counts train(...) calls from 1, got \(call)") }
     }
 
     func run() throws {
-        let interpreter = Interpreter(seed: seed ?? 0)
-        interpreter.seedOverride = seed
         let plots = FileManager.default.temporaryDirectory.appendingPathComponent("moco-export-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: plots) }
         try FileManager.default.createDirectory(at: plots, withIntermediateDirectories: true)
+        let interpreter = try options.interpreter(writable: [plots])
         interpreter.plotDirectory = plots
-        interpreter.fileAccess = FileAccess(
-            write: [workingFolder, plots] + (try folders(allowWrite, flag: "--allow-write")), read: nil)
-        for a in assignments {
-            let name = String(a.prefix { $0 != "=" })
-            let text = String(a.drop { $0 != "=" }.dropFirst())
-            do {
-                interpreter.overrides[name] = try Interpreter.constant(text) ?? .string(text)
-            } catch {
-                throw ValidationError("--set \(name): \(ScriptError.report(error).text)")
-            }
-        }
         let request = ExportRequest(directory: URL(fileURLWithPath: output), call: call)
         interpreter.exportRequest = request
         let url = URL(fileURLWithPath: file)
         if let text = try? String(contentsOf: url, encoding: .utf8) {
             interpreter.cellStreams = Cell.streamStarts(of: text)
         }
-        do { _ = try interpreter.run(file: url) } catch is ExportFinished {} catch { throw ExitCode(report(error)) }
+        func calls(_ n: Int) -> String { "\(n) train(...) call\(n == 1 ? "" : "s")" }
+        do { _ = try interpreter.run(file: url) } catch is ExportFinished {} catch {
+            let status = report(error)
+            if request.seen > 0 {
+                // Later code may fail on a run that did not train: say where the export stood.
+                FileHandle.standardError.write(
+                    Data(
+                        "moco export: nothing written: \(file) stopped after \(calls(request.seen)), before call \(call)\n"
+                            .utf8))
+            }
+            throw ExitCode(status)
+        }
         guard let written = request.written else {
-            let seen = request.seen
             FileHandle.standardError.write(
-                Data("moco export: \(file) makes \(seen) train(...) call\(seen == 1 ? "" : "s"), not \(call)\n".utf8))
+                Data("moco export: nothing written: \(file) makes \(calls(request.seen)), not \(call)\n".utf8))
             throw ExitCode(1)
         }
         print(

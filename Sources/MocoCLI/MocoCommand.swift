@@ -58,47 +58,18 @@ struct Run: ParsableCommand {
     @ArgumentParser.Argument(help: "The script to run.", completion: .file(extensions: ["moco"]))
     var file: String
 
-    @Option(
-        name: .customLong("set"),
-        help: ArgumentHelp(
-            "Replace the value of a top-level let (a moco expression; anything else is taken as a string).",
-            valueName: "NAME=VALUE"))
-    var assignments: [String] = []
-
-    @Option(help: "Seed for every random draw (replaces the script's `seed`).")
-    var seed: UInt64?
+    @OptionGroup var options: ScriptOptions
 
     @Option(help: "Threads for the engine (default: MOCO_THREADS or all cores).")
     var threads: Int?
 
-    @Option(
-        name: .customLong("allow-write"),
-        help: ArgumentHelp(
-            "Let the script write files under this folder too (the working folder is allowed).", valueName: "DIR"))
-    var allowWrite: [String] = []
-
     func validate() throws {
-        for a in assignments where !a.contains("=") || a.hasPrefix("=") {
-            throw ValidationError("--set expects NAME=VALUE, got '\(a)'")
-        }
         try validateThreads(threads)
     }
 
     func run() throws {
         if let threads { Threads.count = threads }
-        let interpreter = Interpreter(seed: seed ?? 0)
-        interpreter.seedOverride = seed
-        interpreter.fileAccess = FileAccess(
-            write: [workingFolder] + (try folders(allowWrite, flag: "--allow-write")), read: nil)
-        for a in assignments {
-            let name = String(a.prefix { $0 != "=" })
-            let text = String(a.drop { $0 != "=" }.dropFirst())
-            do {
-                interpreter.overrides[name] = try Interpreter.constant(text) ?? .string(text)
-            } catch {
-                throw ValidationError("--set \(name): \(ScriptError.report(error).text)")
-            }
-        }
+        let interpreter = try options.interpreter()
         // Ctrl-C stops training at the next step; the rest of the script still runs (its saves), then exit 130.
         Interrupts.install()
         interpreter.interruptSource = { Interrupts.requested }

@@ -1,4 +1,5 @@
 import Foundation
+import MocoTestSupport
 import Testing
 
 /// The moco kernel driven by Jupyter's own client (Python from the venv of scripts/jupyter-venv, which scripts/test
@@ -29,25 +30,12 @@ enum KernelHarness {
         try install.run()
         install.waitUntilExit()
         guard install.terminationStatus == 0 else { return (install.terminationStatus, "moco kernel install failed") }
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [tests.appendingPathComponent("Python/\(script)").path] + arguments
-        process.currentDirectoryURL = prefix
-        var environment = ProcessInfo.processInfo.environment
-        environment["JUPYTER_PATH"] = prefix.appendingPathComponent("share/jupyter").path
-        environment["JUPYTER_RUNTIME_DIR"] = prefix.appendingPathComponent("runtime").path
-        process.environment = environment
-        let output = prefix.appendingPathComponent("output.txt")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: output)
-        (process.standardOutput, process.standardError) = (handle, handle)
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        try handle.close()
-        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        return try Subprocess.run(
+            python!, [tests.appendingPathComponent("Python/\(script)").path] + arguments, in: prefix,
+            environment: [
+                "JUPYTER_PATH": prefix.appendingPathComponent("share/jupyter").path,
+                "JUPYTER_RUNTIME_DIR": prefix.appendingPathComponent("runtime").path
+            ], timeout: timeout)
     }
 }
 

@@ -131,4 +131,28 @@ struct CommandTests {
             #expect(images.filter { $0.hasSuffix(".png") }.count == 6, "\(images)")
         }
     }
+
+    @Test("moco export writes the project of the first train call without training; --train past the last refuses")
+    func export() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the moco product first")
+        let path = Self.scripts.appendingPathComponent("small-training.moco").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moco-cli-export-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("torch")
+        let written = try Self.moco(["export", path, "-o", out.path, "--set", "epochs=3", "--seed", "5"])
+        #expect(written.status == 0, "\(written.stderr)")
+        #expect(written.stdout.contains("3 epochs of batch 64 on digits.train[256]"), "\(written.stdout)")
+        #expect(!written.stdout.contains("epochs 3, steps"), "the script went on past train(...)")
+        for file in ["train.py", "recipe.json", "requirements.txt", "README.md", "data/digits.csv.gz"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
+        }
+        let recipe = try String(contentsOf: out.appendingPathComponent("recipe.json"), encoding: .utf8)
+        #expect(recipe.contains(#""seed" : 5"#) && recipe.contains(#""epochs" : 3"#))
+        let past = try Self.moco(["export", path, "-o", dir.appendingPathComponent("none").path, "--train", "2"])
+        // The script reads the untrained run's queue fill after its only train call, and fails there.
+        #expect(past.status == 70)
+        #expect(past.stderr.contains("nothing written: "), "\(past.stderr)")
+        #expect(past.stderr.contains("stopped after 1 train(...) call, before call 2"), "\(past.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("none").path))
+    }
 }

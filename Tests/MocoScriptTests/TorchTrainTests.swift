@@ -1,5 +1,6 @@
 import Foundation
 import MocoScript
+import MocoTestSupport
 import Testing
 
 /// The exported `train.py` run by PyTorch (the venv of scripts/torch-venv, which scripts/test makes).
@@ -16,24 +17,9 @@ enum TorchHarness {
     static func run(_ program: String, _ arguments: [String], in dir: URL, timeout: TimeInterval = 300) throws
         -> (Int32, String)
     {
-        let process = Process()
-        process.executableURL = venv!.appendingPathComponent("bin/\(program)")
-        process.arguments = arguments
-        process.currentDirectoryURL = dir
-        var environment = ProcessInfo.processInfo.environment
-        environment["OMP_NUM_THREADS"] = "1"
-        process.environment = environment
-        let output = dir.appendingPathComponent("output-\(UUID().uuidString).txt")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: output)
-        (process.standardOutput, process.standardError) = (handle, handle)
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        try handle.close()
-        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        try Subprocess.run(
+            venv!.appendingPathComponent("bin/\(program)"), arguments, in: dir, environment: ["OMP_NUM_THREADS": "1"],
+            timeout: timeout)
     }
 
     /// The rows of `log.jsonl` as dictionaries.
