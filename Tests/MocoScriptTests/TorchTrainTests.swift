@@ -134,14 +134,15 @@ struct TorchTrainTests {
         }
     }
 
-    /// Each encoder family and MoCo version that train.py builds loads back under moco's names; a checkpoint with
+    /// Each encoder family and MoCo version that train.py builds loads back under moco's names (the convnet and v2:
+    /// the quickstart above); a checkpoint with
     /// facebookresearch/moco's names (`module.encoder_q.*`, a `.pth.tar`) converted by `train.py convert` loads with
     /// `load_encoder`.
     @Test(
         "checkpoints of every encoder and version load back, with the logged kNN",
         arguments: [
             (#"resnet(18, width: 4, stem: "cifar", in_channels: 1)"#, 1),
-            (#"resnet(34, width: 4, stem: "imagenet", in_channels: 1)"#, 2), ("convnet([8, 16])", 3)
+            (#"resnet(34, width: 4, stem: "imagenet", in_channels: 1)"#, 3)
         ])
     func architectures(_ encoder: String, _ version: Int) throws {
         let dir = try ExportHarness.folder("torch-arch")
@@ -170,7 +171,31 @@ struct TorchTrainTests {
             print(knn_accuracy(run.model, data.train, data.test, k: 5))
             """, name: "<back>")
         let ours = try #require(Double(lines.all.last ?? ""))
-        #expect(abs(ours - logged) <= 0.005, "moco \(ours), train.py \(logged)")
+        // On 8x8 digits these deep encoders' features are near ties, so a few neighbours may swap: the kNN agrees
+        // loosely, and the features themselves, computed by each side from the same checkpoint, agree closely.
+        #expect(abs(ours - logged) <= 0.02, "moco \(ours), train.py \(logged)")
+        try interp.run(#"save(run.model.features(data.test), "features.safetensors")"#, name: "<features>")
+        let (compared, difference) = try TorchHarness.run(
+            "python",
+            [
+                "-c",
+                """
+                import json, sys, torch; sys.path.insert(0, "."); import train as T
+                from safetensors.torch import load_file
+                recipe, state = json.load(open("recipe.json")), load_file("run/checkpoint.safetensors")
+                model = T.MoCo(recipe["model"], 1)
+                model.encoder_q.load_names({k[10:]: v for k, v in state.items() if k.startswith("encoder_q.")})
+                images, _ = T.load_data(recipe["monitor"]["test"])
+                model.eval()
+                with torch.no_grad():
+                    theirs = model.encoder_q.features(images)
+                ours = load_file("features.safetensors")["tensor"]
+                print((theirs - ours).abs().max().item() / theirs.abs().max().item())
+                """
+            ], in: out)
+        #expect(compared == 0, "\(difference)")
+        let relative = Double(difference.split(separator: "\n").last ?? "") ?? .nan
+        #expect(relative <= 1e-4, "largest feature difference, relative to the largest feature: \(difference)")
         guard version == 1 else { return }
         // The query encoder under facebookresearch/moco's names, saved by torch.save and converted.
         let (saved, savedOutput) = try TorchHarness.run(
