@@ -4,6 +4,7 @@ same plots.
 Usage: test_notebooks.py MOCO NOTEBOOK.moco...   (JUPYTER_PATH names the folder of the moco kernelspec)"""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,10 @@ def check(moco, source):
         for cell in executed.cells:
             if cell.cell_type == "code":
                 cell.outputs = []
+        # A notebook's own files (scale-out/ beside scale-out.moco) travel with it, as they would beside the .ipynb.
+        companion = os.path.join(os.path.dirname(source), name)
+        if os.path.isdir(companion):
+            shutil.copytree(companion, os.path.join(work, name))
         # The kernel works in the render's output folder, so paths the notebook prints are the same.
         nbclient.NotebookClient(executed, kernel_name="moco", timeout=900,
                                 resources={"metadata": {"path": work}}).execute()
