@@ -99,7 +99,7 @@ let package = Package(
             resources: [.copy("Scripts")]),
         .testTarget(
             name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript", "MocoTestSupport"],
-            exclude: ["Golden", "Schema"], resources: [.copy("Notebooks")]),
+            exclude: ["Golden", "Schema", "Python"], resources: [.copy("Notebooks")]),
         .testTarget(name: "MocoKernelTests", dependencies: ["MocoTestSupport"], exclude: ["Python"]),
         .testTarget(
             name: "MocoREPLTests", dependencies: ["MocoREPL", "MocoScript", "MocoTestSupport"],

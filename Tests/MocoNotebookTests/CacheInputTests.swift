@@ -44,7 +44,7 @@ struct CacheInputTests {
         var renderer = Renderer()
         renderer.formats = [.md]
         renderer.progress = { line in log?(line) }
-        let result = try renderer.render(dir.appendingPathComponent("nb.moco"))
+        let result = try renderer.steadyRender(dir.appendingPathComponent("nb.moco"))
         return (result, try String(contentsOf: dir.appendingPathComponent("nb.md"), encoding: .utf8))
     }
 
@@ -125,7 +125,7 @@ struct CacheInputTests {
             renderer.formats = [.md]
             renderer.progress = { _ in }
             renderer.parameters = parameters.map { (name: $0.0, value: $0.1) }
-            let result = try renderer.render(file)
+            let result = try renderer.steadyRender(file)
             return (result, try String(contentsOf: dir.appendingPathComponent("p.md"), encoding: .utf8))
         }
         let (plain, plainReport) = try render([])
@@ -147,13 +147,13 @@ struct CacheInputTests {
         var renderer = Renderer()
         renderer.progress = { _ in }
         let file = dir.appendingPathComponent("nb.moco")
-        #expect(try renderer.dryRun(file).allSatisfy { $0.contains("would run") })
+        #expect(try renderer.steadyDryRun(file).allSatisfy { $0.contains("would run") })
         _ = try Self.render(dir)
-        #expect(try renderer.dryRun(file) == ["[1/3] first: cached", "[2/3] load: cached", "[3/3] after: cached"])
+        #expect(try renderer.steadyDryRun(file) == ["[1/3] first: cached", "[2/3] load: cached", "[3/3] after: cached"])
         try #"let helper = "v3""#.write(
             to: dir.appendingPathComponent("helper.moco"), atomically: true, encoding: .utf8)
         let report = try Data(contentsOf: dir.appendingPathComponent("nb.md"))
-        let lines = try renderer.dryRun(file)
+        let lines = try renderer.steadyDryRun(file)
         #expect(lines.count == 3)
         #expect(lines.first == "[1/3] first: replayed from the cache")
         #expect(
@@ -190,15 +190,15 @@ struct CacheInputTests {
         func fresh() throws -> String {
             var plain = renderer
             (plain.useCache, plain.progress) = (false, { _ in })
-            _ = try plain.render(file)
+            _ = try plain.steadyRender(file)
             return try report()
         }
         try write(1)
-        #expect(try renderer.render(file).ran == 4)
+        #expect(try renderer.steadyRender(file).ran == 4)
         // The writer changes: the reader does not use its names, but the file it read changed under it.
         try write(2)
         lines = []
-        let edited = try renderer.render(file)
+        let edited = try renderer.steadyRender(file)
         let editedReport = try report()
         #expect(try editedReport == fresh())
         #expect(edited.ran == 1 && edited.status == 0, "\(lines)")
@@ -207,7 +207,7 @@ struct CacheInputTests {
         // The file is gone: the cell that wrote it is replayed before the reader runs.
         try FileManager.default.removeItem(at: dir.appendingPathComponent("t.safetensors"))
         lines = []
-        let restored = try renderer.render(file)
+        let restored = try renderer.steadyRender(file)
         #expect(restored.status == 0 && restored.ran == 1 && restored.replayed == 2, "\(lines)")
         let restoredReport = try report()
         #expect(try restoredReport == fresh())
@@ -262,7 +262,9 @@ struct CacheInputTests {
             to: dir.appendingPathComponent("helper.moco"), atomically: true, encoding: .utf8)
         var stopped = renderer
         stopped.interrupted = { true }
-        #expect(throws: Renderer.RenderInterrupted.self) { try stopped.render(dir.appendingPathComponent("nb.moco")) }
+        #expect(throws: Renderer.RenderInterrupted.self) {
+            try stopped.steadyRender(dir.appendingPathComponent("nb.moco"))
+        }
         #expect(try Data(contentsOf: dir.appendingPathComponent("nb.md")) == report)
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("nb_files").path) == assets)
@@ -281,13 +283,13 @@ struct CacheEditSequenceTests {
         renderer.formats = [.md]
         renderer.progress = { _ in }
         let file = dir.appendingPathComponent("nb.moco")
-        #expect(try renderer.render(file).ran == 3)
-        #expect(try renderer.render(file).ran == 0)
+        #expect(try renderer.steadyRender(file).ran == 3)
+        #expect(try renderer.steadyRender(file).ran == 0)
         renderer.versions = "moco 9.9 gnuplot 6.0 openblas 0.4 onednn 4"
-        #expect(try renderer.render(file).ran == 3)
+        #expect(try renderer.steadyRender(file).ran == 3)
         // Back on this build's versions, its own entries are still there.
         renderer.versions = nil
-        #expect(try renderer.render(file).ran == 0)
+        #expect(try renderer.steadyRender(file).ran == 0)
     }
 
     /// A small notebook whose cells read a data file, an include and each other's names.
@@ -324,7 +326,7 @@ struct CacheEditSequenceTests {
             renderer.formats = [.md]
             renderer.useCache = cache
             renderer.progress = { _ in }
-            let ran = try renderer.render(folder.appendingPathComponent("nb.moco")).ran
+            let ran = try renderer.steadyRender(folder.appendingPathComponent("nb.moco")).ran
             return (try String(contentsOf: folder.appendingPathComponent("nb.md"), encoding: .utf8), ran)
         }
         try write("nb.moco", cells.joined(separator: "\n"))

@@ -18,7 +18,7 @@ struct CacheTests {
         renderer.formats = [.html, .md]
         renderer.useCache = cache
         renderer.progress = { line in if line.hasPrefix("cache:") { warnings?(line) } }
-        return try renderer.render(dir.appendingPathComponent("cached.moco"))
+        return try renderer.steadyRender(dir.appendingPathComponent("cached.moco"))
     }
 
     static func edit(_ dir: URL, _ from: String, _ to: String) throws {

@@ -32,7 +32,7 @@ struct IncrementalRenderTests {
         (renderer.outputDirectory, renderer.formats, renderer.useCache) = (dir, [.md], cache)
         renderer.parameters = parameters
         renderer.progress = { _ in }
-        let result = try renderer.render(file)
+        let result = try renderer.steadyRender(file)
         let stem = file.deletingPathExtension().lastPathComponent
         var bytes = ["\(stem).md": try Data(contentsOf: result.reports[0])]
         let assets = dir.appendingPathComponent("\(stem)_files")

@@ -15,7 +15,7 @@ struct RenderTests {
         renderer.outputDirectory = dir
         renderer.formats = formats
         renderer.progress = { _ in }
-        return try renderer.render(notebooks.appendingPathComponent(name))
+        return try renderer.steadyRender(notebooks.appendingPathComponent(name))
     }
 
     static func scratch() throws -> URL {
@@ -79,7 +79,7 @@ struct RenderTests {
                 try String(contentsOf: dir.appendingPathComponent("log.\($0)"), encoding: .utf8)
             }
         }
-        let first = try renderer.render(file)
+        let first = try renderer.steadyRender(file)
         let rendered = try reports()
         let md = rendered[1]
         #expect(first.ran == 1)
@@ -89,7 +89,7 @@ struct RenderTests {
         #expect(!rendered.contains { $0.contains("img/s") })
         #expect(rendered[0].contains("<details class=\"log\"><summary>training log (3 lines)</summary>"))
         #expect(rendered[2].contains(#""name" : "stderr""#))
-        let second = try renderer.render(file)
+        let second = try renderer.steadyRender(file)
         #expect(second.cached == 1 && second.ran == 0)
         #expect(try reports() == rendered)
     }
@@ -113,7 +113,7 @@ struct RenderTests {
         renderer.outputDirectory = out
         renderer.formats = [.md]
         renderer.progress = { _ in }
-        let result = try renderer.render(notebook)
+        let result = try renderer.steadyRender(notebook)
         #expect(result.status == 0)
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("numbers.safetensors").path))
         #expect(!FileManager.default.fileExists(atPath: source.appendingPathComponent("numbers.safetensors").path))

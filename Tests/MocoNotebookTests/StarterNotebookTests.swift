@@ -37,7 +37,7 @@ struct StarterNotebookTests {
         renderer.outputDirectory = dir.appendingPathComponent("out")
         renderer.formats = [.md]
         renderer.progress = { _ in }
-        let result = try renderer.render(notebook)
+        let result = try renderer.steadyRender(notebook)
         let md = try String(contentsOf: result.reports[0], encoding: .utf8)
         #expect(result.status == 0, "\(md.components(separatedBy: "**Error:**").last ?? "")")
         #expect(md.contains("of the labels") && md.contains("pre-trained"))

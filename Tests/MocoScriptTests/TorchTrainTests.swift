@@ -12,14 +12,16 @@ enum TorchHarness {
     }
     static let reason: Comment = "needs the PyTorch venv (scripts/test makes it: MOCO_TORCH_VENV)"
 
-    /// Runs a program of the venv (`python`, `torchrun`) in `dir` with one thread per process; returns its status
-    /// and output.
-    static func run(_ program: String, _ arguments: [String], in dir: URL, timeout: TimeInterval = 300) throws
+    /// Runs a program of the venv (`python`, `torchrun`) in `dir` with one thread per process, in its turn with the
+    /// other processes that train; returns its status and output.
+    static func run(_ program: String, _ arguments: [String], in dir: URL, timeout: TimeInterval = 300) async throws
         -> (Int32, String)
     {
-        try Subprocess.run(
-            venv!.appendingPathComponent("bin/\(program)"), arguments, in: dir, environment: ["OMP_NUM_THREADS": "1"],
-            timeout: timeout)
+        try await Turnstile.training.pass {
+            try await Subprocess.run(
+                venv!.appendingPathComponent("bin/\(program)"), arguments, in: dir,
+                environment: ["OMP_NUM_THREADS": "1"], timeout: timeout)
+        }
     }
 
     /// The rows of `log.jsonl` as dictionaries.
@@ -34,14 +36,14 @@ enum TorchHarness {
     "Export to PyTorch: train.py with torchrun", .serialized, .enabled(if: TorchHarness.available, TorchHarness.reason))
 struct TorchTrainTests {
     @Test("the quickstart on 2 processes (gloo): 2 finite log rows, and moco's kNN of its checkpoint is the logged one")
-    func quickstartOnTwoProcesses() throws {
+    func quickstartOnTwoProcesses() async throws {
         let dir = try ExportHarness.folder("torchrun")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("torch")
         _ = try ExportHarness.export(
             ExportHarness.notebooks.appendingPathComponent("quickstart.moco"), to: out,
             overrides: ["epochs": .number(2)], in: dir)
-        let (status, output) = try TorchHarness.run(
+        let (status, output) = try await TorchHarness.run(
             "torchrun", ["--standalone", "--nproc-per-node", "2", "train.py", "--threads", "1"], in: out)
         #expect(status == 0, "\(output)")
         let rows = try TorchHarness.log(out.appendingPathComponent("run/log.jsonl"))
@@ -66,7 +68,7 @@ struct TorchTrainTests {
     }
 
     @Test("one step on 2 processes equals one step in 1 process with SplitBatchNorm in 2 splits")
-    func distributedStepEqualsSplitBatchNorm() throws {
+    func distributedStepEqualsSplitBatchNorm() async throws {
         let dir = try ExportHarness.folder("ddp-step")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("torch")
@@ -74,7 +76,7 @@ struct TorchTrainTests {
             ExportHarness.notebooks.appendingPathComponent("quickstart.moco"), to: out,
             overrides: ["epochs": .number(1)], in: dir)
         let script = ExportHarness.tests.appendingPathComponent("Python/ddp_step.py")
-        let (status, output) = try TorchHarness.run(
+        let (status, output) = try await TorchHarness.run(
             "torchrun", ["--standalone", "--nproc-per-node", "2", script.path, out.path, "recipe.json"], in: out)
         #expect(status == 0, "\(output)")
         let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") })
@@ -88,7 +90,7 @@ struct TorchTrainTests {
     @Test(
         "a closure momentum and learning rate are followed: train.py logs the recipe's values; --resume goes on exactly"
     )
-    func closureSchedules() throws {
+    func closureSchedules() async throws {
         let dir = try ExportHarness.folder("torch-closure")
         defer { try? FileManager.default.removeItem(at: dir) }
         let script = dir.appendingPathComponent("closure.moco")
@@ -101,19 +103,19 @@ struct TorchTrainTests {
         """.write(to: script, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("torch")
         let (_, recipe) = try ExportHarness.export(script, to: out, in: dir)
-        let (status, output) = try TorchHarness.run("python", ["train.py", "--threads", "2"], in: out)
+        let (status, output) = try await TorchHarness.run("python", ["train.py", "--threads", "2"], in: out)
         #expect(status == 0, "\(output)")
         let rows = try TorchHarness.log(out.appendingPathComponent("run/log.jsonl"))
         #expect(rows.count == 2)
         // One epoch, then --resume for the second: the same log and the same checkpoint as the straight run.
         for arguments in [["--until", "1"], ["--resume"]] {
-            let (status, output) = try TorchHarness.run(
+            let (status, output) = try await TorchHarness.run(
                 "python", ["train.py", "--threads", "2", "--out", "resumed"] + arguments, in: out)
             #expect(status == 0, "\(output)")
         }
         let resumed = try TorchHarness.log(out.appendingPathComponent("resumed/log.jsonl"))
         #expect(resumed.map { $0["loss"] as? Double } == rows.map { $0["loss"] as? Double })
-        let (same, compared) = try TorchHarness.run(
+        let (same, compared) = try await TorchHarness.run(
             "python",
             [
                 "-c",
@@ -144,7 +146,7 @@ struct TorchTrainTests {
             (#"resnet(18, width: 4, stem: "cifar", in_channels: 1)"#, 1),
             (#"resnet(34, width: 4, stem: "imagenet", in_channels: 1)"#, 3)
         ])
-    func architectures(_ encoder: String, _ version: Int) throws {
+    func architectures(_ encoder: String, _ version: Int) async throws {
         let dir = try ExportHarness.folder("torch-arch")
         defer { try? FileManager.default.removeItem(at: dir) }
         let script = dir.appendingPathComponent("arch.moco")
@@ -159,7 +161,7 @@ struct TorchTrainTests {
         """.write(to: script, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("torch")
         _ = try ExportHarness.export(script, to: out, in: dir)
-        let (status, output) = try TorchHarness.run("python", ["train.py", "--threads", "2"], in: out)
+        let (status, output) = try await TorchHarness.run("python", ["train.py", "--threads", "2"], in: out)
         #expect(status == 0, "\(output)")
         let logged = try #require(
             try TorchHarness.log(out.appendingPathComponent("run/log.jsonl")).last?["knn"] as? Double)
@@ -175,7 +177,7 @@ struct TorchTrainTests {
         // loosely, and the features themselves, computed by each side from the same checkpoint, agree closely.
         #expect(abs(ours - logged) <= 0.02, "moco \(ours), train.py \(logged)")
         try interp.run(#"save(run.model.features(data.test), "features.safetensors")"#, name: "<features>")
-        let (compared, difference) = try TorchHarness.run(
+        let (compared, difference) = try await TorchHarness.run(
             "python",
             [
                 "-c",
@@ -198,7 +200,7 @@ struct TorchTrainTests {
         #expect(relative <= 1e-4, "largest feature difference, relative to the largest feature: \(difference)")
         guard version == 1 else { return }
         // The query encoder under facebookresearch/moco's names, saved by torch.save and converted.
-        let (saved, savedOutput) = try TorchHarness.run(
+        let (saved, savedOutput) = try await TorchHarness.run(
             "python",
             [
                 "-c",
@@ -210,7 +212,7 @@ struct TorchTrainTests {
                 """
             ], in: out)
         #expect(saved == 0, "\(savedOutput)")
-        let (converted, convertOutput) = try TorchHarness.run(
+        let (converted, convertOutput) = try await TorchHarness.run(
             "python", ["train.py", "convert", "official.pth.tar", "official.safetensors"], in: out)
         #expect(converted == 0, "\(convertOutput)")
         try interp.run(
