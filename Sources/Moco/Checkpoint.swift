@@ -81,10 +81,20 @@ public enum Checkpoint {
         func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(file: file, reason: reason) }
     }
 
-    /// Reads and checks a checkpoint (format, checksum, epochs against the plan, generator states, histories, finite
-    /// queue) without a model to check it against.
-    public static func read(_ url: URL) throws -> Contents {
-        let f = try CheckpointFile(url, format: format, kind: "moco checkpoint")
+    /// Reads and checks a run's checkpoint without a model to check it against, reading the file once: moco's own
+    /// (format, checksum, epochs against the plan, generator states, histories, finite queue) or an exported
+    /// `train.py`'s (`TorchCheckpoint`, with the per-epoch log that `log` names, asked for only then).
+    public static func read(_ url: URL, torchLog log: () throws -> URL?) throws -> Contents {
+        let f = try CheckpointFile(url)
+        if f.metadata["format"] == TorchCheckpoint.format { return try TorchCheckpoint.read(f, log: try log()) }
+        try f.check(format: format, kind: kind)
+        return try contents(of: f)
+    }
+
+    private static let kind = "moco checkpoint"
+
+    /// The checked contents of a moco checkpoint `f` (its format and checksum checked).
+    private static func contents(of f: CheckpointFile) throws -> Contents {
         let epochs = try f.ints("trainer.epoch")
         guard epochs.count == 1 else { throw f.fail("trainer.epoch holds \(epochs.count) values, not one") }
         let epoch = epochs[0]
@@ -141,7 +151,7 @@ public enum Checkpoint {
     public static func load(
         into trainer: MoCoTrainer, online: OnlineClassifier? = nil, from url: URL
     ) throws -> [String: String] {
-        let c = try read(url)
+        let c = try contents(of: try CheckpointFile(url, format: format, kind: kind))
         let apply = try prepare(c, for: trainer.model)
         let restoreOnline =
             c.entries.byName["online.counts"] == nil ? nil : try online?.prepareRestore(c.entries)

@@ -12,20 +12,24 @@ struct CheckpointFile {
 
     /// Reads `url`, refusing another format than `format` (a `kind` of file) and a file without a checksum.
     init(_ url: URL, format: String, kind: String) throws {
+        try self.init(url)
+        try check(format: format, kind: kind)
+    }
+
+    /// Reads `url` whatever its format (a caller that dispatches on `metadata["format"]` checks it next).
+    init(_ url: URL) throws {
         file = url.lastPathComponent
         (state, metadata) = try SafeTensors.read(url)
         byName = Dictionary(state.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Refuses another format than `format` (a `kind` of file) and a file without a checksum.
+    func check(format: String, kind: String) throws {
         guard metadata["format"] == format else {
             throw fail("not a \(kind) (format \(metadata["format"] ?? "missing"))")
         }
         // SafeTensors.read verified the checksum; a checkpoint must have one.
         guard metadata[SafeTensors.checksumKey] != nil else { throw fail("has no checksum of its data") }
-    }
-
-    /// Tensors and metadata read elsewhere (`TorchCheckpoint`).
-    init(file: String, state: StateDict, metadata: [String: String]) {
-        (self.file, self.state, self.metadata) = (file, state, metadata)
-        byName = Dictionary(state.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Writes `state` with `recipe` as a checkpoint of `format`, atomically and with a checksum of its data.

@@ -4,24 +4,16 @@ import MocoTensor
 
 /// A checkpoint written by an exported `train.py` (format `moco-torch-1`): `encoder_q.*` and `encoder_k.*` under
 /// torchvision names, `predictor.*` (v3), `queue` `[dim, K]` and `queue_ptr`, the optimizer's state, the epoch, and
-/// the model's recipe in the metadata. `read` gives the same `Checkpoint.Contents` as moco's own checkpoints, with
-/// one history row per epoch from the `log.jsonl` beside it when there is one.
+/// the model's recipe in the metadata. `Checkpoint.read` gives the same `Checkpoint.Contents` as moco's own
+/// checkpoints, with one history row per epoch from the `log.jsonl` beside it when there is one.
 public enum TorchCheckpoint {
     public static let format = "moco-torch-1"
     /// The file `train.py` writes in its output folder.
     public static let fileName = "checkpoint.safetensors"
 
-    /// Whether `url` holds a `train.py` checkpoint (by its metadata's format).
-    public static func matches(_ url: URL) -> Bool {
-        (try? SafeTensors.read(url))?.metadata["format"] == format
-    }
-
-    public static func read(_ url: URL, log: URL? = nil) throws -> Checkpoint.Contents {
-        let (state, metadata) = try SafeTensors.read(url)
-        let f = CheckpointFile(file: url.lastPathComponent, state: state, metadata: metadata)
-        guard metadata["format"] == format else {
-            throw f.fail("not a train.py checkpoint (format \(metadata["format"] ?? "missing"))")
-        }
+    /// The contents of a `train.py` checkpoint `f` (its format checked by the caller, `Checkpoint.read`).
+    static func read(_ f: CheckpointFile, log: URL?) throws -> Checkpoint.Contents {
+        let (state, metadata) = (f.state, f.metadata)
         let epochs = try f.ints("epoch")
         guard epochs.count == 1, (0...Int64(MoCoTrainer.maxEpochs)).contains(epochs[0]) else {
             throw f.fail("epoch is not one number in 0...\(MoCoTrainer.maxEpochs)")

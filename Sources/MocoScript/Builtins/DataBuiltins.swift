@@ -128,20 +128,25 @@ extension Interpreter {
     /// A user path that `builtin` may write a file of `kind` to: inside the write confinement,
     /// not empty, and not an existing file of another kind.
     func writableURL(_ path: String, kind: FileKind, builtin: String, at loc: Loc) throws -> URL {
-        guard !path.isEmpty else { throw ScriptError(.io, "\(builtin): the file name is empty", at: loc) }
+        let url = try writablePath(path, what: "file", builtin: builtin, at: loc)
+        do { try kind.checkReplaceable(url) } catch let e as FileKindError {
+            throw ScriptError(.io, "\(builtin): \(e)", at: loc)
+        }
+        return url
+    }
+
+    /// A user path that `builtin` may write to (a file, or a folder it fills): not empty, without control
+    /// characters, and inside the write confinement.
+    func writablePath(_ path: String, what: String, builtin: String, at loc: Loc) throws -> URL {
+        guard !path.isEmpty else { throw ScriptError(.io, "\(builtin): the \(what) name is empty", at: loc) }
         guard !path.unicodeScalars.contains(where: { VisibleText.needsEscape($0, keepLines: false) }) else {
             throw ScriptError(
-                .io, "\(builtin): the file name \(Value.quote(VisibleText.escape(path))) holds control characters",
+                .io,
+                "\(builtin): the \(what) name \(Value.quote(VisibleText.escape(path))) holds control characters",
                 at: loc)
         }
-        do {
-            let url = try fileAccess.checkWrite(resolveWritePath(path))
-            try kind.checkReplaceable(url)
-            return url
-        } catch let e as FileAccessError {
-            throw ScriptError(.io, "\(builtin): \(e)", at: loc)
-        } catch let e as FileKindError {
-            throw ScriptError(.io, "\(builtin): \(e)", at: loc)
+        do { return try fileAccess.checkWrite(resolveWritePath(path)) } catch {
+            throw ScriptError(.io, "\(builtin): \(error)", at: loc)
         }
     }
 

@@ -12,7 +12,8 @@ enum ExportBuiltins {
         let recipe = try recipe(of: run, interpreter: interp, builtin: "export", at: loc)
         let written = try write(recipe, to: request.directory, builtin: "export", at: loc)
         request.written = ExportRequest.Written(
-            data: written.data.name, epochs: written.epochs, batch: written.batch, files: TorchProject.files)
+            data: written.recipe.data.name, epochs: written.recipe.epochs, batch: written.recipe.batch,
+            files: written.files)
         throw ExportFinished()
     }
 
@@ -20,9 +21,12 @@ enum ExportBuiltins {
     static func recipe(of run: RunValue, interpreter: Interpreter, builtin: String, at loc: Loc) throws
         -> TorchRecipe
     {
-        _ = try run.live(for: builtin, at: loc)
+        let (trainer, data, optimizer) = try run.live(for: builtin, at: loc)
         do {
-            return try TorchRecipe(run: run, interpreter: interpreter)
+            return try TorchRecipe(
+                model: run.model, data: data, views: trainer.loader.pipelines, optimizer: optimizer,
+                lrUpdate: trainer.lrUpdate, epochs: run.plannedEpochs, batch: trainer.loader.batchSize,
+                stepsPerEpoch: trainer.loader.batchesPerEpoch, monitor: run.monitor, interpreter: interpreter)
         } catch let e as ExportError {
             throw ScriptError(.runtime, "\(builtin): cannot export this run: \(e)", at: loc)
         } catch let e as ModelRecipeError {
@@ -32,7 +36,7 @@ enum ExportBuiltins {
 
     static func write(
         _ recipe: TorchRecipe, to directory: URL, interpreter: Interpreter? = nil, builtin: String, at loc: Loc
-    ) throws -> TorchRecipe {
+    ) throws -> (recipe: TorchRecipe, files: [String]) {
         do {
             return try TorchProject.write(recipe, to: directory) { url in
                 if let interpreter { _ = try interpreter.fileAccess.checkWrite(url) }
@@ -62,16 +66,12 @@ enum ExportBuiltins {
             throw args.typeError("run", expected: "a run from train(...)", got: try args["run"])
         }
         let path = try args.string("path")
-        guard !path.isEmpty else { throw args.error("the folder name is empty") }
-        let url: URL
-        do { url = try interp.fileAccess.checkWrite(interp.resolveWritePath(path)) } catch {
-            throw ScriptError(.io, "export_torch: \(error)", at: args.loc)
-        }
+        let url = try interp.writablePath(path, what: "folder", builtin: "export_torch", at: args.loc)
         let recipe = try recipe(of: run, interpreter: interp, builtin: "export_torch", at: args.loc)
         let written = try write(recipe, to: url, interpreter: interp, builtin: "export_torch", at: args.loc)
-        interp.writtenFiles += TorchProject.files.map { url.appendingPathComponent($0).path }
+        interp.writtenFiles += written.files.map { url.appendingPathComponent($0).path }
         return .string(
-            "\(path): train.py, recipe.json (\(written.epochs) epochs of batch \(written.batch) on \(written.data.name)), "
+            "\(path): train.py, recipe.json (\(written.recipe.epochs) epochs of batch \(written.recipe.batch) on \(written.recipe.data.name)), "
                 + "requirements.txt, README.md")
     }
 

@@ -30,14 +30,11 @@ extension TrainingBuiltins {
         }
         let file = url.lastPathComponent
         do {
-            let contents: Checkpoint.Contents
-            if folder || TorchCheckpoint.matches(url) {
+            // A train.py checkpoint comes with the log beside it, when there is one.
+            let contents = try Checkpoint.read(url) {
                 let log = url.deletingLastPathComponent().appendingPathComponent("log.jsonl")
-                let hasLog = FileManager.default.fileExists(atPath: log.path)
-                if hasLog { _ = try interp.readableURL(log.path, builtin: "load_run", at: args.loc) }
-                contents = try TorchCheckpoint.read(url, log: hasLog ? log : nil)
-            } else {
-                contents = try Checkpoint.read(url)
+                guard FileManager.default.fileExists(atPath: log.path) else { return nil }
+                return try interp.readableURL(log.path, builtin: "load_run", at: args.loc)
             }
             guard let recipe = try ModelRecipe.decode(from: contents.recipe) else {
                 throw ModelRecipeError(

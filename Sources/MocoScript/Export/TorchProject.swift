@@ -6,20 +6,17 @@ import MocoSupport
 /// and the bundled digits under `data/` when the recipe uses them. Each file is written atomically; other files in
 /// the folder (a `run/` that `train.py` wrote) are left alone.
 enum TorchProject {
-    /// The files written, relative to the folder.
-    static let files = ["train.py", "recipe.json", "requirements.txt", "README.md"]
-
     /// Where `train.py` lies in this build.
     static var script: URL? {
         Bundle.module.url(forResource: "train", withExtension: "py", subdirectory: "Resources/torch")
     }
 
     /// Writes the project for `recipe` into `directory` (created if needed); returns the recipe as written (the
-    /// bundled digits pointed at their copies under `data/`). `allowed` checks each file before it is written (the
-    /// session's write confinement).
+    /// bundled digits pointed at their copies under `data/`) and the files, relative to `directory`. `allowed` checks
+    /// each file before it is written (the session's write confinement).
     @discardableResult
     static func write(_ recipe: TorchRecipe, to directory: URL, allowed: (URL) throws -> Void = { _ in }) throws
-        -> TorchRecipe
+        -> (recipe: TorchRecipe, files: [String])
     {
         guard let script, let digits = Digits.fileURL, let split = Digits.splitURL else {
             throw ExportError("train.py or the bundled digits are missing from this build")
@@ -53,7 +50,7 @@ enum TorchProject {
         } catch let e as FileWriteError {
             throw ExportError("\(e)")
         }
-        return recipe
+        return (recipe, files.map(\.0))
     }
 
     static let requirements = """

@@ -74,10 +74,11 @@ public struct TorchRecipe: Codable, Equatable {
     public var monitor: Monitor?
 
     /// The recipe of training `model` on `data` as `train(...)` was asked to; the schedules are evaluated at every
-    /// step of `epochs` epochs of `batch` images (a script function is called, silently, once per step).
+    /// step of `epochs` epochs of `stepsPerEpoch` batches of `batch` images (a script function is called, silently,
+    /// once per step).
     init(
         model: ModelValue, data: DataValue, views: [any Augmentation], optimizer: OptimizerSpec, lrUpdate: LRUpdate,
-        epochs: Int, batch: Int, monitor: MonitorSpec?, interpreter interp: Interpreter
+        epochs: Int, batch: Int, stepsPerEpoch: Int, monitor: MonitorSpec?, interpreter interp: Interpreter
     ) throws {
         let output = interp.output
         interp.output = { _ in }
@@ -94,8 +95,7 @@ public struct TorchRecipe: Codable, Equatable {
             kind: o.kind.rawValue, lrName: o.lr.name, momentum: o.momentum, weightDecay: o.weightDecay,
             nesterov: o.nesterov, betas: [o.betas.0, o.betas.1], trust: o.trust)
         self.lrUpdate = lrUpdate == .perEpoch ? "epoch" : "step"
-        (self.epochs, self.batch) = (epochs, batch)
-        stepsPerEpoch = data.count / batch
+        (self.epochs, self.batch, self.stepsPerEpoch) = (epochs, batch, stepsPerEpoch)
         let total = epochs * stepsPerEpoch
         guard total <= Self.maxSteps else {
             throw ExportError("\(epochs) epochs of \(stepsPerEpoch) steps are more than \(Self.maxSteps) steps")
@@ -159,17 +159,6 @@ public struct TorchRecipe: Codable, Equatable {
     /// A pretty-printed list whose items are numbers, strings without escapes, booleans or null.
     private static let scalarList = try! NSRegularExpression(
         pattern: #"\[\n(?:[ ]*(?:-?[0-9][0-9.eE+-]*|"[^"\\\n]*"|true|false|null),?\n)+[ ]*\]"#)
-
-    /// The recipe of `run` (one built by `train`, with its data and optimizer), as `export_torch` writes it.
-    public init(run: RunValue, interpreter: Interpreter) throws {
-        guard let trainer = run.trainer, let data = run.data, let optimizer = run.optimizer else {
-            throw ExportError("the run was read by load_run, without its data and optimizer")
-        }
-        try self.init(
-            model: run.model, data: data, views: trainer.loader.pipelines, optimizer: optimizer,
-            lrUpdate: trainer.lrUpdate, epochs: run.plannedEpochs, batch: trainer.loader.batchSize,
-            monitor: run.monitor, interpreter: interpreter)
-    }
 
     /// The recipe in a `recipe.json`.
     public static func read(_ url: URL) throws -> TorchRecipe {
