@@ -47,4 +47,14 @@ struct CellGraph {
         }
         (self.streams, self.dependencies, self.keys) = (streams, dependencies, keys)
     }
+
+    /// The indices of the code cells, in order.
+    var codeCells: [Int] { keys.indices.filter { keys[$0] != nil } }
+
+    /// Why cell `k` runs because a cell it depends on runs (`among`: those that run, or ran), or nil.
+    func upstream(of k: Int, in cells: [Cell], among: Set<Int>, verb: String) -> String? {
+        guard let d = dependencies[k].first(where: among.contains) else { return nil }
+        let position = codeCells.firstIndex(of: d).map { $0 + 1 } ?? d + 1
+        return "it depends on cell \(position) (\(Renderer.label(of: cells[d]))), which \(verb)"
+    }
 }

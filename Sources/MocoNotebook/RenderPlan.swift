@@ -63,8 +63,7 @@ extension Renderer {
         let entries: [Int: CellCache.Entry]
         let reasons: [Int: String]
         var keys: [String?] { graph.keys }
-        /// The indices of the code cells, in order.
-        var codeCells: [Int] { keys.indices.filter { keys[$0] != nil } }
+        var codeCells: [Int] { graph.codeCells }
 
         /// The cached cells replayed: those that the cells that run depend on, transitively, and (when any cell runs)
         /// those that wrote files, which a later cell may read, with what they depend on.
@@ -77,13 +76,6 @@ extension Renderer {
                 pending += graph.dependencies[k]
             }
             return needed.filter { entries[$0] != nil }
-        }
-
-        /// Why cell `k` runs because a cell it depends on runs (`among`: those that run, or ran), or nil.
-        func upstream(of k: Int, in cells: [Cell], among: Set<Int>, verb: String) -> String? {
-            guard let d = graph.dependencies[k].first(where: among.contains) else { return nil }
-            let position = codeCells.firstIndex(of: d).map { $0 + 1 } ?? d + 1
-            return "it depends on cell \(position) (\(Renderer.label(of: cells[d]))), which \(verb)"
         }
     }
 
@@ -98,10 +90,9 @@ extension Renderer {
         var reasons: [Int: String] = [:]
         for (k, key) in graph.keys.enumerated() {
             guard let key else { continue }  // prose: no key
-            let sofar = Plan(graph: graph, entries: entries, reasons: reasons)
             if let reason = forced[k] {
                 reasons[k] = reason
-            } else if let upstream = sofar.upstream(of: k, in: cells, among: Set(reasons.keys), verb: "runs") {
+            } else if let upstream = graph.upstream(of: k, in: cells, among: Set(reasons.keys), verb: "runs") {
                 reasons[k] = upstream
             } else if let cache, !refresh {
                 if !cells[k].cacheable {

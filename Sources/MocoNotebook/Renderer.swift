@@ -102,7 +102,7 @@ public struct Renderer {
         let report = Report(
             title: Report.title(of: cells, fallback: folders.stem), source: file.lastPathComponent,
             seed: run.seed, engineVersion: MocoVersion.string, threads: Threads.count,
-            parameters: parameterText, inputs: Self.fingerprints(run.inputFiles, known: run.digests),
+            parameters: parameterText, inputs: Self.fingerprints(run.inputFiles.elements, known: run.digests),
             cells: run.results,
             assetsFolder: "\(folders.stem)_files")
         let written = try writeReports(report, to: folders.out, stem: folders.stem)
@@ -111,7 +111,7 @@ public struct Renderer {
             stem: folders.stem)
         return Result(
             reports: written, manifest: manifest, status: run.status, cached: run.counts.cached,
-            replayed: run.counts.replayed, ran: run.counts.ran, inputs: run.inputFiles)
+            replayed: run.counts.replayed, ran: run.counts.ran, inputs: run.inputFiles.elements)
     }
 
     /// Where a render writes: the output folder (locked against another render of the same notebook), its assets
@@ -158,13 +158,9 @@ public struct Renderer {
         /// The session's seed after the last cell (from the interpreter, or from the cache when nothing ran).
         var seed: UInt64
         /// The files the cells read, in the order of their first read (the header lists them).
-        var inputFiles: [String] = []
+        var inputFiles = OrderedSet<String>()
         /// The digests of the inputs that cells checked or took in this render, so the header hashes no file again.
         var digests: [String: String] = [:]
-
-        mutating func noteInputs(_ paths: [String]) {
-            for path in paths where !inputFiles.contains(path) { inputFiles.append(path) }
-        }
     }
 
     /// A cell the plan neither runs nor replays turned out to need running (a file it read was written by an earlier
@@ -194,7 +190,7 @@ public struct Renderer {
             }
             let cellStart = Date()
             let position = "[\(run.counts.cached + run.counts.ran + 1)/\(codeCount)] \(Self.label(of: cell))"
-            var reason = plan.reasons[k] ?? plan.upstream(of: k, in: cells, among: ran, verb: "ran")
+            var reason = plan.reasons[k] ?? plan.graph.upstream(of: k, in: cells, among: ran, verb: "ran")
             if reason == nil, !ran.isEmpty, let changed = plan.entries[k]?.inputs.first(where: { !$0.isCurrent }) {
                 reason = "\(VisibleText.escape(changed.path, keepLines: false)) changed since it read it"
             }
@@ -229,7 +225,7 @@ public struct Renderer {
                     }
                 }
                 for input in entry.inputs { run.digests[input.path] = input.sha256 }
-                run.noteInputs(entry.inputs.map(\.path))
+                run.inputFiles.append(contentsOf: entry.inputs.map(\.path))
                 for case .image(let file, let png, _) in entry.outputs {
                     try? AtomicFile.write(png, to: assets.appendingPathComponent(file))
                 }
@@ -255,7 +251,7 @@ public struct Renderer {
                 let read = runner.interpreter.cellInputs
                 let inputs = read.compactMap(InputFingerprint.take)
                 for input in inputs { run.digests[input.path] = input.sha256 }
-                run.noteInputs(read)
+                run.inputFiles.append(contentsOf: read)
                 if let cache, let staging, let key = plan.keys[k] {
                     if cellStatus == 0 && cell.cacheable && inputs.count == read.count {
                         cache.store(

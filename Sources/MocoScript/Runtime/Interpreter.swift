@@ -70,17 +70,17 @@ public final class Interpreter {
     public internal(set) var writtenFiles: [String] = []
     /// Files and folders the session read (datasets, included scripts, weights, checkpoints, tensors), as standardised
     /// paths in the order of their first read: reports list them and the notebook cache keys cells on them.
-    public private(set) var inputFiles: [String] = []
-    private var inputSet: Set<String> = []
+    public var inputFiles: [String] { inputs.elements }
+    private var inputs = OrderedSet<String>()
     /// The files and folders read since the current cell began (`beginCell`), in the order of their first read.
-    public private(set) var cellInputs: [String] = []
-    private var cellInputSet: Set<String> = []
+    public var cellInputs: [String] { cellInputSet.elements }
+    private var cellInputSet = OrderedSet<String>()
 
     /// Records that the session read `path`.
     func noteInput(_ path: String) {
         let standard = URL(fileURLWithPath: path).standardizedFileURL.path
-        if inputSet.insert(standard).inserted { inputFiles.append(standard) }
-        if cellInputSet.insert(standard).inserted { cellInputs.append(standard) }
+        inputs.append(standard)
+        cellInputSet.append(standard)
     }
 
     /// Begins a notebook cell: its list of files read starts empty and, given an `identity` (the cell's label, else
@@ -88,7 +88,7 @@ public final class Interpreter {
     /// identity, so they do not depend on which cells ran before it. `moco run` of a notebook and `moco render` give
     /// each cell the same stream.
     public func beginCell(stream identity: String?) {
-        (cellInputs, cellInputSet) = ([], [])
+        cellInputSet = OrderedSet()
         guard let identity else { return }
         generator = RandomGenerator(seed: baseSeed).stream("cell \(identity)")
         draws = 0
