@@ -147,7 +147,7 @@ struct TorchRecipeTests {
         #expect(interp.runs.last?.data?.count == 400)
     }
 
-    @Test("a run read by load_run is refused with the reason; --train past the last call writes nothing")
+    @Test("a loaded run and a bad folder name are refused with the reason; --train past the last call writes nothing")
     func refusals() throws {
         let dir = try ExportHarness.folder("export-refusals")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -164,6 +164,14 @@ struct TorchRecipeTests {
         }
         do { try interp.run(#"export_torch(load_run("run.safetensors"), "out")"#, name: "<export>") } catch {
             #expect("\(error)".contains("read by load_run"), "\(error)")
+        }
+        // A folder name that is empty or holds control characters is refused as other writes' names are.
+        let names = [(#""""#, "the folder name is empty"), (#""out\tx""#, #"the folder name "out\tx" holds control"#)]
+        for (name, reason) in names {
+            do {
+                try interp.run("export_torch(run, \(name))", name: "<export>")
+                Issue.record("accepted the folder name \(name)")
+            } catch { #expect("\(error)".contains("export_torch: " + reason), "\(error)") }
         }
         let written = try interp.run(#"export_torch(run, "out")"#, name: "<export>")
         #expect(written.map { "\($0)" }?.contains("1 epochs of batch 256 on digits.train") == true)

@@ -68,11 +68,10 @@ enum ExportBuiltins {
         let path = try args.string("path")
         let url = try interp.writablePath(path, what: "folder", builtin: "export_torch", at: args.loc)
         let recipe = try recipe(of: run, interpreter: interp, builtin: "export_torch", at: args.loc)
-        let written = try write(recipe, to: url, interpreter: interp, builtin: "export_torch", at: args.loc)
-        interp.writtenFiles += written.files.map { url.appendingPathComponent($0).path }
-        return .string(
-            "\(path): train.py, recipe.json (\(written.recipe.epochs) epochs of batch \(written.recipe.batch) on \(written.recipe.data.name)), "
-                + "requirements.txt, README.md")
+        let (written, files) = try write(recipe, to: url, interpreter: interp, builtin: "export_torch", at: args.loc)
+        interp.writtenFiles += files.map { url.appendingPathComponent($0).path }
+        let what = "\(written.epochs) epochs of batch \(written.batch) on \(written.data.name)"
+        return .string("\(path): train.py, recipe.json (\(what)), requirements.txt, README.md")
     }
 
     static let loadLog = Builtin(
