@@ -1,8 +1,8 @@
 /// Lets tests through one at a time where each would take every core (a notebook rendered or executed by another
-/// process): side by side they would fight over the cores, OpenMP's teams waiting on threads the system has paused.
-/// A test waiting its turn holds no thread.
+/// process, train.py under torchrun): side by side they would fight over the cores, OpenMP's teams waiting on threads
+/// the system has paused. A test waiting its turn holds no thread.
 public actor Turnstile {
-    /// The turnstile of the processes that train (the shipped notebooks' renders and kernels).
+    /// The turnstile of the processes that train: the shipped notebooks' renders and kernels, and the torchrun tests.
     public static let training = Turnstile()
 
     private var busy = false
