@@ -4,7 +4,8 @@ import PackageDescription
 /// moco: a Swift lab for Momentum Contrast.
 ///
 /// Dependencies point one way: MocoCLI -> MocoNotebook / MocoREPL -> MocoScript -> Moco (training,
-/// evaluation), MocoPlot, MocoTSNE -> MocoNN, MocoData -> MocoTensor -> CBLAS / CDNNL (system libraries).
+/// evaluation), MocoPlot, MocoTSNE -> MocoNN, MocoData -> MocoTensor -> CBLAS / CDNNL (system libraries);
+/// MocoTSNE also links CFFTW.
 /// MocoSupport (atomic writes, file-error wording, SHA-256, visible text) sits below them all and links no
 /// numerics, so MocoPlot needs nothing else.
 let package = Package(
@@ -32,6 +33,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CZMQ", path: "Sources/CZMQ"),
+        .systemLibrary(name: "CFFTW", path: "Sources/CFFTW"),
         .target(name: "MocoSupport"),
         // Shared by the test targets: shape-checking closeness and golden files.
         .target(name: "MocoTestSupport", dependencies: ["MocoTensor"]),
@@ -54,7 +56,7 @@ let package = Package(
             resources: [.copy("Resources")]),
         .target(name: "Moco", dependencies: ["MocoNN", "MocoData", "MocoTensor", "MocoSupport"]),
         .executableTarget(name: "MocoDemo", dependencies: ["Moco", "MocoNN", "MocoData", "MocoTensor"]),
-        .target(name: "MocoTSNE", dependencies: ["MocoTensor", "CBLAS"]),
+        .target(name: "MocoTSNE", dependencies: ["MocoTensor", "CBLAS", "CFFTW"]),
         .target(name: "MocoPlot", dependencies: ["MocoSupport"]),
         .target(
             name: "MocoScript",

@@ -19,7 +19,8 @@ public struct Affinities: Sendable {
         self.init(neighbors: neighbors, count: n, perplexity: perplexity)
     }
 
-    init(neighbors: NearestNeighbors, count n: Int, perplexity: Double) {
+    /// Affinities over given nearest neighbours (all `neighbors.k` of them).
+    public init(neighbors: NearestNeighbors, count n: Int, perplexity: Double) {
         let k = neighbors.k
         var conditional = [Double](repeating: 0, count: n * k)
         conditional.withUnsafeMutableBufferPointer { out in

@@ -63,10 +63,19 @@ enum Forces {
         }
     }
 
-    /// Both halves of the gradient at `y` into the buffers (repulsion by Barnes-Hut with
-    /// opening angle `theta`, exactly when 0); returns the normaliser Z.
+    /// How the repulsion is computed.
+    enum Repulsion {
+        /// O(N²), exactly.
+        case exact
+        /// A quadtree with opening angle `theta`.
+        case barnesHut(theta: Double)
+        /// FFT-accelerated interpolation (its grids and plans are kept between calls).
+        case interpolation(Interpolation)
+    }
+
+    /// Both halves of the gradient at `y` into the buffers; returns the normaliser Z.
     static func terms(
-        _ p: Affinities, _ y: [Double], theta: Double,
+        _ p: Affinities, _ y: [Double], repulsion: Repulsion,
         attract: inout [Double], repel: inout [Double], z: inout [Double]
     ) -> Double {
         let n = p.count
@@ -74,10 +83,11 @@ enum Forces {
             attract.withUnsafeMutableBufferPointer { attraction(p, yb, into: $0) }
             repel.withUnsafeMutableBufferPointer { rb in
                 z.withUnsafeMutableBufferPointer { zb in
-                    if theta == 0 {
-                        exactRepulsion(yb, count: n, force: rb, z: zb)
-                    } else {
+                    switch repulsion {
+                    case .exact: exactRepulsion(yb, count: n, force: rb, z: zb)
+                    case .barnesHut(let theta):
                         QuadTree(yb, count: n, theta: theta).repulsion(yb, count: n, force: rb, z: zb)
+                    case .interpolation(let grid): grid.repulsion(yb, count: n, force: rb, z: zb)
                     }
                 }
             }
@@ -103,24 +113,61 @@ enum Forces {
 
 extension TSNE {
     /// The gradient of KL(P || Q) at the embedding `y` (`count` rows of x, y) without
-    /// exaggeration: Barnes-Hut repulsion with opening angle `theta` (0: exact). For checks and
-    /// diagnostics; `embed` computes the same terms in place.
-    public static func gradient(_ p: Affinities, at y: [Double], theta: Double) -> [Double] {
+    /// exaggeration, its repulsion computed by `method` (Barnes-Hut with opening angle `theta`,
+    /// exactly when `theta` is 0). For checks and diagnostics; `embed` computes the same terms in place.
+    public static func gradient(
+        _ p: Affinities, at y: [Double], method: Method = .barnesHut, theta: Double
+    ) -> [Double] {
+        var settings = TSNE()
+        (settings.method, settings.theta) = (method, theta)
+        return settings.gradient(p, at: y)
+    }
+
+    /// KL(P || Q) at the embedding `y`, with Q normalised exactly (`method` `.exact`, or
+    /// Barnes-Hut with `theta` 0), by Barnes-Hut or by interpolation.
+    public static func divergence(
+        _ p: Affinities, at y: [Double], method: Method = .barnesHut, theta: Double = 0
+    ) -> Double {
+        var settings = TSNE()
+        (settings.method, settings.theta) = (method, theta)
+        return settings.divergence(p, at: y)
+    }
+
+    /// The gradient as `TSNE.gradient(_:at:method:theta:)`, with all of these settings.
+    public func gradient(_ p: Affinities, at y: [Double]) -> [Double] {
         let n = p.count
         var attract = [Double](repeating: 0, count: 2 * n)
         var repel = attract
         var z = [Double](repeating: 0, count: n)
-        let total = Forces.terms(p, y, theta: theta, attract: &attract, repel: &repel, z: &z)
+        let total = Forces.terms(p, y, repulsion: repulsion(count: n), attract: &attract, repel: &repel, z: &z)
         return (0..<(2 * n)).map { 4 * (attract[$0] - repel[$0] / total) }
     }
 
-    /// KL(P || Q) at the embedding `y`, with Q normalised exactly (theta 0) or by Barnes-Hut.
-    public static func divergence(_ p: Affinities, at y: [Double], theta: Double = 0) -> Double {
+    /// KL(P || Q) at `y`, Q normalised as these settings compute the repulsion.
+    public func divergence(_ p: Affinities, at y: [Double]) -> Double {
+        TSNE.divergence(p, at: y, repulsion: repulsion(count: p.count))
+    }
+
+    static func divergence(_ p: Affinities, at y: [Double], repulsion: Forces.Repulsion) -> Double {
         let n = p.count
         var attract = [Double](repeating: 0, count: 2 * n)
         var repel = attract
         var z = [Double](repeating: 0, count: n)
-        let total = Forces.terms(p, y, theta: theta, attract: &attract, repel: &repel, z: &z)
+        let total = Forces.terms(p, y, repulsion: repulsion, attract: &attract, repel: &repel, z: &z)
         return y.withUnsafeBufferPointer { Forces.divergence(p, $0, z: total) }
+    }
+
+    /// What `method` means for `n` points: `.automatic` is interpolation from
+    /// `interpolationThreshold` points on, Barnes-Hut below; Barnes-Hut with `theta` 0 is exact.
+    func repulsion(count n: Int) -> Forces.Repulsion {
+        switch method {
+        case .exact: return .exact
+        case .interpolation: return .interpolation(Interpolation(nodesPerBox: nodesPerBox, boxWidth: boxWidth))
+        case .barnesHut: return theta == 0 ? .exact : .barnesHut(theta: theta)
+        case .automatic:
+            var resolved = self
+            resolved.method = n >= TSNE.interpolationThreshold ? .interpolation : .barnesHut
+            return resolved.repulsion(count: n)
+        }
     }
 }

@@ -1,8 +1,70 @@
+import CBLAS
 import Foundation
 
-/// The leading principal components of row-major data, by orthogonal (subspace) iteration
-/// on the covariance matrix: enough for t-SNE's initial layout and deterministic.
-enum PCA {
+/// Principal component analysis of row-major data.
+public enum PCA {
+    /// The rows reduced to their first `components` principal components (the usual step before
+    /// t-SNE of high-dimensional data): the covariance in double precision, by BLAS over blocks of
+    /// rows, its eigenvectors by LAPACK's `dsyevd`, each signed so that its largest-magnitude
+    /// coefficient is positive. Returns `count` rows of `components` values.
+    public static func reduce(_ x: [Float], count n: Int, dimension d: Int, components k: Int) throws -> [Float] {
+        guard n >= 1, d >= 1, (1...d).contains(k), x.count == n * d else {
+            throw TSNE.Failure.badSetting("PCA needs 1 to \(d) components of \(n) rows of \(d) values")
+        }
+        var mean = [Double](repeating: 0, count: d)
+        for i in 0..<n { for c in 0..<d { mean[c] += Double(x[i * d + c]) } }
+        for c in 0..<d { mean[c] /= Double(n) }
+        let block = 4_096
+        var centred = [Double](repeating: 0, count: block * d)
+        var covariance = [Double](repeating: 0, count: d * d)
+        for lo in stride(from: 0, to: n, by: block) {
+            let rows = min(block, n - lo)
+            for r in 0..<rows { for c in 0..<d { centred[r * d + c] = Double(x[(lo + r) * d + c]) - mean[c] } }
+            cblas_dsyrk(
+                CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(rows), 1, centred, Int32(d), 1, &covariance,
+                Int32(d))
+        }
+        // LAPACK is column-major: the upper triangle of the row-major matrix is its lower one, and
+        // eigenvector j comes back in column j, i.e. at covariance[j * d ..< (j + 1) * d].
+        var order = Int32(d)
+        var lda = order
+        var values = [Double](repeating: 0, count: d)
+        var info: Int32 = 0
+        var query = [0.0]
+        var iquery: [Int32] = [0]
+        var (lwork, liwork): (Int32, Int32) = (-1, -1)
+        dsyevd_("V", "L", &order, &covariance, &lda, &values, &query, &lwork, &iquery, &liwork, &info, 1, 1)
+        (lwork, liwork) = (Int32(query[0]), iquery[0])
+        var work = [Double](repeating: 0, count: Int(max(lwork, 1)))
+        var iwork = [Int32](repeating: 0, count: Int(max(liwork, 1)))
+        dsyevd_("V", "L", &order, &covariance, &lda, &values, &work, &lwork, &iwork, &liwork, &info, 1, 1)
+        guard info == 0 else { throw TSNE.Failure.badSetting("PCA: LAPACK did not converge (\(info))") }
+        // Axes as a d x k float matrix, largest variance first.
+        var axes = [Float](repeating: 0, count: d * k)
+        for j in 0..<k {
+            let column = covariance[(d - 1 - j) * d..<(d - j) * d]
+            let largest = column.max { abs($0) < abs($1) } ?? 1
+            for c in 0..<d {
+                axes[c * k + j] = Float(largest < 0 ? -column[column.startIndex + c] : column[column.startIndex + c])
+            }
+        }
+        var out = [Float](repeating: 0, count: n * k)
+        let shift = mean.map(Float.init)
+        var rowsBuffer = [Float](repeating: 0, count: block * d)
+        for lo in stride(from: 0, to: n, by: block) {
+            let rows = min(block, n - lo)
+            for r in 0..<rows { for c in 0..<d { rowsBuffer[r * d + c] = x[(lo + r) * d + c] - shift[c] } }
+            out.withUnsafeMutableBufferPointer { o in
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(k), Int32(d), 1, rowsBuffer,
+                    Int32(d), axes, Int32(k), 0, o.baseAddress! + lo * k, Int32(k))
+            }
+        }
+        return out
+    }
+
+    /// The leading principal components of row-major data, by orthogonal (subspace) iteration
+    /// on the covariance matrix: enough for t-SNE's initial layout and deterministic.
     /// The projection of the `n x d` rows onto their first `components` principal axes, each
     /// axis signed so that its largest-magnitude coefficient is positive.
     static func project(_ x: [Float], count n: Int, dimension d: Int, components: Int) -> [Double] {

@@ -141,12 +141,14 @@ enum PlotBuiltins {
             [
                 .required("x"), .optional("data"), .optional("source", .string("backbone")), .optional("labels"),
                 .optional("perplexity", .number(30)), .optional("iterations", .number(1000)),
-                .optional("theta", .number(0.5)),
+                .optional("theta", .number(0.5)), .optional("method", .string("auto")),
                 .optional("quiet", .bool(false)), .optional("transform")
             ],
             doc: Doc(
                 """
-                A 2-D t-SNE embedding (Barnes-Hut, PCA initialisation, early exaggeration 12 for 250 iterations, \
+                A 2-D t-SNE embedding (repulsion by Barnes-Hut below 7,500 points and by FFT-accelerated \
+                interpolation, FIt-SNE, from there on; `method: "bh"`, `"fft"` or `"exact"` chooses; \
+                PCA initialisation, early exaggeration 12 for 250 iterations, \
                 perplexity-calibrated affinities): of a model's features of `data` (`tsne(model, data.test)`), of raw \
                 images (`tsne(data.test)`), or of a tensor `[N, D]` with optional `labels`. `plot(e)` draws it coloured by \
                 class; `e.kl` is the final KL divergence.
@@ -424,6 +426,14 @@ enum PlotBuiltins {
         settings.iterations = try args.size("iterations", max: 1_000_000)
         settings.exaggerationIterations = min(250, settings.iterations / 4)
         settings.theta = try args.number("theta")
+        switch try args.string("method") {
+        case "auto": settings.method = .automatic
+        case "bh": settings.method = .barnesHut
+        case "fft": settings.method = .interpolation
+        case "exact": settings.method = .exact
+        case let s:
+            throw args.error("'method' must be \"auto\", \"bh\", \"fft\" or \"exact\", got \(Value.quote(s))")
+        }
         let quiet = try args.bool("quiet")
         if case .embedding(let points, let divergence)? = interp.memo?.recall("tsne"), points.count == 2 * n {
             return .embedding(
