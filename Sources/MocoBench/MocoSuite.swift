@@ -6,7 +6,10 @@ import MocoTensor
 
 /// The MoCo v2 training step of the workloads W1-W3 (shared/bench/README.md) against
 /// `torchref --steps-only` in the same run: both encoders' forwards, backward, SGD, EMA and
-/// enqueue, on two fixed pre-built batch pairs (augmentation excluded).
+/// enqueue, on two fixed pre-built batch pairs (augmentation excluded). Each side runs in a
+/// process of its own, so that its peak resident memory is its own; GFLOP/s count the
+/// reference's FLOPs per image (its `flops.step_flops_total`) for both, against this machine's
+/// peak (`PeakProbe`).
 struct MocoSuite {
     struct Workload {
         let id: String, dataset: String, arch: String, queue: Int, dim: Int
@@ -92,27 +95,45 @@ struct MocoSuite {
     /// Timed steps per side for `w`: `--steps`, or the workload's default.
     func timedSteps(_ w: Workload) -> Int { steps ?? w.defaultSteps }
 
-    /// PyTorch's median step time from `torchref --steps-only`.
-    func reference(_ w: Workload) throws -> Double? {
+    /// A measured side: median seconds per step and peak resident memory.
+    struct Side {
+        let seconds: Double
+        let peakMiB: Double
+    }
+
+    /// Our median step time, in a child process (`moco-bench moco-step W STEPS BATCH`).
+    func oursInChild(_ w: Workload) throws -> Side {
+        let child = try spawn(
+            URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path,
+            ["moco-step", w.id, String(timedSteps(w)), String(batch)])
+        guard child.status == 0,
+            let seconds = Double(
+                String(decoding: child.output, as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines))
+        else { throw BenchFailure("moco-step \(w.id) failed (exit \(child.status))") }
+        return Side(seconds: seconds, peakMiB: child.peakMiB)
+    }
+
+    /// PyTorch's median step time from `torchref --steps-only`, and its FLOPs per image.
+    func reference(_ w: Workload) throws -> (side: Side, flopsPerImage: Double)? {
         guard let torchref else { return nil }
         let json = FileManager.default.temporaryDirectory.appendingPathComponent("moco-ref-\(UUID()).json")
         defer { try? FileManager.default.removeItem(at: json) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: torchref)
-        p.arguments = [
-            "--steps-only", String(timedSteps(w)), "--arch", w.arch, "--dataset", w.dataset, "--batch", String(batch),
-            "--queue", String(w.queue), "--dim", String(w.dim), "--threads", String(Threads.count), "--json", json.path
-        ]
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0,
+        let child = try spawn(
+            torchref,
+            [
+                "--steps-only", String(timedSteps(w)), "--arch", w.arch, "--dataset", w.dataset, "--batch",
+                String(batch), "--queue", String(w.queue), "--dim", String(w.dim), "--threads", String(Threads.count),
+                "--json", json.path
+            ])
+        guard child.status == 0,
             let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any],
-            let step = obj["step"] as? [String: Any], let med = step["median_step_s"] as? Double
+            let step = obj["step"] as? [String: Any], let med = step["median_step_s"] as? Double,
+            let flops = (obj["flops"] as? [String: Any])?["step_flops_total"] as? Double
         else {
-            throw TensorError("bench", "torchref failed for \(w.id) (exit \(p.terminationStatus))")
+            throw TensorError("bench", "torchref failed for \(w.id) (exit \(child.status))")
         }
-        return med
+        return (Side(seconds: med, peakMiB: child.peakMiB), flops)
     }
 
     /// Two-view batches per second made by the loader for a workload's augmentation (W1: the
@@ -138,39 +159,57 @@ struct MocoSuite {
 
     func run() throws -> [BenchRow] {
         var rows: [BenchRow] = []
+        let peak = torchref == nil ? nil : try PeakProbe(batch: batch, log: log)
         for w in Self.workloads where ids.contains(w.id) {
             // Rounds alternate the reference and ours, so that drift of a shared machine
             // (15-25% over minutes here) reaches both sides alike.
-            var mine: [Double] = []
-            var theirs: [Double] = []
+            var mine: [Side] = []
+            var theirs: [Side] = []
             var ratios: [Double] = []
+            var flopsPerImage = Double.nan
             for _ in 0..<rounds {
-                let reference = try self.reference(w).map { Double(batch) / $0 }
-                let rate = Double(batch) / (try ours(w))
-                mine.append(rate)
+                let reference = try self.reference(w)
+                let side = try oursInChild(w)
+                mine.append(side)
                 if let reference {
-                    theirs.append(reference)
-                    ratios.append(rate / reference)
+                    theirs.append(reference.side)
+                    flopsPerImage = reference.flopsPerImage
+                    ratios.append(reference.side.seconds / side.seconds)
                 }
             }
-            let rate = median(mine)
-            guard !theirs.isEmpty else {
+            let rate = median(mine.map { Double(batch) / $0.seconds })
+            guard !theirs.isEmpty, let peak else {
                 log(
-                    "\(w.id): ours \(String(format: "%.1f", rate)) images/s (no PyTorch reference); augmentation \(String(format: "%.0f", try augmentationRate(w))) images/s"
+                    "\(w.id): ours \(String(format: "%.1f", rate)) images/s, peak memory \(median(mine.map(\.peakMiB))) MiB (no PyTorch reference); augmentation \(String(format: "%.0f", try augmentationRate(w))) images/s"
                 )
                 continue
             }
+            let reference = median(theirs.map { Double(batch) / $0.seconds })
             var row = BenchRow(
-                workload: w.id, unit: "images/s", ours: rate, reference: median(theirs),
+                workload: w.id, unit: "images/s", ours: rate, reference: reference,
                 referenceName: "torchref --steps-only", higherIsBetter: true)
-            row.extra = ["rounds": Double(rounds), "ratio_min": ratios.min()!, "ratio_max": ratios.max()!]
+            let (gflops, referenceGflops) = (rate * flopsPerImage / 1e9, reference * flopsPerImage / 1e9)
+            row.extra = [
+                "rounds": Double(rounds), "ratio_min": ratios.min()!, "ratio_max": ratios.max()!,
+                "gflops": gflops, "reference_gflops": referenceGflops, "machine_peak_gflops": peak.gflops,
+                "peak_fraction": gflops / peak.gflops, "reference_peak_fraction": referenceGflops / peak.gflops,
+                "ours_peak_mib": median(mine.map(\.peakMiB)), "reference_peak_mib": median(theirs.map(\.peakMiB))
+            ]
             rows.append(row)
             log(rows.last!.line)
+            log(
+                String(
+                    format:
+                        "%@: %.1f GFLOP/s (%.0f%% of peak) against %.1f (%.0f%%); peak memory %.0f MiB against %.0f",
+                    w.id, gflops, 100 * gflops / peak.gflops, referenceGflops, 100 * referenceGflops / peak.gflops,
+                    row.extra["ours_peak_mib"]!, row.extra["reference_peak_mib"]!))
             if rounds > 1 {
                 log(
                     "\(w.id) per round (ours / reference = ratio): "
                         + zip(mine, theirs).map {
-                            String(format: "%.0f / %.0f = %.2f", $0, $1, $0 / $1)
+                            String(
+                                format: "%.0f / %.0f = %.2f", Double(batch) / $0.seconds, Double(batch) / $1.seconds,
+                                $1.seconds / $0.seconds)
                         }.joined(separator: ", "))
             }
             let aug = try augmentationRate(w)
@@ -179,9 +218,13 @@ struct MocoSuite {
                     format: "%@ augmentation alone: %.0f images/s (two views each), %.2fx our training step", w.id, aug,
                     aug / rate))
         }
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        log("peak memory (ours, resident): \(usage.ru_maxrss / 1024) MiB")
         return rows
+    }
+
+    /// The child's side of `oursInChild`: prints the median step seconds of workload `id`.
+    static func stepChild(id: String, steps: Int, batch: Int) throws {
+        guard let w = workloads.first(where: { $0.id == id }) else { throw BenchFailure("no workload \(id)") }
+        let suite = MocoSuite(ids: [id], steps: steps, rounds: 1, batch: batch, torchref: nil, log: { _ in })
+        print(try suite.ours(w))
     }
 }

@@ -6,11 +6,12 @@ import MocoTensor
 /// or with `--json` one JSON object per line (the format of shared/bench/README.md).
 let usage = """
     usage: moco-bench engine [--json] [--reps N] [--batch N]
-           moco-bench moco [--json] [--steps N] [--rounds N] [--batch N] [--workloads W1,W3] [--torchref PATH]
+           moco-bench moco [--json] [--steps N] [--rounds N] [--batch N] [--workloads W1,W4] [--torchref PATH]
+                           [--data DIR] [--python PATH --shared DIR]
            moco-bench moco-quality [--json] [--seeds N] [--epochs E] [--workloads W1,C10] [--data DIR] [--torchref PATH]
            moco-bench finetune [--json] [--seeds N] [--epochs E] [--fashion-epochs F] [--datasets digits,fashion-mnist]
            moco-bench export [--json] [--seeds N] [--epochs E] --venv DIR
-           moco-bench tsne [--json] [--sizes digits,10k] [--python PATH]
+           moco-bench tsne [--json] [--sizes digits,10k,70k | --sizes crossover] [--python PATH]
            moco-bench repl [--json] [--reps N]
            moco-bench script [--json] [--epochs E] [--reps N]
            moco-bench augment [--json] [--images N] [--draws D] [--data DIR] [--python PATH --shared DIR]
@@ -22,7 +23,12 @@ let usage = """
       moco         the MoCo v2 step of W1 (digits convnet), W2 (ResNet-18), W3 (ResNet-18 width 16)
                    against torchref --steps-only (shared/bench/README.md), in one run: --rounds N
                    (default 3) alternations of the reference and ours, medians reported;
-                   --steps N timed steps per side (default 30 for W1, 3 for W2, 5 for W3).
+                   --steps N timed steps per side (default 30 for W1, 3 for W2, 5 for W3); each side in a
+                   process of its own: images/s, GFLOP/s and the fraction of this machine's peak (a probe:
+                   sgemm 2048, oneDNN's blocked conv 3x3 64x32x32), peak resident memory. W4 (when DIR,
+                   default ../shared/data/cifar10-mini, exists): a whole epoch of the CIFAR-10 recipe with
+                   the kNN monitor, against scripts/reference/epoch_ref.py (PATH, DIR/moco_ref.py) at 0, 1
+                   and 2 DataLoader workers, the best of them.
       moco-quality W1 kNN top-1 (k 200) at epochs 25, 50, 100 for seeds 0..N-1 (default 5), ours and
                    torchref's, both trained in this run; C10 (when DIR, default ../shared/data/cifar10-mini,
                    exists): the CIFAR-10 recipe's kNN at epochs 10 and 20 of 20 on normalised images.
@@ -34,9 +40,11 @@ let usage = """
       export       the W1 recipe exported by moco export and trained by train.py (1 process x 2 threads, in the
                    venv DIR) beside moco's own run, seeds 0..N-1, E epochs: kNN (k 200); and train.py's images/s
                    with 1 process x 2 threads against 2 processes x 1 thread.
-      tsne         t-SNE on the 1,797 digits and a 10k 10-class Gaussian mixture in 50-D, against
-                   openTSNE and scikit-learn run by scripts/reference/tsne_ref.py with PATH (a python
-                   with both): seconds, KL, trustworthiness(10) and 10-NN accuracy in 2-D.
+      tsne         t-SNE on the 1,797 digits, a 10k 10-class Gaussian mixture in 50-D and (70k) Fashion-MNIST's
+                   70,000 images reduced to 50-D by PCA, against openTSNE and scikit-learn (70k: openTSNE's
+                   FFT only) run by scripts/reference/tsne_ref.py with PATH (a python with both): seconds,
+                   KL, trustworthiness(10) and 10-NN accuracy in 2-D. --sizes crossover: our Barnes-Hut
+                   against our interpolation on the mixture at 2,500 to 40,000 points.
       repl         start-up of moco to its first prompt on a pseudo-terminal (budget 150 ms) and one
                    tab completion with 1,000 names in scope (budget 20 ms).
       script       the interpreter: a 1,000,000-iteration arithmetic loop against its 1 s budget, and
@@ -62,6 +70,26 @@ if args.count == 3, args[0] == "raw-sgemm", let n = Int(args[1]), let reps = Int
     print(RawSGEMM.run(n: n, reps: reps))
     exit(0)
 }
+// The child side of W4 (see EpochWorkload.ours).
+if args.count == 2, args[0] == "moco-epoch" {
+    do {
+        try EpochWorkload.child(cifar: URL(fileURLWithPath: args[1]))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write("moco-bench moco-epoch: \(error)\n".data(using: .utf8)!)
+        exit(70)
+    }
+}
+// The child side of the MoCo step timing (see MocoSuite.oursInChild): its own process, its own peak memory.
+if args.count == 4, args[0] == "moco-step", let steps = Int(args[2]), let batch = Int(args[3]) {
+    do {
+        try MocoSuite.stepChild(id: args[1], steps: steps, batch: batch)
+        exit(0)
+    } catch {
+        FileHandle.standardError.write("moco-bench moco-step: \(error)\n".data(using: .utf8)!)
+        exit(70)
+    }
+}
 @MainActor func option(_ name: String, default value: Int) -> Int {
     guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]), v > 0 else { return value }
     args.removeSubrange(i...(i + 1))
@@ -86,11 +114,14 @@ let python = stringOption("--python")
 let torchVenv = stringOption("--venv")
 let torchref = stringOption("--torchref")
 let workloadsGiven = args.contains("--workloads")
-let workloads = stringOption("--workloads")?.split(separator: ",").map(String.init) ?? ["W1", "W2", "W3"]
+let cifarDirectory = "../shared/data/cifar10-mini"
+let workloads =
+    stringOption("--workloads")?.split(separator: ",").map(String.init)
+    ?? ["W1", "W2", "W3"] + (FileManager.default.fileExists(atPath: cifarDirectory) ? ["W4"] : [])
 let shared = stringOption("--shared")
 let augmentImages = option("--images", default: 500)
 let augmentDraws = option("--draws", default: 20)
-let dataDir = stringOption("--data") ?? "../shared/data/cifar10-mini"
+let dataDir = stringOption("--data") ?? cifarDirectory
 let viewsFile = stringOption("--views")
 let initFile = stringOption("--init")
 let seed = option("--seed", default: 0)
@@ -104,7 +135,7 @@ let fashionEpochs = option("--fashion-epochs", default: 20)
 let finetuneDatasets =
     stringOption("--datasets")?.split(separator: ",").map(String.init)
     ?? ["digits"] + (FileManager.default.fileExists(atPath: FashionMNIST.directory.path) ? ["fashion-mnist"] : [])
-let tsneSizes = stringOption("--sizes")?.split(separator: ",").map(String.init) ?? ["digits", "10k"]
+let tsneSizes = stringOption("--sizes")?.split(separator: ",").map(String.init) ?? ["digits", "10k", "70k"]
 
 func log(_ s: String) {
     FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
@@ -122,7 +153,7 @@ else {
 log("moco-bench \(args[0]): \(Threads.count) threads, batch \(batch)")
 log(BenchRow.header)
 do {
-    let rows: [BenchRow]
+    var rows: [BenchRow]
     switch args[0] {
     case "engine": rows = try EngineSuite(reps: reps, batch: batch, sizes: [256, 512, 1024], log: log).run()
     case "augment":
@@ -173,6 +204,14 @@ do {
         rows = try MocoSuite(
             ids: workloads, steps: stepsGiven ? steps : nil, rounds: rounds, batch: batch, torchref: torchref, log: log
         ).run()
+        if workloads.contains("W4"),
+            let row = try EpochWorkload(
+                cifar: URL(fileURLWithPath: dataDir), python: python, shared: shared, rounds: rounds, log: log
+            ).run()
+        {
+            rows.append(row)
+            log(row.line)
+        }
     default:
         rows = try SupervisedSuite(
             batch: batch, steps: steps, rounds: rounds, widths: width > 0 ? [width] : [16, 64], python: python,
