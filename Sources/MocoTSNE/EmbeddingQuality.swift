@@ -1,60 +1,42 @@
-import CBLAS
-import MocoTensor
-
 /// How well an embedding keeps the structure of the data.
 public enum EmbeddingQuality {
     /// Trustworthiness (Venna and Kaski; scikit-learn's definition): 1 minus a penalty for
     /// each of the `k` nearest neighbours in the embedding that is not among the `k` nearest in
     /// the original space, proportional to how far down the original ranking it is.
     ///
-    /// Original-space distances come from blocked `cblas_sgemm` (`|a|² + |b|² - 2 a·b`), in
-    /// parallel over blocks of rows; ranks count the points strictly closer (ties by index).
+    /// Original-space distances come from `DistanceBlocks` (blocked `cblas_sgemm`), in parallel over
+    /// blocks of rows; ranks count the points strictly closer (ties by index).
     public static func trustworthiness(original: [Float], dimension d: Int, embedding: [Double], count n: Int, k: Int)
         -> Double
     {
         precondition(k < n / 2 && original.count == n * d)
         let embedded = NearestNeighbors(points: embedding.map(Float.init), count: n, dimension: 2, k: k)
-        var norms = [Float](repeating: 0, count: n)
-        for i in 0..<n { for c in 0..<d { norms[i] += original[i * d + c] * original[i * d + c] } }
-        let block = 128
-        let blocks = (n + block - 1) / block
-        var penalties = [Double](repeating: 0, count: blocks)
+        var penalties = [Double](repeating: 0, count: DistanceBlocks.count(n))
         original.withUnsafeBufferPointer { x in
             penalties.withUnsafeMutableBufferPointer { out in
                 let out = out
-                Threads.parallelFor(blocks) { range in
-                    let gram = UnsafeMutablePointer<Float>.allocate(capacity: block * n)
-                    defer { gram.deallocate() }
+                DistanceBlocks.forEach(x, count: n, dimension: d) { block, first, rows, d2 in
                     var threshold = [Float](repeating: 0, count: k)
                     var target = [Int](repeating: 0, count: k)
                     var rank = [Int](repeating: 0, count: k)
-                    for b in range {
-                        let lo = b * block
-                        let rows = min(block, n - lo)
-                        cblas_sgemm(
-                            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), 1,
-                            x.baseAddress! + lo * d, Int32(d), x.baseAddress!, Int32(d), 0, gram, Int32(n))
-                        var penalty = 0.0
-                        for r in 0..<rows {
-                            let i = lo + r
-                            let row = gram + r * n
-                            for s in 0..<k {
-                                target[s] = Int(embedded.indices[i * k + s])
-                                threshold[s] = max(0, norms[i] + norms[target[s]] - 2 * row[target[s]])
-                                rank[s] = 1
-                            }
-                            let farthest = threshold.max()!
-                            for m in 0..<n where m != i {
-                                let v = max(0, norms[i] + norms[m] - 2 * row[m])
-                                if v > farthest { continue }
-                                for s in 0..<k where v < threshold[s] || (v == threshold[s] && m < target[s]) {
-                                    rank[s] += 1
-                                }
-                            }
-                            for s in 0..<k where rank[s] > k { penalty += Double(rank[s] - k) }
+                    var penalty = 0.0
+                    for r in 0..<rows {
+                        let i = first + r
+                        let row = d2 + r * n
+                        for s in 0..<k {
+                            target[s] = Int(embedded.indices[i * k + s])
+                            threshold[s] = row[target[s]]
+                            rank[s] = 1
                         }
-                        out[b] = penalty
+                        let farthest = threshold.max()!
+                        for m in 0..<n where m != i && row[m] <= farthest {
+                            for s in 0..<k where row[m] < threshold[s] || (row[m] == threshold[s] && m < target[s]) {
+                                rank[s] += 1
+                            }
+                        }
+                        for s in 0..<k where rank[s] > k { penalty += Double(rank[s] - k) }
                     }
+                    out[block] = penalty
                 }
             }
         }

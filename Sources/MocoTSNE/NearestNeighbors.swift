@@ -1,9 +1,8 @@
-import CBLAS
 import MocoTensor
 
 /// Exact k nearest neighbours by squared Euclidean distance, from blocked distance
-/// computations (`|a|² + |b|² - 2 a·b`, the dot products by `cblas_sgemm`), in parallel over
-/// blocks of rows. Ties go to the lower index, so the result depends only on the data.
+/// computations (`DistanceBlocks`), in parallel over blocks of rows. Ties go to the lower index,
+/// so the result depends only on the data.
 public struct NearestNeighbors: Sendable {
     /// `k` neighbour indices per point, nearest first (the point itself excluded).
     public let indices: [Int32]
@@ -19,42 +18,18 @@ public struct NearestNeighbors: Sendable {
         self.k = k
         var indices = [Int32](repeating: 0, count: n * k)
         var distances = [Float](repeating: 0, count: n * k)
-        var norms = [Float](repeating: 0, count: n)
-        points.withUnsafeBufferPointer { x in
-            for i in 0..<n {
-                var s: Float = 0
-                for c in 0..<d { s += x[i * d + c] * x[i * d + c] }
-                norms[i] = s
-            }
-        }
-        let block = 128
-        let blocks = (n + block - 1) / block
         indices.withUnsafeMutableBufferPointer { outIndex in
             distances.withUnsafeMutableBufferPointer { outDistance in
+                let (outIndex, outDistance) = (outIndex, outDistance)
                 points.withUnsafeBufferPointer { x in
-                    norms.withUnsafeBufferPointer { norms in
-                        let (outIndex, outDistance) = (outIndex, outDistance)
-                        Threads.parallelFor(blocks) { range in
-                            let gram = UnsafeMutablePointer<Float>.allocate(capacity: block * n)
-                            let heap = KSmallest(capacity: k)
-                            defer { gram.deallocate() }
-                            for b in range {
-                                let lo = b * block
-                                let rows = min(block, n - lo)
-                                cblas_sgemm(
-                                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), 1,
-                                    x.baseAddress! + lo * d, Int32(d), x.baseAddress!, Int32(d), 0, gram, Int32(n))
-                                for r in 0..<rows {
-                                    let i = lo + r
-                                    heap.reset()
-                                    let row = gram + r * n
-                                    for j in 0..<n where j != i {
-                                        heap.offer(max(0, norms[i] + norms[j] - 2 * row[j]), Int32(j))
-                                    }
-                                    heap.drainSorted(
-                                        into: outDistance.baseAddress! + i * k, outIndex.baseAddress! + i * k)
-                                }
-                            }
+                    DistanceBlocks.forEach(x, count: n, dimension: d) { _, first, rows, d2 in
+                        let heap = KSmallest(capacity: k)
+                        for r in 0..<rows {
+                            let i = first + r
+                            heap.reset()
+                            let row = d2 + r * n
+                            for j in 0..<n where j != i { heap.offer(row[j], Int32(j)) }
+                            heap.drainSorted(into: outDistance.baseAddress! + i * k, outIndex.baseAddress! + i * k)
                         }
                     }
                 }

@@ -1,5 +1,6 @@
 import CBLAS
 import Foundation
+import MocoTensor
 
 /// Principal component analysis of row-major data.
 public enum PCA {
@@ -7,6 +8,9 @@ public enum PCA {
     /// t-SNE of high-dimensional data): the covariance in double precision, by BLAS over blocks of
     /// rows, its eigenvectors by LAPACK's `dsyevd`, each signed so that its largest-magnitude
     /// coefficient is positive. Returns `count` rows of `components` values.
+    ///
+    /// - Throws: `TSNE.Failure.badSetting` for a component count outside `1...dimension`, and
+    ///   `TensorError` when LAPACK fails.
     public static func reduce(_ x: [Float], count n: Int, dimension d: Int, components k: Int) throws -> [Float] {
         guard n >= 1, d >= 1, (1...d).contains(k), x.count == n * d else {
             throw TSNE.Failure.badSetting("PCA needs 1 to \(d) components of \(n) rows of \(d) values")
@@ -24,25 +28,13 @@ public enum PCA {
                 CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(rows), 1, centred, Int32(d), 1, &covariance,
                 Int32(d))
         }
-        // LAPACK is column-major: the upper triangle of the row-major matrix is its lower one, and
-        // eigenvector j comes back in column j, i.e. at covariance[j * d ..< (j + 1) * d].
-        var order = Int32(d)
-        var lda = order
-        var values = [Double](repeating: 0, count: d)
-        var info: Int32 = 0
-        var query = [0.0]
-        var iquery: [Int32] = [0]
-        var (lwork, liwork): (Int32, Int32) = (-1, -1)
-        dsyevd_("V", "L", &order, &covariance, &lda, &values, &query, &lwork, &iquery, &liwork, &info, 1, 1)
-        (lwork, liwork) = (Int32(query[0]), iquery[0])
-        var work = [Double](repeating: 0, count: Int(max(lwork, 1)))
-        var iwork = [Int32](repeating: 0, count: Int(max(liwork, 1)))
-        dsyevd_("V", "L", &order, &covariance, &lda, &values, &work, &lwork, &iwork, &liwork, &info, 1, 1)
-        guard info == 0 else { throw TSNE.Failure.badSetting("PCA: LAPACK did not converge (\(info))") }
+        // dsyrk filled the upper triangle: mirror it, so that whichever triangle the eigensolver reads is whole.
+        for a in 0..<d { for b in 0..<a { covariance[a * d + b] = covariance[b * d + a] } }
+        let (_, vectors) = try Tensor.symmetricEigensystem(covariance, n: d, vectors: true)
         // Axes as a d x k float matrix, largest variance first.
         var axes = [Float](repeating: 0, count: d * k)
         for j in 0..<k {
-            let column = covariance[(d - 1 - j) * d..<(d - j) * d]
+            let column = vectors[(d - 1 - j) * d..<(d - j) * d]
             let largest = column.max { abs($0) < abs($1) } ?? 1
             for c in 0..<d {
                 axes[c * k + j] = Float(largest < 0 ? -column[column.startIndex + c] : column[column.startIndex + c])
@@ -63,10 +55,9 @@ public enum PCA {
         return out
     }
 
-    /// The leading principal components of row-major data, by orthogonal (subspace) iteration
-    /// on the covariance matrix: enough for t-SNE's initial layout and deterministic.
-    /// The projection of the `n x d` rows onto their first `components` principal axes, each
-    /// axis signed so that its largest-magnitude coefficient is positive.
+    /// The projection of the `n x d` rows onto their first `components` principal axes, found by
+    /// orthogonal (subspace) iteration on the covariance matrix (enough for t-SNE's initial layout,
+    /// and deterministic), each axis signed so that its largest-magnitude coefficient is positive.
     static func project(_ x: [Float], count n: Int, dimension d: Int, components: Int) -> [Double] {
         var mean = [Double](repeating: 0, count: d)
         for i in 0..<n { for c in 0..<d { mean[c] += Double(x[i * d + c]) } }
