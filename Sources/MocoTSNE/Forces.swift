@@ -158,7 +158,8 @@ extension TSNE {
     }
 
     /// What `method` means for `n` points: `.automatic` is interpolation from
-    /// `interpolationThreshold` points on, Barnes-Hut below; Barnes-Hut with `theta` 0 is exact.
+    /// `interpolationThreshold` points on, Barnes-Hut below; `theta` 0 asks for the exact sums, with
+    /// Barnes-Hut or `.automatic`.
     func repulsion(count n: Int) -> Forces.Repulsion {
         switch method {
         case .exact: return .exact
@@ -166,7 +167,7 @@ extension TSNE {
         case .barnesHut: return theta == 0 ? .exact : .barnesHut(theta: theta)
         case .automatic:
             var resolved = self
-            resolved.method = n >= TSNE.interpolationThreshold ? .interpolation : .barnesHut
+            resolved.method = n >= TSNE.interpolationThreshold && theta != 0 ? .interpolation : .barnesHut
             return resolved.repulsion(count: n)
         }
     }

@@ -42,7 +42,8 @@ public struct TSNE: Sendable {
 
     /// How the repulsive half of the gradient is computed.
     public enum Method: String, Sendable, Equatable, CaseIterable {
-        /// Interpolation from `TSNE.interpolationThreshold` points on, Barnes-Hut below.
+        /// Interpolation from `TSNE.interpolationThreshold` points on, Barnes-Hut below (exact sums
+        /// when `theta` is 0, whatever the size).
         case automatic
         /// A quadtree with opening angle `theta` (exact when `theta` is 0), O(N log N).
         case barnesHut

@@ -49,7 +49,7 @@ struct InterpolationTests {
         #expect(abs(fine - exact) / exact < 1e-5, "KL \(fine) vs exact \(exact)")
     }
 
-    @Test("automatic is Barnes-Hut below the threshold, interpolation from it")
+    @Test("automatic is Barnes-Hut below the threshold, interpolation from it, exact with theta 0")
     func automatic() throws {
         let (p, y) = Self.problem(spread: 8)
         var settings = TSNE()
@@ -58,6 +58,14 @@ struct InterpolationTests {
         settings.method = .automatic
         #expect(settings.gradient(p, at: y) == barnesHut)
         #expect(TSNE.interpolationThreshold > 2_000)
+        // From the threshold on: interpolation; theta 0 asks for the exact sums, with .automatic too.
+        let n = TSNE.interpolationThreshold
+        let large = Affinities(points: TSNETests.blobs(n, 5, clusters: 4), count: n, dimension: 5, perplexity: 10)
+        var rng = RandomGenerator(seed: 6)
+        let z = (0..<(2 * n)).map { _ in rng.nextNormal() * 10 }
+        #expect(settings.gradient(large, at: z) == TSNE.gradient(large, at: z, method: .interpolation, theta: 0.5))
+        settings.theta = 0
+        #expect(settings.gradient(large, at: z) == TSNE.gradient(large, at: z, method: .exact, theta: 0))
     }
 
     @Test("an embedding by interpolation is as good as Barnes-Hut's, and repeats bit for bit")
