@@ -15,6 +15,7 @@ Options: --epochs, --batch (global; the learning rate follows the linear scaling
 epoch) and DIR/log.jsonl (one line per epoch); moco reads both back: load_run("DIR") and load_log("DIR/log.jsonl").
 """
 import argparse
+import gc
 import gzip
 import json
 import math
@@ -718,6 +719,10 @@ def main(argv):
         if world > 1:
             dist.barrier()
     if world > 1:
+        # DistributedDataParallel holds the process group: drop it first, so that the group is torn down here, while
+        # the interpreter is whole, not at its exit (where gloo's threads were seen to abort the process, rarely).
+        del model
+        gc.collect()
         dist.destroy_process_group()
 
 
