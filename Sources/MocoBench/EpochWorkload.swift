@@ -31,8 +31,7 @@ struct EpochWorkload {
     }
 
     func ours() throws -> Epoch {
-        let child = try spawn(
-            URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path, ["moco-epoch", cifar.path])
+        let child = try spawnSelf(["moco-epoch", cifar.path])
         guard child.status == 0 else { throw BenchFailure("moco-epoch failed (exit \(child.status))") }
         return try Epoch(line: child.output, peakMiB: child.peakMiB)
     }

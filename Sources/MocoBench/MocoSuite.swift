@@ -103,14 +103,10 @@ struct MocoSuite {
 
     /// Our median step time, in a child process (`moco-bench moco-step W STEPS BATCH`).
     func oursInChild(_ w: Workload) throws -> Side {
-        let child = try spawn(
-            URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path,
-            ["moco-step", w.id, String(timedSteps(w)), String(batch)])
-        guard child.status == 0,
-            let seconds = Double(
-                String(decoding: child.output, as: UTF8.self)
-                    .trimmingCharacters(in: .whitespacesAndNewlines))
-        else { throw BenchFailure("moco-step \(w.id) failed (exit \(child.status))") }
+        let child = try spawnSelf(["moco-step", w.id, String(timedSteps(w)), String(batch)])
+        guard child.status == 0, let seconds = child.number else {
+            throw BenchFailure("moco-step \(w.id) failed (exit \(child.status))")
+        }
         return Side(seconds: seconds, peakMiB: child.peakMiB)
     }
 

@@ -6,18 +6,9 @@ import MocoTensor
 enum RawSGEMM {
     /// Runs `moco-bench raw-sgemm N REPS` and returns its median seconds.
     static func measureInChild(n: Int, reps: Int) throws -> Double {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        p.arguments = ["raw-sgemm", String(n), String(reps)]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let s = String(data: data, encoding: .utf8),
-            let t = Double(s.trimmingCharacters(in: .whitespacesAndNewlines))
-        else {
-            throw TensorError("bench", "raw-sgemm child failed (exit \(p.terminationStatus))")
+        let child = try spawnSelf(["raw-sgemm", String(n), String(reps)])
+        guard child.status == 0, let t = child.number else {
+            throw TensorError("bench", "raw-sgemm child failed (exit \(child.status))")
         }
         return t
     }

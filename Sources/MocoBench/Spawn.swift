@@ -10,6 +10,11 @@ struct Spawned {
     let status: Int32
     let output: Data
     let peakMiB: Double
+
+    /// The output as one number (what the child modes print), or nil.
+    var number: Double? {
+        Double(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
 }
 
 /// Runs `path` with `arguments` (standard error inherited, standard output captured) and waits
@@ -39,4 +44,9 @@ func spawn(_ path: String, _ arguments: [String]) throws -> Spawned {
     // The exit code when it exited (WIFEXITED), 128 + the signal when a signal ended it.
     let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + status & 0x7f
     return Spawned(status: code, output: output, peakMiB: Double(usage.ru_maxrss) / 1024)
+}
+
+/// Runs this benchmark binary again with `arguments` (a child mode of main.swift), through `spawn`.
+func spawnSelf(_ arguments: [String]) throws -> Spawned {
+    try spawn(URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path, arguments)
 }

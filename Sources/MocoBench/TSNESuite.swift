@@ -160,19 +160,10 @@ struct TSNESuite {
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("points.f32")
         try set.points.withUnsafeBytes { Data($0) }.write(to: input)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, input.path, String(set.count), String(set.dimension), dir.path, methods]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchFailure("\(script) failed (exit \(process.terminationStatus))")
-        }
+        let child = try spawn(python, [script, input.path, String(set.count), String(set.dimension), dir.path, methods])
+        guard child.status == 0 else { throw BenchFailure("\(script) failed (exit \(child.status))") }
         var results: [Reference] = []
-        for line in String(decoding: out, as: UTF8.self).split(separator: "\n") {
+        for line in String(decoding: child.output, as: UTF8.self).split(separator: "\n") {
             // "name seconds kl": the embedding is in DIR/name.f64.
             let fields = line.split(separator: " ")
             guard fields.count == 3, let seconds = Double(fields[1]), let kl = Double(fields[2]) else { continue }

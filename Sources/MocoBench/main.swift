@@ -70,25 +70,23 @@ if args.count == 3, args[0] == "raw-sgemm", let n = Int(args[1]), let reps = Int
     print(RawSGEMM.run(n: n, reps: reps))
     exit(0)
 }
-// The child side of W4 (see EpochWorkload.ours).
-if args.count == 2, args[0] == "moco-epoch" {
+/// Runs a child mode of the benchmark (a process of its own, for its own peak memory) and exits.
+func childMode(_ name: String, _ body: () throws -> Void) -> Never {
     do {
-        try EpochWorkload.child(cifar: URL(fileURLWithPath: args[1]))
+        try body()
         exit(0)
     } catch {
-        FileHandle.standardError.write("moco-bench moco-epoch: \(error)\n".data(using: .utf8)!)
+        FileHandle.standardError.write("moco-bench \(name): \(error)\n".data(using: .utf8)!)
         exit(70)
     }
 }
-// The child side of the MoCo step timing (see MocoSuite.oursInChild): its own process, its own peak memory.
+// The child side of W4 (see EpochWorkload.ours).
+if args.count == 2, args[0] == "moco-epoch" {
+    childMode(args[0]) { try EpochWorkload.child(cifar: URL(fileURLWithPath: args[1])) }
+}
+// The child side of the MoCo step timing (see MocoSuite.oursInChild).
 if args.count == 4, args[0] == "moco-step", let steps = Int(args[2]), let batch = Int(args[3]) {
-    do {
-        try MocoSuite.stepChild(id: args[1], steps: steps, batch: batch)
-        exit(0)
-    } catch {
-        FileHandle.standardError.write("moco-bench moco-step: \(error)\n".data(using: .utf8)!)
-        exit(70)
-    }
+    childMode(args[0]) { try MocoSuite.stepChild(id: args[1], steps: steps, batch: batch) }
 }
 @MainActor func option(_ name: String, default value: Int) -> Int {
     guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]), v > 0 else { return value }

@@ -41,7 +41,7 @@ public struct TSNE: Sendable {
     public init() {}
 
     /// How the repulsive half of the gradient is computed.
-    public enum Method: String, Sendable, Equatable, CaseIterable {
+    public enum Method: Sendable, Equatable {
         /// Interpolation from `TSNE.interpolationThreshold` points on, Barnes-Hut below (exact sums
         /// when `theta` is 0, whatever the size).
         case automatic
