@@ -57,6 +57,8 @@ public final class MoCo {
     public var symmetric: Bool
     /// Whether the key batch is shuffled before the key encoder (shuffle-BN emulation).
     public var shuffleKeys: Bool
+    /// When set, `loss` adds the time of its phases to it (a profile of the step; nil: not timed).
+    public var phases: PhaseClock?
     var shuffleRNG: RandomGenerator
 
     /// - Parameters:
@@ -161,13 +163,17 @@ public final class MoCo {
             throw MoCoError("moco", "a key permutation is for one shuffled key batch (not v3, not a symmetric loss)")
         }
         if !variant.usesQueue { return try v3Loss(viewQ, viewK, momentum: m) }
-        try key.emaUpdate(from: query, momentum: m)
-        let features = try query.features(viewQ)
-        let q = try query.fc(features).l2Normalized(axis: 1)
-        let k = try keys(viewK, permutation: keyPermutation)
-        var (logits, pos, neg) = try infoNCELogits(query: q, key: k)
+        try phases.time("EMA update") { try key.emaUpdate(from: query, momentum: m) }
+        let (features, q) = try phases.time("query forward") {
+            let features = try query.features(viewQ)
+            return (features, try query.fc(features).l2Normalized(axis: 1))
+        }
+        let k = try phases.time("key forward") { try keys(viewK, permutation: keyPermutation) }
         let labels = [Int](repeating: 0, count: q.shape[0])
-        var loss = try Tensor.crossEntropy(logits, labels: labels)
+        var (logits, pos, neg, loss) = try phases.time("logits and loss") {
+            let (logits, pos, neg) = try infoNCELogits(query: q, key: k)
+            return (logits, pos, neg, try Tensor.crossEntropy(logits, labels: labels))
+        }
         var enqueued = k
         if symmetric {
             let q2 = try query(viewK).l2Normalized(axis: 1)

@@ -52,8 +52,8 @@ struct MocoSuite {
         }
     }
 
-    /// Our median step time in seconds.
-    func ours(_ w: Workload) throws -> Double {
+    /// Our median step time in seconds; with `phases`, the time of every step's phases is added to it.
+    func ours(_ w: Workload, phases: PhaseClock? = nil) throws -> Double {
         var rng = RandomGenerator(seed: 0)
         let enc = try encoder(w, using: &rng)
         let model = try MoCo(encoder: enc, queueSize: w.queue, using: &rng)
@@ -81,11 +81,13 @@ struct MocoSuite {
         func step(_ s: Int) throws {
             let result = try model.loss(pairs[s % 2].0, pairs[s % 2].1, momentum: 0.99)
             sgd.zeroGrad()
-            try result.loss.backward()
-            try sgd.step()
-            try model.enqueue(result.keys)
+            try phases.time("backward") { try result.loss.backward() }
+            try phases.time("SGD step") { try sgd.step() }
+            try phases.time("enqueue") { try model.enqueue(result.keys) }
         }
         for s in 0..<2 { try step(s) }
+        model.phases = phases
+        phases?.reset()
         var times: [Double] = []
         for s in 0..<timedSteps(w) { times.append(try seconds { try step(s) }) }
         times.sort()
@@ -222,5 +224,20 @@ struct MocoSuite {
         guard let w = workloads.first(where: { $0.id == id }) else { throw BenchFailure("no workload \(id)") }
         let suite = MocoSuite(ids: [id], steps: steps, rounds: 1, batch: batch, torchref: nil, log: { _ in })
         print(try suite.ours(w))
+    }
+
+    /// `moco-bench moco-phases W STEPS BATCH`: where our step's time goes, by phase (milliseconds per step and
+    /// share), after two untimed steps.
+    static func phaseChild(id: String, steps: Int, batch: Int) throws {
+        guard let w = workloads.first(where: { $0.id == id }) else { throw BenchFailure("no workload \(id)") }
+        let suite = MocoSuite(ids: [id], steps: steps, rounds: 1, batch: batch, torchref: nil, log: { _ in })
+        let clock = PhaseClock()
+        let median = try suite.ours(w, phases: clock)
+        let total = clock.phases.reduce(0) { $0 + $1.seconds }
+        print(String(format: "%@, batch %d, %d steps: median step %.1f ms", id, batch, steps, median * 1000))
+        for (name, s) in clock.phases {
+            let label = name.padding(toLength: 16, withPad: " ", startingAt: 0)
+            print(String(format: "  %@ %9.2f ms  %5.1f%%", label, s * 1000 / Double(steps), 100 * s / total))
+        }
     }
 }

@@ -88,6 +88,10 @@ if args.count == 2, args[0] == "moco-epoch" {
 if args.count == 4, args[0] == "moco-step", let steps = Int(args[2]), let batch = Int(args[3]) {
     childMode(args[0]) { try MocoSuite.stepChild(id: args[1], steps: steps, batch: batch) }
 }
+// Our step's phases (PhaseClock), for profiles.
+if args.count == 4, args[0] == "moco-phases", let steps = Int(args[2]), let batch = Int(args[3]) {
+    childMode(args[0]) { try MocoSuite.phaseChild(id: args[1], steps: steps, batch: batch) }
+}
 @MainActor func option(_ name: String, default value: Int) -> Int {
     guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]), v > 0 else { return value }
     args.removeSubrange(i...(i + 1))

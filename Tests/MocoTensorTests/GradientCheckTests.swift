@@ -208,6 +208,50 @@ struct GradientCheckTests {
         }
     }
 
+    /// `relu(bn(x) + residual)` in one pass is bit-identical to the three ops, forward and backward, in
+    /// train and eval mode, with and without the ReLU; and its gradients match finite differences.
+    @Test func batchNormFusedResidual() throws {
+        var d = TestData(seed: 13)
+        for shape in [[6, 5], [8, 5, 6, 6], [3, 40, 4, 4]] {
+            let c = shape[1]
+            let (x, w, b, res, r) = (
+                d.normal(shape, scale: 2), d.normal([c]), d.normal([c]), d.normal(shape), d.normal(shape)
+            )
+            let stats = BatchNormStatistics(mean: d.normal([c]), variance: d.uniform([c], 0.5, 2))
+            for training in [true, false] {
+                for relu in [true, false] {
+                    func run(fused: Bool) throws -> [[Float]] {
+                        let leaves = [x, w, b, res].map { $0.requiringGrad() }
+                        var running = stats
+                        let residual = fused ? leaves[3] : nil
+                        let y =
+                            training
+                            ? try Tensor.batchNorm(
+                                leaves[0], weight: leaves[1], bias: leaves[2], running: &running, relu: fused && relu,
+                                residual: residual)
+                            : try Tensor.batchNorm(
+                                leaves[0], weight: leaves[1], bias: leaves[2], running: stats, relu: fused && relu,
+                                residual: residual)
+                        let sum = fused ? y : try y + leaves[3]
+                        let out = fused || !relu ? sum : sum.relu()
+                        try (out * r).sum().backward()
+                        return [out.scalars, running.mean.scalars, running.variance.scalars]
+                            + leaves.map { $0.grad?.scalars ?? [] }
+                    }
+                    #expect(
+                        try run(fused: true) == run(fused: false), "shape \(shape), training \(training), relu \(relu)")
+                }
+            }
+        }
+        let x = d.normal([6, 4, 3, 3], scale: 2)
+        try gradientCheck([x, d.normal([4]), d.normal([4]), d.normal([6, 4, 3, 3])]) { t in
+            try Tensor.batchNorm(t[0], weight: t[1], bias: t[2], residual: t[3])
+        }
+        #expect(throws: TensorError.self) {
+            try Tensor.batchNorm(x, weight: nil, bias: nil, residual: x.reshaped([6, 36]))
+        }
+    }
+
     @Test func pooling() throws {
         var d = TestData(seed: 10)
         let x = d.distinct([2, 2, 5, 6])

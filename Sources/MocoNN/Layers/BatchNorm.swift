@@ -90,18 +90,19 @@ public final class BatchNorm: ReLUFusing {
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor { try callAsFunction(x, relu: false) }
 
-    public func callAsFunction(_ x: Tensor, relu: Bool) throws -> Tensor {
+    public func callAsFunction(_ x: Tensor, relu: Bool, residual: Tensor? = nil) throws -> Tensor {
         try checkRank(x)
         if isTraining {
             var stats = statistics
             let y = try Tensor.batchNorm(
-                x, weight: weight?.value, bias: bias?.value, running: &stats, momentum: momentum, eps: eps, relu: relu)
+                x, weight: weight?.value, bias: bias?.value, running: &stats, momentum: momentum, eps: eps, relu: relu,
+                residual: residual)
             statistics = stats
             countBatch()
             return y
         }
         return try Tensor.batchNorm(
-            x, weight: weight?.value, bias: bias?.value, running: statistics, eps: eps, relu: relu)
+            x, weight: weight?.value, bias: bias?.value, running: statistics, eps: eps, relu: relu, residual: residual)
     }
 
     public func copy() -> Self { Self(copying: self) }

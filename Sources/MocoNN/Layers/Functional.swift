@@ -8,16 +8,24 @@ public final class ReLU: Module {
     public func copy() -> Self { Self() }
 }
 
-/// A layer that can apply ReLU to its output in the same pass (batch norm): `Sequential`
-/// and the ResNet blocks use it for norm-then-ReLU, with the same result as the two layers.
+/// A layer that can add a residual to its output and apply ReLU in the same pass (batch norm):
+/// `Sequential` and the ResNet blocks use it for norm-then-ReLU and for a block's
+/// `relu(norm(x) + identity)`, with the same result as the separate layers.
 public protocol ReLUFusing: Module {
-    func callAsFunction(_ x: Tensor, relu: Bool) throws -> Tensor
+    /// `layer(x)`, plus `residual` when given, then ReLU when `relu`.
+    func callAsFunction(_ x: Tensor, relu: Bool, residual: Tensor?) throws -> Tensor
 }
 
 /// `layer(x)` followed by ReLU, fused when the layer can.
 func normThenReLU(_ layer: any Module, _ x: Tensor) throws -> Tensor {
-    if let fused = layer as? ReLUFusing { return try fused(x, relu: true) }
+    if let fused = layer as? ReLUFusing { return try fused(x, relu: true, residual: nil) }
     return try layer(x).relu()
+}
+
+/// `relu(layer(x) + residual)`, fused when the layer can.
+func normAddReLU(_ layer: any Module, _ x: Tensor, _ residual: Tensor) throws -> Tensor {
+    if let fused = layer as? ReLUFusing { return try fused(x, relu: true, residual: residual) }
+    return try (layer(x) + residual).relu()
 }
 
 /// Passes its input through (`torch.nn.Identity`).

@@ -29,8 +29,8 @@ public final class SplitBatchNorm: ReLUFusing {
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor { try callAsFunction(x, relu: false) }
 
-    public func callAsFunction(_ x: Tensor, relu: Bool) throws -> Tensor {
-        guard isTraining, splits > 1 else { return try norm(x, relu: relu) }
+    public func callAsFunction(_ x: Tensor, relu: Bool, residual: Tensor? = nil) throws -> Tensor {
+        guard isTraining, splits > 1 else { return try norm(x, relu: relu, residual: residual) }
         try norm.checkRank(x)
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         guard n % splits == 0 else {
@@ -42,7 +42,8 @@ public final class SplitBatchNorm: ReLUFusing {
         let y = try Tensor.batchNorm(
             x.reshaped([n / splits, c * splits, h, w]),
             weight: norm.weight.map { try repeated($0.value) }, bias: norm.bias.map { try repeated($0.value) },
-            running: &split, momentum: norm.momentum, eps: norm.eps, relu: relu)
+            running: &split, momentum: norm.momentum, eps: norm.eps, relu: relu,
+            residual: residual?.reshaped([n / splits, c * splits, h, w]))
         norm.statistics = BatchNormStatistics(
             mean: try split.mean.reshaped([splits, c]).mean(axes: [0]),
             variance: try split.variance.reshaped([splits, c]).mean(axes: [0]))

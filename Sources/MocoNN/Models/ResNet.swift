@@ -31,9 +31,8 @@ public final class BasicBlock: Module {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        let out = try bn2(conv2(normThenReLU(bn1, conv1(x))))
         let identity = try downsample?(x) ?? x
-        return try (out + identity).relu()
+        return try normAddReLU(bn2, conv2(normThenReLU(bn1, conv1(x))), identity)
     }
 
     public func copy() -> Self { Self(copying: self) }

@@ -29,6 +29,14 @@ extension Tensor {
         }
         let order = Self.topologicalOrder(root)
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+        // Each node's closure (and the activations it holds) is released as soon as it has run, so memory
+        // falls during the pass; when a closure throws, the rest of the graph is released too.
+        defer {
+            for n in order where !n.isLeaf {
+                n.backward = nil
+                n.inputs = []
+            }
+        }
         try withoutGrad {
             for n in order.reversed() {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(n)) else { continue }
@@ -37,8 +45,11 @@ extension Tensor {
                     continue
                 }
                 guard let fn = n.backward else { continue }
+                let inputs = n.inputs
+                n.backward = nil
+                n.inputs = []
                 let inputGrads = try fn(g)
-                for (input, ig) in zip(n.inputs, inputGrads) {
+                for (input, ig) in zip(inputs, inputGrads) {
                     guard let input, let ig else { continue }
                     let key = ObjectIdentifier(input)
                     if let existing = grads[key] {
@@ -48,10 +59,6 @@ extension Tensor {
                     }
                 }
             }
-        }
-        for n in order where !n.isLeaf {
-            n.backward = nil
-            n.inputs = []
         }
     }
 

@@ -38,14 +38,14 @@ extension Tensor {
     /// This tensor as a new leaf that requires grad (like `requires_grad_()`); the
     /// values are shared, any history is dropped.
     public func requiringGrad() -> Tensor {
-        var t = Tensor(shape: shape, storage: storage)
+        var t = sharingStorage()
         t.node = GradNode()
         return t
     }
 
     /// The same values, cut off from the autograd graph.
     public func detached() -> Tensor {
-        Tensor(shape: shape, storage: storage)
+        sharingStorage()
     }
 
     /// The gradient accumulated by `backward()` into this leaf; nil before any.

@@ -1,7 +1,12 @@
 import Foundation
 
-/// A float32 tensor: a shape and contiguous row-major storage, with value semantics
-/// (copy-on-write) and optional participation in reverse-mode autograd.
+/// A float32 tensor: a shape and contiguous storage, with value semantics (copy-on-write)
+/// and optional participation in reverse-mode autograd.
+///
+/// Storage is row-major, except that a convolution may leave a rank-4 result in oneDNN's
+/// channel-blocked layout (`blocking`) so that the next convolution, batch norm, ReLU,
+/// residual add and pooling read it without a reorder; any other reader sees row-major
+/// values through `storage`, reordered once and cached.
 ///
 /// Copies of a tensor share storage until one of them is mutated. A tensor that
 /// `requiresGrad` carries a node of the autograd graph; ops on it record how to
@@ -9,19 +14,41 @@ import Foundation
 public struct Tensor {
     /// The size of each dimension; `[]` for a scalar.
     public private(set) var shape: [Int]
-    @usableFromInline var storage: TensorStorage
+    /// The elements in the order `blocking` says.
+    private(set) var rawStorage: TensorStorage
+    /// How the storage orders the elements: 1 for row-major; 8 or 16 for an `[N, C, H, W]`
+    /// result a convolution left in oneDNN's `nChw8c` / `nChw16c` layout (`[N, C / b, H, W, b]`,
+    /// `C` a multiple of `b`). Values read through the API are row-major either way.
+    public private(set) var blocking: Int
     var node: GradNode?
 
-    /// Wraps existing storage. `storage.count` must equal the product of `shape`.
-    init(shape: [Int], storage: TensorStorage) {
+    /// Wraps existing storage in `blocking` (see the property). `storage.count` must equal the product of `shape`.
+    init(shape: [Int], storage: TensorStorage, blocking: Int = 1) {
         self.shape = shape
-        self.storage = storage
+        self.rawStorage = storage
+        self.blocking = blocking
         self.node = nil
     }
 
+    /// The elements in row-major order: the storage itself, or (for a blocked tensor) its
+    /// row-major copy, made on first use and kept as long as the storage.
+    var storage: TensorStorage {
+        blocking == 1 ? rawStorage : rawStorage.rowMajor(shape: shape, blocking: blocking)
+    }
+
+    /// The same values and layout without autograd history, in `newShape` when given (same count).
+    func sharingStorage(shape newShape: [Int]? = nil) -> Tensor {
+        let target = newShape ?? shape
+        if blocking == 1 || target == shape { return Tensor(shape: target, storage: rawStorage, blocking: blocking) }
+        if BlockedLayout.keepsBlocking(from: shape, to: target, blocking: blocking) {
+            return Tensor(shape: target, storage: rawStorage, blocking: blocking)
+        }
+        return Tensor(shape: target, storage: storage)
+    }
+
     /// A tensor of the given shape with uninitialised contents (internal: kernels fill it).
-    init(uninitializedShape shape: [Int]) {
-        self.init(shape: shape, storage: TensorStorage(uninitializedCount: shape.reduce(1, *)))
+    init(uninitializedShape shape: [Int], blocking: Int = 1) {
+        self.init(shape: shape, storage: TensorStorage(uninitializedCount: shape.reduce(1, *)), blocking: blocking)
     }
 
     /// A tensor of `shape` holding `scalars` in row-major order.
@@ -49,7 +76,7 @@ public struct Tensor {
     }
 
     /// Number of elements.
-    public var count: Int { storage.count }
+    public var count: Int { rawStorage.count }
     /// Number of dimensions.
     public var rank: Int { shape.count }
 
@@ -76,8 +103,9 @@ public struct Tensor {
     public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R)
         rethrows -> R
     {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: count))
+        if blocking != 1 { (rawStorage, blocking) = (storage, 1) }
+        if !isKnownUniquelyReferenced(&rawStorage) { rawStorage = rawStorage.copy() }
+        return try body(UnsafeMutableBufferPointer(start: rawStorage.pointer, count: count))
     }
 
     /// Replaces the values with those of `other` (same shape), keeping this tensor's
@@ -86,7 +114,7 @@ public struct Tensor {
         guard other.shape == shape else {
             throw TensorError("assign", "shape \(describe(other.shape)) does not match \(describe(shape))")
         }
-        storage = other.storage
+        (rawStorage, blocking) = (other.rawStorage, other.blocking)
     }
 }
 

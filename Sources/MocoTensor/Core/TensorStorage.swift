@@ -25,6 +25,24 @@ public final class TensorStorage {
         }
     }
 
+    /// The row-major copy of blocked storage; see `rowMajor(shape:blocking:)`.
+    private var rowMajorCopy: TensorStorage?
+    /// Guards `rowMajorCopy` of every storage (conversions are rare: only where a blocked result meets
+    /// an op that reads row-major values).
+    private static let rowMajorLock = NSLock()
+
+    /// This storage, holding `shape` blocked by `blocking` (`BlockedLayout`), in row-major order: made on
+    /// first use and kept as long as this storage, which never changes while it is shared.
+    func rowMajor(shape: [Int], blocking: Int) -> TensorStorage {
+        Self.rowMajorLock.lock()
+        defer { Self.rowMajorLock.unlock() }
+        if let rowMajorCopy { return rowMajorCopy }
+        let s = TensorStorage(uninitializedCount: count)
+        BlockedLayout.toRowMajor(pointer, shape: shape, blocking: blocking, into: s.pointer)
+        rowMajorCopy = s
+        return s
+    }
+
     /// A copy of this storage.
     func copy() -> TensorStorage {
         let s = TensorStorage(uninitializedCount: count)

@@ -1,18 +1,22 @@
-/// Per-channel kernels of batch norm over a contiguous `[N, C, inner]` tensor.
+/// Per-channel kernels of batch norm over a contiguous `[N, C, inner]` tensor, or an
+/// `[N, C, H, W]` one in a channel-blocked layout (`BlockedLayout`).
 ///
 /// Channels are split into blocks whose rows (`block * inner` floats of one sample) fit
 /// in L1. Within a block the N rows are combined element by element in 16 SIMD lanes,
 /// then each channel's `inner` partial results are added in double precision. A channel's
 /// arithmetic never depends on the blocks or the thread count, so results are the same
 /// with any number of threads; and small planes (the 2x2 and 4x4 maps of a small convnet
-/// under split batch norm) vectorise as well as large ones.
+/// under split batch norm) vectorise as well as large ones. A blocked tensor is the same
+/// computation over `C / b` groups of `b` interleaved channels, each `inner * b` floats.
 struct ChannelKernels {
-    let n: Int, c: Int, inner: Int
+    /// Samples, channel groups, floats per group and sample, and channels per group (interleaved).
+    let n: Int, c: Int, inner: Int, lanes: Int
 
-    init(shape: [Int]) {
+    init(shape: [Int], blocking: Int = 1) {
         n = shape[0]
-        c = shape[1]
-        inner = shape.dropFirst(2).reduce(1, *)
+        lanes = blocking
+        c = shape[1] / blocking
+        inner = shape.dropFirst(2).reduce(1, *) * blocking
     }
 
     /// Floats per block row: small enough for L1 with the per-element coefficients.
@@ -40,12 +44,17 @@ struct ChannelKernels {
         return body((0..<count).map { base + $0 * len })
     }
 
-    /// `row[(ch - lo) * inner + j] = values[ch]` for the channels of `block`.
+    /// `row[(ch - lo) * inner + j] = values[ch * lanes + j % lanes]` for the channel groups of `block`.
     private func expand(_ values: UnsafePointer<Float>, _ block: Range<Int>, into row: UnsafeMutablePointer<Float>) {
         for ch in block {
-            let v = values[ch]
             let o = row + (ch - block.lowerBound) * inner
-            for j in 0..<inner { o[j] = v }
+            if lanes == 1 {
+                let v = values[ch]
+                for j in 0..<inner { o[j] = v }
+            } else {
+                let v = values + ch * lanes
+                for p in stride(from: 0, to: inner, by: lanes) { (o + p).update(from: v, count: lanes) }
+            }
         }
     }
 
@@ -69,19 +78,21 @@ struct ChannelKernels {
         mask.map { $0[j] > 0 ? g[j] : 0 } ?? g[j]
     }
 
-    /// The double-precision sum of each channel's `inner` partial sums in `acc`.
+    /// The double-precision sum of each channel's partial sums in `acc` (`out(channel, sum)`).
     private func reduce(_ acc: UnsafeMutablePointer<Float>, _ block: Range<Int>, _ out: (Int, Double) -> Void) {
         for ch in block {
             let p = acc + (ch - block.lowerBound) * inner
-            var s = 0.0
-            for j in 0..<inner { s += Double(p[j]) }
-            out(ch, s)
+            for l in 0..<lanes {
+                var s = 0.0
+                for j in stride(from: l, to: inner, by: lanes) { s += Double(p[j]) }
+                out(ch * lanes + l, s)
+            }
         }
     }
 
     /// Per-channel mean and biased variance (two passes).
     func moments(_ x: UnsafePointer<Float>, mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>) {
-        let count = Double(n * inner)
+        let count = Double(n * inner / lanes)
         forEachBlock { block in
             withRows(2, block) { rows in
                 let acc = rows[0]
@@ -107,10 +118,11 @@ struct ChannelKernels {
         }
     }
 
-    /// `y = x * scale[c] + shift[c]`, then `max(y, 0)` when `relu` (NaN stays NaN).
+    /// `y = x * scale[c] + shift[c]`, plus `adding` (same layout) when given, then `max(y, 0)` when `relu`
+    /// (NaN stays NaN).
     func scaleShift(
-        _ x: UnsafePointer<Float>, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool,
-        into y: UnsafeMutablePointer<Float>
+        _ x: UnsafePointer<Float>, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
+        adding residual: UnsafePointer<Float>?, relu: Bool, into y: UnsafeMutablePointer<Float>
     ) {
         forEachBlock { block in
             withRows(2, block) { rows in
@@ -121,13 +133,16 @@ struct ChannelKernels {
                 expand(shift, block, into: b)
                 for i in 0..<n {
                     let xr = row(x, i, block)
+                    let rr = residual.map { row($0, i, block) }
                     let yr = y + (i * c + block.lowerBound) * inner
                     Lanes.each(0..<len) { j in
                         var v = Lanes.load(xr + j) * Lanes.load(a + j) + Lanes.load(b + j)
+                        if let rr { v = v + Lanes.load(rr + j) }
                         if relu { v.replace(with: 0, where: v .< 0) }
                         Lanes.store(v, yr + j)
                     } tail: { j in
-                        let v = xr[j] * a[j] + b[j]
+                        var v = xr[j] * a[j] + b[j]
+                        if let rr { v = v + rr[j] }
                         yr[j] = relu && v < 0 ? 0 : v
                     }
                 }

@@ -21,17 +21,19 @@ struct ConvGeometry: Hashable {
 }
 
 /// oneDNN primitives for one convolution geometry: forward, backward-data and
-/// backward-weights, each created on first use, with the reorders between our
-/// plain NCHW/OIHW tensors and the layouts oneDNN picks for speed.
+/// backward-weights, each created on first use, with the reorders between the layouts
+/// our tensors arrive in (row-major, or a channel-blocked layout) and those oneDNN picks
+/// for speed. Activations leave in the primitive's layout when a tensor can carry it
+/// (`BlockedLayout`), so consecutive layers need no reorder; weights are row-major.
 final class ConvolutionPlan {
     let geometry: ConvGeometry
-    private let srcPlain, weightsPlain, dstPlain, biasPlain: dnnl_memory_desc_t
+    private let weightsPlain, biasPlain: dnnl_memory_desc_t
     private var forwardDesc = dnnl_convolution_desc_t()
-    private var forwardPrimitive: (DNNLPrimitive, src: DNNLReorder, weights: DNNLReorder, dst: DNNLReorder)?
+    private var forwardPrimitive: (DNNLPrimitive, src: LayoutInput, weights: DNNLReorder, dst: LayoutOutput)?
     private var backwardDataPrimitive:
-        (DNNLPrimitive, diffDst: DNNLReorder, weights: DNNLReorder, diffSrc: DNNLReorder)?
+        (DNNLPrimitive, diffDst: LayoutInput, weights: DNNLReorder, diffSrc: LayoutOutput)?
     private var backwardWeightsPrimitive:
-        (DNNLPrimitive, src: DNNLReorder, diffDst: DNNLReorder, diffWeights: DNNLReorder)?
+        (DNNLPrimitive, src: LayoutInput, diffDst: LayoutInput, diffWeights: DNNLReorder)?
 
     private static let lock = NSLock()
     /// Plans by geometry. `nonisolated(unsafe)`: read and written only while holding `lock`.
@@ -50,8 +52,6 @@ final class ConvolutionPlan {
     private init(_ g: ConvGeometry) throws {
         geometry = g
         let op = "conv2d"
-        srcPlain = try plainDescriptor(g.inputShape, dnnl_nchw, op: op)
-        dstPlain = try plainDescriptor(g.outputShape, dnnl_nchw, op: op)
         biasPlain = try plainDescriptor([g.outChannels], dnnl_x, op: op)
         weightsPlain =
             g.groups == 1
@@ -104,32 +104,33 @@ final class ConvolutionPlan {
             let p = try DNNLPrimitive(descriptor: pd, op: op)
             forwardPrimitive = (
                 p,
-                try DNNLReorder(from: srcPlain, to: p.descriptor(for: dnnl_query_src_md), op: op),
+                LayoutInput(geometry.inputShape, p.descriptor(for: dnnl_query_src_md)),
                 try DNNLReorder(from: weightsPlain, to: p.descriptor(for: dnnl_query_weights_md), op: op),
-                try DNNLReorder(from: p.descriptor(for: dnnl_query_dst_md), to: dstPlain, op: op)
+                try LayoutOutput(geometry.outputShape, p.descriptor(for: dnnl_query_dst_md), op: op)
             )
         }
     }
 
-    /// `dst = conv(src, weights) + bias`, all in plain layouts.
+    /// `conv(src, weights) + bias`: `src` in `srcBlocking` (`Tensor.blocking`), the rest row-major; the
+    /// result in the primitive's layout when a tensor can carry it, else row-major.
     func forward(
-        src: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>,
-        bias: UnsafeMutablePointer<Float>?, dst: UnsafeMutablePointer<Float>
-    ) throws {
+        src: UnsafeMutablePointer<Float>, srcBlocking: Int, weights: UnsafeMutablePointer<Float>,
+        bias: UnsafeMutablePointer<Float>?
+    ) throws -> Tensor {
         nativeKernelLock.lock()
         defer { nativeKernelLock.unlock() }
         let op = "conv2d"
         try ensureForward()
         let (p, rs, rw, rd) = forwardPrimitive!
-        let s = try DNNLBuffer.input(src, rs, op: op)
+        let s = try rs.buffer(src, blocking: srcBlocking, op: op)
         let w = try DNNLBuffer.input(weights, rw, op: op)
-        let d = DNNLBuffer.output(dst, rd)
+        let d = rd.buffer()
         var args = [
             (DNNL_ARG_SRC, rs.to, s.pointer), (DNNL_ARG_WEIGHTS, rw.to, w.pointer), (DNNL_ARG_DST, rd.from, d.pointer)
         ]
         if let bias { args.append((DNNL_ARG_BIAS, biasPlain, UnsafeMutableRawPointer(bias))) }
         try p.execute(args, op: op)
-        try d.finish(dst, rd, op: op)
+        return try rd.finish(d, op: op)
     }
 
     private func ensureBackwardData() throws {
@@ -147,9 +148,9 @@ final class ConvolutionPlan {
         let p = try DNNLPrimitive(descriptor: pd, op: op)
         backwardDataPrimitive = (
             p,
-            try DNNLReorder(from: dstPlain, to: p.descriptor(for: dnnl_query_diff_dst_md), op: op),
+            LayoutInput(geometry.outputShape, p.descriptor(for: dnnl_query_diff_dst_md)),
             try DNNLReorder(from: weightsPlain, to: p.descriptor(for: dnnl_query_weights_md), op: op),
-            try DNNLReorder(from: p.descriptor(for: dnnl_query_diff_src_md), to: srcPlain, op: op)
+            try LayoutOutput(geometry.inputShape, p.descriptor(for: dnnl_query_diff_src_md), op: op)
         )
     }
 
@@ -171,47 +172,49 @@ final class ConvolutionPlan {
         let p = try DNNLPrimitive(descriptor: pd, op: op)
         backwardWeightsPrimitive = (
             p,
-            try DNNLReorder(from: srcPlain, to: p.descriptor(for: dnnl_query_src_md), op: op),
-            try DNNLReorder(from: dstPlain, to: p.descriptor(for: dnnl_query_diff_dst_md), op: op),
+            LayoutInput(geometry.inputShape, p.descriptor(for: dnnl_query_src_md)),
+            LayoutInput(geometry.outputShape, p.descriptor(for: dnnl_query_diff_dst_md)),
             try DNNLReorder(from: p.descriptor(for: dnnl_query_diff_weights_md), to: weightsPlain, op: op)
         )
     }
 
-    /// The backward pass in plain layouts: `diffSrc` (when given) from `diffDst` and
-    /// `weights`, and `diffWeights` with `diffBias` (when given) from `src` and `diffDst`.
-    /// When both passes want `diffDst` in the same layout it is reordered once.
+    /// The backward pass: the gradient of the input (when `wantsDiffSrc`; in the primitive's layout when a
+    /// tensor can carry it) from `diffDst` and `weights`, and `diffWeights` with `diffBias` (row-major, when
+    /// given) from `src` and `diffDst`. `src` and `diffDst` come in their tensors' blockings. When both passes
+    /// want `diffDst` in the same layout it is reordered once.
     func backward(
-        src: UnsafeMutablePointer<Float>, diffDst: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>,
-        diffSrc: UnsafeMutablePointer<Float>?, diffWeights: UnsafeMutablePointer<Float>?,
-        diffBias: UnsafeMutablePointer<Float>?
-    ) throws {
+        src: UnsafeMutablePointer<Float>, srcBlocking: Int, diffDst: UnsafeMutablePointer<Float>,
+        diffDstBlocking: Int, weights: UnsafeMutablePointer<Float>, wantsDiffSrc: Bool,
+        diffWeights: UnsafeMutablePointer<Float>?, diffBias: UnsafeMutablePointer<Float>?
+    ) throws -> Tensor? {
         nativeKernelLock.lock()
         defer { nativeKernelLock.unlock() }
         let op = "conv2d backward"
-        var reorderedDiffDst: (DNNLReorder, DNNLBuffer)?
-        if let diffSrc {
+        var reorderedDiffDst: (LayoutInput, DNNLBuffer)?
+        var diffSrc: Tensor?
+        if wantsDiffSrc {
             try ensureBackwardData()
             let (p, rdd, rw, rds) = backwardDataPrimitive!
-            let dd = try DNNLBuffer.input(diffDst, rdd, op: op)
+            let dd = try rdd.buffer(diffDst, blocking: diffDstBlocking, op: op)
             reorderedDiffDst = (rdd, dd)
             let w = try DNNLBuffer.input(weights, rw, op: op)
-            let ds = DNNLBuffer.output(diffSrc, rds)
+            let ds = rds.buffer()
             try p.execute(
                 [
                     (DNNL_ARG_DIFF_DST, rdd.to, dd.pointer), (DNNL_ARG_WEIGHTS, rw.to, w.pointer),
                     (DNNL_ARG_DIFF_SRC, rds.from, ds.pointer)
                 ], op: op)
-            try ds.finish(diffSrc, rds, op: op)
+            diffSrc = try rds.finish(ds, op: op)
         }
         if let diffWeights {
             try ensureBackwardWeights()
             let (p, rs, rdd, rdw) = backwardWeightsPrimitive!
-            let s = try DNNLBuffer.input(src, rs, op: op)
+            let s = try rs.buffer(src, blocking: srcBlocking, op: op)
             let dd: DNNLBuffer
-            if let (previous, buffer) = reorderedDiffDst, previous.producesSameLayout(as: rdd) {
+            if let (previous, buffer) = reorderedDiffDst, previous.wantsSameLayout(as: rdd) {
                 dd = buffer
             } else {
-                dd = try DNNLBuffer.input(diffDst, rdd, op: op)
+                dd = try rdd.buffer(diffDst, blocking: diffDstBlocking, op: op)
             }
             let dw = DNNLBuffer.output(diffWeights, rdw)
             var args = [
@@ -222,5 +225,73 @@ final class ConvolutionPlan {
             try p.execute(args, op: op)
             try dw.finish(diffWeights, rdw, op: op)
         }
+        return diffSrc
+    }
+}
+
+/// An activation a primitive reads in its layout `to`, arriving in a tensor's blocking: the tensor's own
+/// memory when the layouts agree, else a copy through a reorder made on first use for that blocking.
+final class LayoutInput {
+    let shape: [Int]
+    let to: dnnl_memory_desc_t
+    private var reorders: [Int: DNNLReorder] = [:]
+
+    init(_ shape: [Int], _ to: dnnl_memory_desc_t) {
+        (self.shape, self.to) = (shape, to)
+    }
+
+    /// `data` (in `blocking`) in the layout `to`.
+    func buffer(_ data: UnsafeMutablePointer<Float>, blocking: Int, op: String) throws -> DNNLBuffer {
+        if reorders[blocking] == nil {
+            reorders[blocking] = try DNNLReorder(
+                from: BlockedLayout.descriptor(shape, blocking: blocking, op: op), to: to, op: op)
+        }
+        return try DNNLBuffer.input(data, reorders[blocking]!, op: op)
+    }
+
+    /// Whether `other` wants its data in the same layout.
+    func wantsSameLayout(as other: LayoutInput) -> Bool {
+        var a = to
+        var b = other.to
+        return shape == other.shape && dnnl_memory_desc_equal(&a, &b) != 0
+    }
+}
+
+/// An activation a primitive writes in its layout `from`: straight into the result tensor when a tensor can
+/// carry that layout, else into scratch memory reordered into a row-major result.
+final class LayoutOutput {
+    let shape: [Int]
+    let from: dnnl_memory_desc_t
+    /// The result's blocking when it keeps the primitive's layout.
+    private let blocking: Int?
+    private let toRowMajor: DNNLReorder?
+
+    init(_ shape: [Int], _ from: dnnl_memory_desc_t, op: String) throws {
+        (self.shape, self.from) = (shape, from)
+        blocking = BlockedLayout.blocking(of: from, shape: shape)
+        toRowMajor =
+            blocking == nil
+            ? try DNNLReorder(from: from, to: BlockedLayout.descriptor(shape, blocking: 1, op: op), op: op) : nil
+    }
+
+    /// Space for the primitive to write: the result tensor itself, or scratch.
+    func buffer() -> (tensor: Tensor, pointer: UnsafeMutableRawPointer, scratch: TensorStorage?) {
+        if let toRowMajor, !toRowMajor.isIdentity {
+            var md = from
+            let s = TensorStorage(uninitializedCount: (dnnl_memory_desc_get_size(&md) + 3) / 4)
+            return (Tensor(uninitializedShape: shape), UnsafeMutableRawPointer(s.pointer), s)
+        }
+        let t = Tensor(uninitializedShape: shape, blocking: blocking ?? 1)
+        return (t, UnsafeMutableRawPointer(t.rawStorage.pointer), nil)
+    }
+
+    /// The result, reordered out of scratch when needed.
+    func finish(_ b: (tensor: Tensor, pointer: UnsafeMutableRawPointer, scratch: TensorStorage?), op: String) throws
+        -> Tensor
+    {
+        if let toRowMajor, b.scratch != nil {
+            try toRowMajor.run(b.pointer, into: UnsafeMutableRawPointer(b.tensor.rawStorage.pointer), op: op)
+        }
+        return b.tensor
     }
 }

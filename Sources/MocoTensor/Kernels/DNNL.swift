@@ -123,15 +123,6 @@ final class DNNLReorder {
         }
     }
 
-    /// Whether `other` reorders the same source into the same layout as this one.
-    func producesSameLayout(as other: DNNLReorder) -> Bool {
-        var a = from
-        var b = other.from
-        var c = to
-        var d = other.to
-        return dnnl_memory_desc_equal(&a, &b) != 0 && dnnl_memory_desc_equal(&c, &d) != 0
-    }
-
     /// Reorders `src` into `dst`, which holds `destinationBytes`.
     func run(_ src: UnsafeMutableRawPointer, into dst: UnsafeMutableRawPointer, op: String) throws {
         try primitive?.execute([(DNNL_ARG_FROM, from, src), (DNNL_ARG_TO, to, dst)], op: op)

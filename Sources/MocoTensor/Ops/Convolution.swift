@@ -50,19 +50,18 @@ extension Tensor {
             )
         }
         let plan = try ConvolutionPlan.plan(for: g)
-        let y = Tensor(uninitializedShape: g.outputShape)
-        try plan.forward(
-            src: x.storage.pointer, weights: weight.storage.pointer, bias: bias?.storage.pointer, dst: y.storage.pointer
-        )
+        let y = try plan.forward(
+            src: x.rawStorage.pointer, srcBlocking: x.blocking, weights: weight.storage.pointer,
+            bias: bias?.storage.pointer)
         let inputs = [x, weight] + (bias.map { [$0] } ?? [])
         return record(y, op: op, inputs: inputs) { gy in
             let needBias = bias?.requiresGrad ?? false
-            let gx = x.requiresGrad ? Tensor(uninitializedShape: x.shape) : nil
             let gw = weight.requiresGrad || needBias ? Tensor(uninitializedShape: weight.shape) : nil
             let gb = gw != nil ? bias.map { Tensor(uninitializedShape: $0.shape) } : nil
-            try plan.backward(
-                src: x.storage.pointer, diffDst: gy.storage.pointer, weights: weight.storage.pointer,
-                diffSrc: gx?.storage.pointer, diffWeights: gw?.storage.pointer, diffBias: gb?.storage.pointer)
+            let gx = try plan.backward(
+                src: x.rawStorage.pointer, srcBlocking: x.blocking, diffDst: gy.rawStorage.pointer,
+                diffDstBlocking: gy.blocking, weights: weight.storage.pointer, wantsDiffSrc: x.requiresGrad,
+                diffWeights: gw?.storage.pointer, diffBias: gb?.storage.pointer)
             return [gx, weight.requiresGrad ? gw : nil, needBias ? gb : nil]
         }
     }

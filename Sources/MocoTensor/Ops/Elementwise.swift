@@ -7,9 +7,9 @@ extension Tensor {
     /// Applies `f` to every element (no autograd; kernels build on it).
     @inline(__always)
     func map(_ f: (Float) -> Float) -> Tensor {
-        let out = Tensor(uninitializedShape: shape)
-        let src = storage.pointer
-        let dst = out.storage.pointer
+        let out = Tensor(uninitializedShape: shape, blocking: blocking)
+        let src = rawStorage.pointer
+        let dst = out.rawStorage.pointer
         Threads.parallelFor(count, minChunk: elementwiseGrain) { r in
             for i in r { dst[i] = f(src[i]) }
         }
@@ -19,10 +19,8 @@ extension Tensor {
     /// Combines two tensors of the same shape element by element (no autograd).
     @inline(__always)
     func zipMap(_ other: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
-        let out = Tensor(uninitializedShape: shape)
-        let a = storage.pointer
-        let b = other.storage.pointer
-        let dst = out.storage.pointer
+        let (a, b, out) = zipOperands(other)
+        let dst = out.rawStorage.pointer
         Threads.parallelFor(count, minChunk: elementwiseGrain) { r in
             for i in r { dst[i] = f(a[i], b[i]) }
         }
@@ -33,9 +31,9 @@ extension Tensor {
     /// hot elementwise ops.
     @inline(__always)
     func mapLanes(_ f: (Lanes.Vector) -> Lanes.Vector) -> Tensor {
-        let out = Tensor(uninitializedShape: shape)
-        let src = storage.pointer
-        let dst = out.storage.pointer
+        let out = Tensor(uninitializedShape: shape, blocking: blocking)
+        let src = rawStorage.pointer
+        let dst = out.rawStorage.pointer
         Threads.parallelFor(count, minChunk: elementwiseGrain) { r in Lanes.map(src, dst, r, f) }
         return out
     }
@@ -43,12 +41,20 @@ extension Tensor {
     /// `zipMap` with a vector operation (`Lanes`).
     @inline(__always)
     func zipLanes(_ other: Tensor, _ f: (Lanes.Vector, Lanes.Vector) -> Lanes.Vector) -> Tensor {
-        let out = Tensor(uninitializedShape: shape)
-        let a = storage.pointer
-        let b = other.storage.pointer
-        let dst = out.storage.pointer
+        let (a, b, out) = zipOperands(other)
+        let dst = out.rawStorage.pointer
         Threads.parallelFor(count, minChunk: elementwiseGrain) { r in Lanes.zip(a, b, dst, r, f) }
         return out
+    }
+
+    /// The elements of this tensor and `other` (same shape) in one layout, and an uninitialised result in
+    /// it: their own when both share it, else row-major.
+    @inline(__always)
+    private func zipOperands(_ other: Tensor) -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Tensor) {
+        if blocking == other.blocking {
+            return (rawStorage.pointer, other.rawStorage.pointer, Tensor(uninitializedShape: shape, blocking: blocking))
+        }
+        return (storage.pointer, other.storage.pointer, Tensor(uninitializedShape: shape))
     }
 
     /// Negation.
@@ -93,14 +99,15 @@ extension Tensor {
             o.replace(with: 0, where: v .< 0)
             return o
         }
-        return Tensor.record(y, op: "relu", inputs: [self]) { g in
-            [
-                g.zipLanes(y) { gv, yv in
-                    var o = gv
-                    o.replace(with: 0, where: .!(yv .> 0))
-                    return o
-                }
-            ]
+        return Tensor.record(y, op: "relu", inputs: [self]) { g in [g.maskedWherePositive(y)] }
+    }
+
+    /// This gradient where `y` (a ReLU's output) is positive, else 0: the gradient through the ReLU.
+    func maskedWherePositive(_ y: Tensor) -> Tensor {
+        zipLanes(y) { gv, yv in
+            var o = gv
+            o.replace(with: 0, where: .!(yv .> 0))
+            return o
         }
     }
 

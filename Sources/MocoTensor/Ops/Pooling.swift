@@ -152,20 +152,42 @@ extension Tensor {
         }
         let planes = x.shape[0] * x.shape[1]
         let hw = x.shape[2] * x.shape[3]
+        let b = x.blocking
         let y = Tensor(uninitializedShape: [x.shape[0], x.shape[1]])
-        let src = x.storage.pointer
+        let src = x.rawStorage.pointer
         let dst = y.storage.pointer
         let scale = 1 / Float(hw)
-        Threads.parallelFor(planes, minChunk: Swift.max(1, elementwiseGrain / hw)) { r in
-            for p in r { dst[p] = Lanes.sum(src + p * hw, hw) * scale }
+        // Blocked input: plane group `p` holds `b` channels interleaved, `hw * b` floats.
+        Threads.parallelFor(planes / b, minChunk: Swift.max(1, elementwiseGrain / (hw * b))) { r in
+            for p in r {
+                if b == 1 {
+                    dst[p] = Lanes.sum(src + p * hw, hw) * scale
+                } else {
+                    let s = src + p * hw * b
+                    for l in 0..<b {
+                        var acc: Float = 0
+                        for j in 0..<hw { acc += s[j * b + l] }
+                        dst[p * b + l] = acc * scale
+                    }
+                }
+            }
         }
         let inShape = x.shape
         return record(y, op: "global_avg_pool2d", inputs: [x]) { g in
-            let gx = Tensor(uninitializedShape: inShape)
+            let gx = Tensor(uninitializedShape: inShape, blocking: b)
             let pg = g.storage.pointer
-            let out = gx.storage.pointer
-            Threads.parallelFor(planes, minChunk: Swift.max(1, elementwiseGrain / hw)) { r in
-                for p in r { (out + p * hw).update(repeating: pg[p] * scale, count: hw) }
+            let out = gx.rawStorage.pointer
+            Threads.parallelFor(planes / b, minChunk: Swift.max(1, elementwiseGrain / (hw * b))) { r in
+                for p in r {
+                    if b == 1 {
+                        (out + p * hw).update(repeating: pg[p] * scale, count: hw)
+                    } else {
+                        let o = out + p * hw * b
+                        for j in 0..<hw {
+                            for l in 0..<b { o[j * b + l] = pg[p * b + l] * scale }
+                        }
+                    }
+                }
             }
             return [gx]
         }

@@ -19,11 +19,16 @@ extension Tensor {
                 "reshape", "cannot reshape \(describe(shape)) (\(count) elements) to \(describe(newShape))")
         }
         if target == shape { return self }
-        let y = Tensor(shape: target, storage: storage)
+        let y = sharingStorage(shape: target)
         let from = shape
-        return Tensor.record(y, op: "reshape", inputs: [self]) { g in
-            [Tensor(shape: from, storage: g.storage)]
-        }
+        return Tensor.record(y, op: "reshape", inputs: [self]) { g in [g.sharingStorage(shape: from)] }
+    }
+
+    /// This tensor with row-major storage (`blocking` 1), like `torch.Tensor.contiguous()`: itself when it
+    /// already is one, else a copy. The gradient passes through.
+    public func rowMajor() -> Tensor {
+        if blocking == 1 { return self }
+        return Tensor.record(Tensor(shape: shape, storage: storage), op: "row_major", inputs: [self]) { g in [g] }
     }
 
     /// Flattens dimensions `startAxis...` into one (default: all but the first).
