@@ -72,6 +72,32 @@ struct MoCoTests {
         #expect(queue.filled == 8 && queue.pointer == 8)
         expectClose(try queue.newest(8).transposed(), step.keys, tolerance: 0)
     }
+
+    /// A `PhaseClock` on the model times each step's phases, in order, and sums them over steps; timing
+    /// changes nothing of the step.
+    @Test func phaseClockTimesTheStep() throws {
+        var rng = RandomGenerator(seed: 8)
+        let x1 = try Tensor.randn([4, 1, 8, 8], using: &rng)
+        let x2 = try Tensor.randn([4, 1, 8, 8], using: &rng)
+        let (timed, plain) = (try smallMoCo(), try smallMoCo())
+        let clock = PhaseClock()
+        timed.phases = clock
+        for _ in 0..<2 {
+            let a = try timed.loss(x1, x2, momentum: 0.9)
+            try clock.time("backward") { try a.loss.backward() }
+            let b = try plain.loss(x1, x2, momentum: 0.9)
+            try b.loss.backward()
+            #expect(a.loss.scalars == b.loss.scalars && a.keys.scalars == b.keys.scalars)
+        }
+        #expect(
+            clock.phases.map(\.name) == ["EMA update", "query forward", "key forward", "logits and loss", "backward"])
+        #expect(clock.phases.allSatisfy { $0.seconds > 0 })
+        let once = clock.phases.map(\.seconds)
+        _ = try timed.loss(x1, x2, momentum: 0.9)
+        #expect(zip(clock.phases.prefix(4), once).allSatisfy { $0.seconds > $1 })
+        clock.reset()
+        #expect(clock.phases.isEmpty)
+    }
 }
 
 /// Short runs on the bundled digits (the W1 recipe at fewer epochs).
