@@ -252,6 +252,30 @@ struct GradientCheckTests {
         }
     }
 
+    /// Training-mode statistics stay accurate for data far from zero (the one-pass moments shift by a sample),
+    /// row-major and in the blocked layout a convolution leaves: the batch's mean and unbiased variance (read
+    /// through running statistics at momentum 1) match a double-precision reference.
+    @Test func batchNormStatisticsFarFromZero() throws {
+        var d = TestData(seed: 14)
+        let offsets = [Float](arrayLiteral: 1000, -250, 0, 4000, 1e-3, 7, -60, 300)
+        let bias = try Tensor(shape: [1, 8, 1, 1], scalars: offsets)
+        let x = try d.normal([12, 8, 5, 5], scale: 0.5) + bias
+        let identity = try Tensor(shape: [8, 8, 1, 1], scalars: (0..<64).map { $0 / 8 == $0 % 8 ? 1 : 0 })
+        let blocked = try Tensor.conv2d(x, weight: identity)
+        for input in [x, blocked] {
+            var running = try BatchNormStatistics(channels: 8)
+            _ = try Tensor.batchNorm(input, weight: nil, bias: nil, running: &running, momentum: 1)
+            let v = input.scalars
+            for c in 0..<8 {
+                let values = (0..<12).flatMap { n in (0..<25).map { Double(v[(n * 8 + c) * 25 + $0]) } }
+                let m = values.reduce(0, +) / Double(values.count)
+                let variance = values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)
+                #expect(abs(Double(running.mean.scalars[c]) - m) <= 1e-6 * (1 + abs(m)), "channel \(c)")
+                #expect(abs(Double(running.variance.scalars[c]) - variance) <= 1e-4 * variance, "channel \(c)")
+            }
+        }
+    }
+
     @Test func pooling() throws {
         var d = TestData(seed: 10)
         let x = d.distinct([2, 2, 5, 6])

@@ -90,30 +90,48 @@ struct ChannelKernels {
         }
     }
 
-    /// Per-channel mean and biased variance (two passes).
+    /// Per-channel mean and biased variance in one pass over `x`: at each position, the sums over the samples
+    /// of `x - k` and `(x - k)²`, where `k` is the first sample's value there (a shift that keeps the float
+    /// sums well conditioned), then combined per channel in double precision. One read of `x`, whatever the
+    /// size of a block's rows (a blocked layout's rows are `b` times longer than the cache-sized ones).
     func moments(_ x: UnsafePointer<Float>, mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>) {
         let count = Double(n * inner / lanes)
+        let samples = Double(n)
         forEachBlock { block in
             withRows(2, block) { rows in
-                let acc = rows[0]
-                let mu = rows[1]
+                let (s1, s2) = (rows[0], rows[1])
                 let len = block.count * inner
-                acc.initialize(repeating: 0, count: len)
-                for i in 0..<n { Lanes.zip(acc, row(x, i, block), acc, 0..<len) { $0 + $1 } }
-                reduce(acc, block) { mean[$0] = Float($1 / count) }
-                expand(mean, block, into: mu)
-                acc.initialize(repeating: 0, count: len)
-                for i in 0..<n {
+                s1.initialize(repeating: 0, count: len)
+                s2.initialize(repeating: 0, count: len)
+                let k = row(x, 0, block)
+                for i in 1..<Swift.max(n, 1) {
                     let xr = row(x, i, block)
                     Lanes.each(0..<len) { j in
-                        let d = Lanes.load(xr + j) - Lanes.load(mu + j)
-                        Lanes.store(Lanes.load(acc + j) + d * d, acc + j)
+                        let d = Lanes.load(xr + j) - Lanes.load(k + j)
+                        Lanes.store(Lanes.load(s1 + j) + d, s1 + j)
+                        Lanes.store(Lanes.load(s2 + j) + d * d, s2 + j)
                     } tail: { j in
-                        let d = xr[j] - mu[j]
-                        acc[j] += d * d
+                        let d = xr[j] - k[j]
+                        s1[j] += d
+                        s2[j] += d * d
                     }
                 }
-                reduce(acc, block) { variance[$0] = Float($1 / count) }
+                for ch in block {
+                    let base = (ch - block.lowerBound) * inner
+                    for l in 0..<lanes {
+                        let positions = stride(from: base + l, to: base + inner, by: lanes)
+                        var sum = 0.0
+                        for j in positions { sum += Double(s1[j]) + samples * Double(k[j]) }
+                        let m = sum / count
+                        var squares = 0.0
+                        for j in positions {
+                            let e = Double(k[j]) - m
+                            squares += Double(s2[j]) + 2 * e * Double(s1[j]) + samples * e * e
+                        }
+                        mean[ch * lanes + l] = Float(m)
+                        variance[ch * lanes + l] = Float(Swift.max(squares, 0) / count)
+                    }
+                }
             }
         }
     }
