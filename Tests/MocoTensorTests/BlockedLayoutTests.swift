@@ -131,16 +131,21 @@ struct BlockedLayoutTests {
         return try (Tensor.globalAvgPool2d(out) * r).sum()
     }
 
+    /// The inputs of `residualBlock` for a batch of 4: images, two conv weights, BN weight and bias, pooling weights.
+    private func residualBlockInputs(seed: UInt64, channels c: Int, size: Int, weightScale: Float) -> [Tensor] {
+        var data = TestData(seed: seed)
+        return [
+            data.normal([4, c, size, size]), data.normal([c, c, 3, 3], scale: weightScale),
+            data.normal([c, c, 3, 3], scale: weightScale), data.uniform([c], 0.5, 1.5), data.normal([c], scale: 0.1),
+            data.normal([4, c])
+        ]
+    }
+
     @Test(
         "a residual block gives the same values and gradients blocked as row-major",
         .enabled(if: hasAVX2, "needs AVX2, where oneDNN picks the blocked layout"))
     func residualBlockMatchesRowMajor() throws {
-        var data = TestData(seed: 4)
-        let inputs = [
-            data.normal([4, 16, 5, 5]), data.normal([16, 16, 3, 3], scale: 0.1),
-            data.normal([16, 16, 3, 3], scale: 0.1),
-            data.uniform([16], 0.5, 1.5), data.normal([16], scale: 0.1), data.normal([4, 16])
-        ]
+        let inputs = residualBlockInputs(seed: 4, channels: 16, size: 5, weightScale: 0.1)
         var results: [(Float, [[Float]])] = []
         for rowMajor in [false, true] {
             let leaves = inputs.map { $0.requiringGrad() }
@@ -160,11 +165,7 @@ struct BlockedLayoutTests {
         "a residual block's gradients through the blocked paths match finite differences",
         .enabled(if: hasAVX2, "needs AVX2, where oneDNN picks the blocked layout"))
     func residualBlockGradientCheck() throws {
-        var data = TestData(seed: 5)
-        let inputs = [
-            data.normal([4, 8, 4, 4]), data.normal([8, 8, 3, 3], scale: 0.2), data.normal([8, 8, 3, 3], scale: 0.2),
-            data.uniform([8], 0.5, 1.5), data.normal([8], scale: 0.1), data.normal([4, 8])
-        ]
+        let inputs = residualBlockInputs(seed: 5, channels: 8, size: 4, weightScale: 0.2)
         try gradientCheck(Array(inputs.prefix(5)), eps: 1e-2, rtol: 3e-2, atol: 3e-3) { t in
             try residualBlock(t + [inputs[5]], rowMajor: false, relu: false)
         }
