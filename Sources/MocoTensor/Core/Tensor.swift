@@ -39,11 +39,22 @@ public struct Tensor {
     /// The same values and layout without autograd history, in `newShape` when given (same count).
     func sharingStorage(shape newShape: [Int]? = nil) -> Tensor {
         let target = newShape ?? shape
-        if blocking == 1 || target == shape { return Tensor(shape: target, storage: rawStorage, blocking: blocking) }
-        if BlockedLayout.keepsBlocking(from: shape, to: target, blocking: blocking) {
-            return Tensor(shape: target, storage: rawStorage, blocking: blocking)
-        }
-        return Tensor(shape: target, storage: storage)
+        let keeps =
+            blocking == 1 || target == shape || BlockedLayout.keepsBlocking(from: shape, to: target, blocking: blocking)
+        return keeps
+            ? Tensor(shape: target, storage: rawStorage, blocking: blocking) : Tensor(shape: target, storage: storage)
+    }
+
+    /// The layout in which this tensor and `others` (same shape) are read together: the blocking they all
+    /// carry, else 1 (row-major).
+    func blocking(sharedWith others: [Tensor]) -> Int {
+        others.allSatisfy { $0.blocking == blocking } ? blocking : 1
+    }
+
+    /// The elements in `layout`, this tensor's own blocking or 1 (`blocking(sharedWith:)`): the storage
+    /// itself, or the row-major values.
+    func elements(in layout: Int) -> UnsafeMutablePointer<Float> {
+        layout == blocking ? rawStorage.pointer : storage.pointer
     }
 
     /// A tensor of the given shape with uninitialised contents (internal: kernels fill it).

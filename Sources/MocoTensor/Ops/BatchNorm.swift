@@ -166,12 +166,12 @@ extension Tensor {
         let c = x.shape[1]
         let scale = (0..<c).map { invstd[$0] * (weight?.storage.pointer[$0] ?? 1) }
         let shift = (0..<c).map { (bias?.storage.pointer[$0] ?? 0) - mean[$0] * scale[$0] }
-        let own = residual.map { $0.blocking == x.blocking } ?? true
-        let blocking = own ? x.blocking : 1
-        func data(_ t: Tensor) -> UnsafePointer<Float> { UnsafePointer(own ? t.rawStorage.pointer : t.storage.pointer) }
-        let out = Tensor(uninitializedShape: x.shape, blocking: blocking)
-        ChannelKernels(shape: x.shape, blocking: blocking).scaleShift(
-            data(x), scale: scale, shift: shift, adding: residual.map(data), relu: relu, into: out.rawStorage.pointer)
+        let layout = x.blocking(sharedWith: residual.map { [$0] } ?? [])
+        let out = Tensor(uninitializedShape: x.shape, blocking: layout)
+        ChannelKernels(shape: x.shape, blocking: layout).scaleShift(
+            x.elements(in: layout), scale: scale, shift: shift,
+            adding: residual.map { UnsafePointer($0.elements(in: layout)) },
+            relu: relu, into: out.rawStorage.pointer)
         return out
     }
 
@@ -228,10 +228,11 @@ private struct BatchNormGradientOperands {
     var kernels: ChannelKernels { ChannelKernels(shape: shape, blocking: blocking) }
 
     init(_ x: Tensor, _ g: Tensor, _ y: Tensor?) {
-        (tensors, shape) = ([x, g] + (y.map { [$0] } ?? []), x.shape)
-        let own = g.blocking == x.blocking
-        blocking = own ? x.blocking : 1
-        func data(_ t: Tensor) -> UnsafePointer<Float> { UnsafePointer(own ? t.rawStorage.pointer : t.storage.pointer) }
+        let others = [g] + (y.map { [$0] } ?? [])
+        (tensors, shape) = ([x] + others, x.shape)
+        let layout = x.blocking(sharedWith: others)
+        blocking = layout
+        func data(_ t: Tensor) -> UnsafePointer<Float> { UnsafePointer(t.elements(in: layout)) }
         (self.x, self.g, mask) = (data(x), data(g), y.map(data))
     }
 }

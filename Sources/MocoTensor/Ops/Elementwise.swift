@@ -51,10 +51,8 @@ extension Tensor {
     /// it: their own when both share it, else row-major.
     @inline(__always)
     private func zipOperands(_ other: Tensor) -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Tensor) {
-        if blocking == other.blocking {
-            return (rawStorage.pointer, other.rawStorage.pointer, Tensor(uninitializedShape: shape, blocking: blocking))
-        }
-        return (storage.pointer, other.storage.pointer, Tensor(uninitializedShape: shape))
+        let layout = blocking(sharedWith: [other])
+        return (elements(in: layout), other.elements(in: layout), Tensor(uninitializedShape: shape, blocking: layout))
     }
 
     /// Negation.
