@@ -97,10 +97,10 @@ let package = Package(
         .testTarget(name: "MocoPlotTests", dependencies: ["MocoPlot", "MocoTestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "MocoTSNETests", dependencies: ["MocoTSNE", "MocoData", "MocoTensor", "MocoTestSupport"]),
         .testTarget(
-            name: "MocoScriptTests", dependencies: ["MocoScript", "MocoTestSupport"], exclude: ["Python"],
+            name: "MocoScriptTests", dependencies: ["MocoScript", "MocoTensor", "MocoTestSupport"], exclude: ["Python"],
             resources: [.copy("Scripts")]),
         .testTarget(
-            name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript", "MocoTestSupport"],
+            name: "MocoNotebookTests", dependencies: ["MocoNotebook", "MocoScript", "MocoTensor", "MocoTestSupport"],
             exclude: ["Golden", "Schema", "Python"], resources: [.copy("Notebooks")]),
         .testTarget(name: "MocoKernelTests", dependencies: ["MocoTestSupport"], exclude: ["Python"]),
         .testTarget(

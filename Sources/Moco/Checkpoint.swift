@@ -75,6 +75,8 @@ public enum Checkpoint {
         let optimizer: [String: Tensor]
         /// The file, for the online classifier's entries.
         let entries: CheckpointFile
+        /// The arithmetic the file was written under (`Arithmetic.description`), when it names one.
+        public var arithmetic: String? { entries.arithmetic }
         /// The online classifier's accuracy per epoch, when the run had one (and it checks out).
         public var onlineHistory: [(epoch: Int, accuracy: Double)]? { try? OnlineClassifier.history(in: entries) }
 
@@ -146,10 +148,11 @@ public enum Checkpoint {
 
     /// Restores a checkpoint into `trainer`, which must be built with the same recipe
     /// (architecture, queue size, optimizer), and into `online` when the file has its state (else `online` stays as
-    /// it is). Returns the recipe stored with it. Nothing is changed when the file is refused.
+    /// it is). Returns the recipe stored with it. Nothing is changed when the file is refused. `warn` hears when the
+    /// file was written under other arithmetic than this process runs (`Arithmetic.continuationNote`).
     @discardableResult
     public static func load(
-        into trainer: MoCoTrainer, online: OnlineClassifier? = nil, from url: URL
+        into trainer: MoCoTrainer, online: OnlineClassifier? = nil, from url: URL, warn: (String) -> Void = { _ in }
     ) throws -> [String: String] {
         let c = try contents(of: try CheckpointFile(url, format: format, kind: kind))
         let apply = try prepare(c, for: trainer.model)
@@ -165,6 +168,7 @@ public enum Checkpoint {
         trainer.epoch = c.epoch
         trainer.history = c.history
         trainer.knnHistory = c.knnHistory
+        c.entries.noteArithmetic(warn)
         return c.recipe
     }
 
@@ -223,6 +227,7 @@ public enum Checkpoint {
     /// for fine-tuning elsewhere (`load_state_dict(..., strict=False)` leaves `fc` as built).
     public static func exportEncoder(_ encoder: any Encoder, to url: URL) throws {
         let backbone = encoder.stateDict().filter { !$0.name.hasPrefix("fc.") }
-        try SafeTensors.write(backbone, metadata: ["format": "pt", "exported_by": "moco"], to: url)
+        try SafeTensors.write(
+            backbone, metadata: ["format": "pt", "exported_by": "moco", "arithmetic": Arithmetic.description], to: url)
     }
 }

@@ -32,10 +32,15 @@ struct CheckpointFile {
         guard metadata[SafeTensors.checksumKey] != nil else { throw fail("has no checksum of its data") }
     }
 
-    /// Writes `state` with `recipe` as a checkpoint of `format`, atomically and with a checksum of its data.
+    /// The metadata key naming the arithmetic a checkpoint was written under (`Arithmetic.description`).
+    static let arithmeticKey = "arithmetic"
+
+    /// Writes `state` with `recipe` as a checkpoint of `format`, atomically and with a checksum of its data; the
+    /// metadata names the arithmetic that made it.
     static func write(_ state: StateDict, format: String, recipe: [String: String], to url: URL) throws {
         var metadata = recipe
         metadata["format"] = format
+        metadata[arithmeticKey] = Arithmetic.description
         try SafeTensors.write(state, metadata: metadata, checksum: true, to: url)
     }
 
@@ -87,6 +92,19 @@ struct CheckpointFile {
             }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// The metadata without the format and the checksum: the caller's recipe.
-    var recipe: [String: String] { metadata.filter { $0.key != "format" && $0.key != SafeTensors.checksumKey } }
+    /// The metadata without the format, the checksum and the arithmetic: the caller's recipe.
+    var recipe: [String: String] {
+        metadata.filter {
+            ![$0.key == "format", $0.key == SafeTensors.checksumKey, $0.key == Self.arithmeticKey].contains(true)
+        }
+    }
+
+    /// The arithmetic the file was written under, when it names one.
+    var arithmetic: String? { metadata[Self.arithmeticKey] }
+
+    /// Tells `warn` when the file was written under other arithmetic than this process runs (its bits will differ
+    /// from a straight run here).
+    func noteArithmetic(_ warn: (String) -> Void) {
+        if let note = Arithmetic.continuationNote(arithmetic, file: file) { warn(note) }
+    }
 }

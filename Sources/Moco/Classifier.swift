@@ -33,7 +33,10 @@ public final class Classifier {
     public func encoded() throws -> Data {
         let classes = String(decoding: try JSONEncoder().encode(classes), as: UTF8.self)
         return try SafeTensors.encode(
-            stateDict(), metadata: ["format": "pt", "exported_by": "moco", "classes": classes])
+            stateDict(),
+            metadata: [
+                "format": "pt", "exported_by": "moco", "classes": classes, "arithmetic": Arithmetic.description
+            ])
     }
 
     /// Writes `encoded()` to `url` atomically.

@@ -33,9 +33,12 @@ public enum FineTuneCheckpoint {
     }
 
     /// Restores a checkpoint into `tuner`, built the same way (architecture, classes, frozen or not). Returns the
-    /// recipe saved with it. Nothing changes when the file is refused.
+    /// recipe saved with it. Nothing changes when the file is refused. `warn` hears when the file was written under
+    /// other arithmetic than this process runs.
     @discardableResult
-    public static func load(into tuner: FineTuner, from url: URL) throws -> [String: String] {
+    public static func load(
+        into tuner: FineTuner, from url: URL, warn: (String) -> Void = { _ in }
+    ) throws -> [String: String] {
         let f = try CheckpointFile(url, format: format, kind: "moco fine-tuning checkpoint")
         func floats(_ n: String) throws -> [Float] { try f.float(n).scalars }
         let (loss, lr, correct, count) = (
@@ -82,6 +85,7 @@ public enum FineTuneCheckpoint {
                 epoch: $0 + 1, loss: eLoss[$0], trainAccuracy: eTrain[$0],
                 testAccuracy: eTest[$0].isNaN ? nil : eTest[$0])
         }
+        f.noteArithmetic(warn)
         return f.recipe
     }
 }

@@ -49,6 +49,8 @@ struct BenchRow {
     let higherIsBetter: Bool
     /// More figures for the JSON row (`ours_kl`, `reference_trust`, ...).
     var extra: [String: Double] = [:]
+    /// Facts of the whole run that every JSON row carries: what each side computed with, and the environment.
+    nonisolated(unsafe) static var context: [String: String] = [:]
 
     /// "Higher is better for us": ours/reference for rates, reference/ours for times.
     var ratio: Double { higherIsBetter ? ours / reference : reference / ours }
@@ -58,7 +60,14 @@ struct BenchRow {
         return
             "{\"workload\": \"\(workload)\", \"unit\": \"\(unit)\", \"ours\": \(num(ours)), \"reference\": \(num(reference)), "
             + "\"ratio\": \(String(format: "%.3f", ratio)), \"reference_name\": \"\(referenceName)\""
-            + extra.keys.sorted().map { ", \"\($0)\": \(num(extra[$0]!))" }.joined() + "}"
+            + extra.keys.sorted().map { ", \"\($0)\": \(num(extra[$0]!))" }.joined()
+            + Self.context.keys.sorted().map { ", \"\($0)\": \(Self.jsonString(Self.context[$0]!))" }.joined() + "}"
+    }
+
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data()
+        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
     }
 
     var line: String {

@@ -223,6 +223,7 @@ struct MocoSuite {
     static func stepChild(id: String, steps: Int, batch: Int) throws {
         guard let w = workloads.first(where: { $0.id == id }) else { throw BenchFailure("no workload \(id)") }
         let suite = MocoSuite(ids: [id], steps: steps, rounds: 1, batch: batch, torchref: nil, log: { _ in })
+        FileHandle.standardError.write(Data("  moco-step \(id): \(Arithmetic.description)\n".utf8))
         print(try suite.ours(w))
     }
 

@@ -17,9 +17,9 @@ struct Spawned {
     }
 }
 
-/// Runs `path` with `arguments` (standard error inherited, standard output captured) and waits
-/// for it, so that its peak memory is measured apart from the benchmark's own.
-func spawn(_ path: String, _ arguments: [String]) throws -> Spawned {
+/// Runs `path` with `arguments` (standard error inherited, standard output captured, this process's environment with
+/// `environment` on top) and waits for it, so that its peak memory is measured apart from the benchmark's own.
+func spawn(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Spawned {
     var pipe: [Int32] = [0, 0]
     guard Glibc.pipe(&pipe) == 0 else { throw BenchFailure("pipe: \(String(cString: strerror(errno)))") }
     var actions = posix_spawn_file_actions_t()
@@ -30,8 +30,11 @@ func spawn(_ path: String, _ arguments: [String]) throws -> Spawned {
     posix_spawn_file_actions_addclose(&actions, pipe[1])
     let argv = ([path] + arguments).map { strdup($0) } + [nil]
     defer { for a in argv { free(a) } }
+    let settings = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let envp = settings.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { for e in envp { free(e) } }
     var pid: pid_t = 0
-    let started = posix_spawn(&pid, path, &actions, nil, argv, environ)
+    let started = posix_spawn(&pid, path, &actions, nil, argv, envp)
     close(pipe[1])
     guard started == 0 else {
         close(pipe[0])
@@ -47,6 +50,7 @@ func spawn(_ path: String, _ arguments: [String]) throws -> Spawned {
 }
 
 /// Runs this benchmark binary again with `arguments` (a child mode of main.swift), through `spawn`.
-func spawnSelf(_ arguments: [String]) throws -> Spawned {
-    try spawn(URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path, arguments)
+func spawnSelf(_ arguments: [String], environment: [String: String] = [:]) throws -> Spawned {
+    try spawn(
+        URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path, arguments, environment: environment)
 }

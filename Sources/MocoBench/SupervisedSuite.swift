@@ -45,10 +45,7 @@ struct SupervisedSuite {
             script, sharedBench, "--width", String(width), "--batch", String(batch), "--steps", String(steps),
             "--threads", String(Threads.count)
         ]
-        var env = ProcessInfo.processInfo.environment
-        env["OPENBLAS_CORETYPE"] = nil
-        env["OPENBLAS_L2_SIZE"] = nil
-        p.environment = env
+        // The benchmark's environment, which BenchEnvironment settled for both sides.
         let out = Pipe()
         p.standardOutput = out
         try p.run()

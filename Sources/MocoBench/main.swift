@@ -17,6 +17,7 @@ let usage = """
            moco-bench augment [--json] [--images N] [--draws D] [--data DIR] [--python PATH --shared DIR]
            moco-bench cifar-views [--views FILE] [--init FILE] [--epochs E] [--seed S] [--data DIR]
            moco-bench supervised [--json] [--steps N] [--rounds N] [--batch N] [--width W] [--python PATH --shared DIR]
+           moco-bench portable [--json] [--steps N] [--rounds N] [--batch N] [--workloads W1,W3]
       engine       sgemm (256, 512, 1024) against cblas_sgemm; conv 3x3 forward and backward at the
                    ResNet-18 CIFAR layer shapes (64x32x32, 128x16x16, 256x8x8, 512x4x4) against oneDNN
                    called directly.
@@ -58,12 +59,18 @@ let usage = """
                    augmentation), or on its own views without FILE: per-epoch losses and the final kNN, to
                    split a learning gap between the data and the optimisation (default 5 epochs, seed 0);
                    --init FILE starts from the reference's weights and queue (scripts/reference/cifar_init.py).
+      portable     what portable arithmetic costs (docs/portable.md): our MoCo v2 step of W1 and W3 natively and
+                   in portable mode (oneDNN capped at AVX2, OpenBLAS's Haswell kernels), each in a process of its
+                   own, --rounds N (default 3) alternations, medians; the ratio is portable over native.
       supervised   a training step of ResNet-18 (widths 16 and 64, 32x32x3, batch 256) beside PyTorch
                    running scripts/reference/supervised_step.py with PATH (a python with torch) and the
                    models of DIR/moco_ref.py.
-    Threads: MOCO_THREADS (default: all cores).
+    Threads: MOCO_THREADS (default: all cores). Every report starts with what each side computes with;
+    OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are cleared for both sides (the PyTorch reference clears them for itself).
     """
 
+// Both sides run without the variables that choose OpenBLAS's kernels (the reference clears them for itself).
+BenchEnvironment.settle()
 var args = Array(CommandLine.arguments.dropFirst())
 // The child side of the sgemm comparison (see RawSGEMM); it never touches the engine's threads.
 if args.count == 3, args[0] == "raw-sgemm", let n = Int(args[1]), let reps = Int(args[2]) {
@@ -146,13 +153,20 @@ func log(_ s: String) {
 guard args.count == 1,
     [
         "engine", "supervised", "moco", "moco-quality", "finetune", "export", "script", "tsne", "repl", "augment",
-        "cifar-views"
+        "cifar-views", "portable"
     ].contains(args[0])
 else {
     log(usage)
     exit(64)
 }
 log("moco-bench \(args[0]): \(Threads.count) threads, batch \(batch)")
+let referenceArithmetic = BenchEnvironment.reference(python: python)
+BenchRow.context = [
+    "ours_arithmetic": Arithmetic.description, "environment": BenchEnvironment.note
+].merging(referenceArithmetic.map { ["reference_arithmetic": $0] } ?? [:]) { a, _ in a }
+log("ours: \(Arithmetic.description)")
+log("reference: \(referenceArithmetic ?? "its arithmetic is not asked for (no --python)")")
+log("environment: \(BenchEnvironment.note)")
 log(BenchRow.header)
 do {
     var rows: [BenchRow]
@@ -201,6 +215,11 @@ do {
     case "script":
         rows = try ScriptSuite(
             epochs: CommandLine.arguments.contains("--epochs") ? epochs : 3, reps: reps, log: log
+        ).run()
+    case "portable":
+        rows = try PortableSuite(
+            ids: workloadsGiven ? workloads : ["W1", "W3"], steps: stepsGiven ? steps : nil, rounds: rounds,
+            batch: batch, log: log
         ).run()
     case "moco":
         rows = try MocoSuite(

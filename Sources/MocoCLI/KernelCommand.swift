@@ -18,6 +18,8 @@ struct KernelCommand: ParsableCommand {
         help: ArgumentHelp("The connection file Jupyter writes.", valueName: "connection-file"), completion: .file())
     var connectionFile: String?
 
+    @OptionGroup var arithmetic: ArithmeticOption
+
     func run() throws {
         guard let connectionFile else {
             throw ValidationError("give the connection file with -f (Jupyter does), or run `moco kernel install`")
@@ -36,13 +38,18 @@ struct KernelCommand: ParsableCommand {
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write the kernelspec so Jupyter finds moco (default: --user).")
+            abstract:
+                "Write the kernelspec so Jupyter finds moco (default: --user); with --portable, \"moco (portable)\".")
 
         @Flag(help: "In ~/.local/share/jupyter/kernels (the default).")
         var user = false
 
         @Option(help: "Under PREFIX/share/jupyter/kernels (a virtual environment's prefix, for example).")
         var prefix: String?
+
+        /// Shared with `moco kernel`: here it installs "moco (portable)" (kernelspec moco-portable), a kernel that
+        /// starts with --portable.
+        @OptionGroup var arithmetic: ArithmeticOption
 
         func validate() throws {
             if user && prefix != nil { throw ValidationError("give --user or --prefix, not both") }
@@ -55,8 +62,9 @@ struct KernelCommand: ParsableCommand {
                 ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
             let folder = try KernelSpec.install(
                 executable: URL(fileURLWithPath: path),
-                prefix: prefix.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) })
-            print("installed the moco kernelspec in \(folder.path)")
+                prefix: prefix.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) },
+                portable: arithmetic.portable)
+            print("installed the \(folder.lastPathComponent) kernelspec in \(folder.path)")
         }
     }
 }

@@ -15,7 +15,7 @@ struct MocoCommand: ParsableCommand {
             is run in turn as in the REPL (`moco < session.moco`, `echo 'print(1 + 1)' | moco`).
             `moco help NAME` shows a builtin (`moco help train`); `moco help --markdown` prints docs/builtins.md.
             """,
-        version: MocoVersion.string,
+        version: "\(MocoVersion.string)\n" + versionDetails,
         subcommands: [Run.self, Check.self, Render.self, New.self, Export.self, KernelCommand.self]
     )
 
@@ -25,9 +25,19 @@ struct MocoCommand: ParsableCommand {
             "Let the REPL write files under this folder too (the working folder is allowed).", valueName: "DIR"))
     var allowWrite: [String] = []
 
+    @OptionGroup var arithmetic: ArithmeticOption
+
     func run() throws {
         Foundation.exit(REPL.main(allowWrite: try folders(allowWrite, flag: "--allow-write")))
     }
+}
+
+/// The libraries and the arithmetic they run, under `moco --version`.
+private var versionDetails: String {
+    """
+    oneDNN \(NativeLibraries.oneDNN) (\(Arithmetic.oneDNNISA)), OpenBLAS \(NativeLibraries.openBLASVersion) \
+    (\(Arithmetic.blasCore) kernels), \(Threads.count) threads, \(Arithmetic.mode) arithmetic
+    """
 }
 
 /// The folders named by `--allow-write` or `--allow-read`, which must exist.
@@ -63,11 +73,14 @@ struct Run: ParsableCommand {
     @Option(help: "Threads for the engine (default: MOCO_THREADS or all cores).")
     var threads: Int?
 
+    @OptionGroup var arithmetic: ArithmeticOption
+
     func validate() throws {
         try validateThreads(threads)
     }
 
     func run() throws {
+        try arithmetic.establish(for: file)
         if let threads { Threads.count = threads }
         let interpreter = try options.interpreter()
         // Ctrl-C stops training at the next step; the rest of the script still runs (its saves), then exit 130.
@@ -146,6 +159,8 @@ struct Render: ParsableCommand {
             "Let the notebook read files under this folder too (its own folder is allowed).", valueName: "DIR"))
     var allowRead: [String] = []
 
+    @OptionGroup var arithmetic: ArithmeticOption
+
     func validate() throws {
         for f in formats.split(separator: ",") where Renderer.Format(rawValue: String(f)) == nil {
             throw ValidationError("--to: unknown format '\(f)' (html, md, ipynb)")
@@ -157,6 +172,7 @@ struct Render: ParsableCommand {
     }
 
     func run() throws {
+        try arithmetic.establish(for: file)
         if let threads { Threads.count = threads }
         var renderer = Renderer()
         renderer.allowWrite = try folders(allowWrite, flag: "--allow-write")

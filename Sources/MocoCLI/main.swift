@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MocoScript
+import MocoTensor
 
 // Settings from the environment are checked before anything runs.
 let environment = ProcessInfo.processInfo.environment
@@ -12,6 +13,15 @@ if let text = environment["MOCO_POOL_MB"], Int(text).map({ $0 < 0 || $0 > 1 << 3
     FileHandle.standardError.write(
         Data("moco: MOCO_POOL_MB must be a whole number of megabytes from 0 to \(1 << 30), got '\(text)'\n".utf8))
     exit(64)
+}
+
+// Portable arithmetic (`--portable`, or MOCO_ARITHMETIC=portable) is settled before anything runs: OpenBLAS chose its
+// kernels when the process loaded it, so the program starts again with the portable settings in its environment.
+if Arithmetic.portableRequested || CommandLine.arguments.dropFirst().contains("--portable") {
+    do { try Arithmetic.establish(portable: true) } catch let e as TensorError {
+        FileHandle.standardError.write(Data("moco: portable arithmetic is not available here: \(e.message)\n".utf8))
+        exit(69)
+    }
 }
 
 // `moco help TOPIC` shows a builtin's documentation; everything else goes to the parser.

@@ -8,13 +8,21 @@ import MocoTensor
 // benchmarks (Recipes.digitsW1), watched by a weighted kNN monitor (k 200, t 0.1) on
 // backbone features of the 450 test digits.
 //
-// Usage: moco-demo [epochs] [seed] [--until E] [--save CHECKPOINT] [--resume CHECKPOINT]
+// Usage: moco-demo [epochs] [seed] [--until E] [--save CHECKPOINT] [--resume CHECKPOINT] [--portable]
 //   `epochs` sets the schedule's length; --until stops after epoch E of it; --save writes the
 //   full training state at the end; --resume continues a saved run of the same recipe. The last
 //   line is a digest of every weight, so a run stopped, saved and resumed in a new process can
 //   be compared with one trained straight through (scripts/test does).
 
 var args = Array(CommandLine.arguments.dropFirst())
+// --portable: the same bits on any x86-64 CPU with AVX2 and FMA (the program starts again in portable mode).
+if let i = args.firstIndex(of: "--portable") {
+    args.remove(at: i)
+    do { try Arithmetic.establish(portable: true) } catch {
+        FileHandle.standardError.write(Data("moco-demo: \(error)\n".utf8))
+        exit(69)
+    }
+}
 @MainActor func take(_ flag: String) -> String? {
     guard let i = args.firstIndex(of: flag), i + 1 < args.count else { return nil }
     defer { args.removeSubrange(i...(i + 1)) }
@@ -47,7 +55,9 @@ do {
     let trainer = try Recipes.digitsW1(train: train, seed: seed, epochs: epochs)
     let recipe = ["recipe": "digits-W1", "epochs": String(epochs), "seed": String(seed)]
     if let resumePath {
-        let saved = try Checkpoint.load(into: trainer, from: URL(fileURLWithPath: resumePath))
+        let saved = try Checkpoint.load(into: trainer, from: URL(fileURLWithPath: resumePath)) {
+            FileHandle.standardError.write(Data("moco-demo: \($0)\n".utf8))
+        }
         guard saved == recipe else {
             let described = saved.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             throw TensorError("resume", "\(resumePath) was saved by another recipe (\(described))")
@@ -57,7 +67,8 @@ do {
     let encoder = trainer.model.query
     let loader = trainer.loader
     let knn = try KNNClassifier(k: 200, t: 0.1)
-    print("moco demo: MoCo v2 on \(train.count) digits, \(epochs) epochs, seed \(seed), \(Threads.count) threads")
+    print("moco demo: MoCo v2 on \(train.count) digits, \(epochs) epochs, seed \(seed)")
+    print("  arithmetic: \(Arithmetic.description)")
     print("  encoder: convnet 32-64-128 (split BN, 8 splits), head 128-128-64, \(encoder.parameterCount) parameters")
     print("  augmentation: \(loader.pipelines[0].description)")
     if trainer.epoch == 0 {

@@ -12,12 +12,8 @@ public enum SeedMaker {
     public static func seeds() throws -> [String: [String: Data]] {
         var out: [String: [String: Data]] = [:]
         let trainer = try SmallRun.build()
-        try trainer.train(epochs: 1)
-        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "moco-seed-\(UUID().uuidString).safetensors")
-        defer { try? FileManager.default.removeItem(at: checkpoint) }
-        try Checkpoint.save(trainer, recipe: [Checkpoint.plannedEpochsKey: "2"], to: checkpoint)
-        out["checkpoint"] = ["small-run.safetensors": try Data(contentsOf: checkpoint)]
+        // The encoder's seeds hold its initial weights, drawn by moco's own generator: the same bits on every CPU
+        // (trained weights' last bits depend on the kernels that ran).
         let state = trainer.model.query.stateDict()
         out["safetensors"] = [
             "encoder.safetensors": try SafeTensors.encode(state, metadata: ["format": "pt"]),
@@ -26,6 +22,12 @@ public enum SeedMaker {
                 ("n", .int64([1, -2, 3], shape: [3])), ("e", .int64([], shape: [0]))
             ])
         ]
+        try trainer.train(epochs: 1)
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "moco-seed-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: checkpoint) }
+        try Checkpoint.save(trainer, recipe: [Checkpoint.plannedEpochsKey: "2"], to: checkpoint)
+        out["checkpoint"] = ["small-run.safetensors": try Data(contentsOf: checkpoint)]
         out["idx"] = [
             "images.idx": Data([0] + SmallRun.idxImagesBytes), "labels.idx": Data([1] + SmallRun.idxLabelsBytes)
         ]

@@ -69,6 +69,9 @@ final class KernelSession {
         }
         let plotsBefore = interpreter.plots.count
         do {
+            try ArithmeticDirective.check(
+                code, name: name,
+                restart: "start it with the moco (portable) kernel (moco kernel install --portable) to run this cell")
             var value = try interpreter.run(code, name: name)
             if let v = value, case .nil = v { value = nil }
             if let v = value, interpreter.isPlotPath(v, since: plotsBefore) { value = nil }

@@ -6,14 +6,16 @@ import MocoSupport
 public enum KernelSpec {
     /// Writes the kernelspec for the moco executable at `executable` under `prefix` (nil: the user's data folder);
     /// returns its folder.
-    public static func install(executable: URL, prefix: URL?) throws -> URL {
+    public static func install(executable: URL, prefix: URL?, portable: Bool = false) throws -> URL {
         let base =
             prefix?.appendingPathComponent("share/jupyter")
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/jupyter")
-        let folder = base.appendingPathComponent("kernels/moco")
+        let folder = base.appendingPathComponent(portable ? "kernels/moco-portable" : "kernels/moco")
         let spec: [String: Any] = [
-            "argv": [executable.standardizedFileURL.path, "kernel", "-f", "{connection_file}"],
-            "display_name": "moco", "language": "moco", "interrupt_mode": "signal", "metadata": ["debugger": false]
+            "argv": [executable.standardizedFileURL.path, "kernel", "-f", "{connection_file}"]
+                + (portable ? ["--portable"] : []),
+            "display_name": portable ? "moco (portable)" : "moco", "language": "moco", "interrupt_mode": "signal",
+            "metadata": ["debugger": false]
         ]
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

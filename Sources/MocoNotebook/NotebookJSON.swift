@@ -75,7 +75,8 @@ enum NotebookJSON {
                 "kernelspec": ["display_name": "moco", "language": "moco", "name": "moco"],
                 "language_info": ["name": "moco", "file_extension": ".moco", "version": r.engineVersion],
                 "moco": [
-                    "seed": r.seed, "threads": r.threads, "source": r.source, "parameters": r.parameters,
+                    "seed": r.seed, "threads": r.threads, "arithmetic": r.arithmetic, "source": r.source,
+                    "parameters": r.parameters,
                     "inputs": r.inputs.map { ["file": $0.name, "sha256": $0.sha256] }
                 ]
             ]

@@ -117,9 +117,11 @@ extension Renderer {
     /// gnuplot's version, asked once per process: every render of a session keys its cells on the same value.
     static let gnuplotVersion = Gnuplot.version() ?? "missing"
 
-    /// The versions that a cached cell's outputs depend on beside its source: moco, gnuplot, OpenBLAS and oneDNN.
+    /// The versions that a cached cell's outputs depend on beside its source: moco, gnuplot, OpenBLAS and oneDNN, and
+    /// the kernels they run here (a cache made on another instruction set re-runs instead of showing numbers this
+    /// machine would not produce).
     static var versions: String {
         "moco \(MocoVersion.string) gnuplot \(gnuplotVersion) openblas \(NativeLibraries.openBLAS) "
-            + "onednn \(NativeLibraries.oneDNN)"
+            + "onednn \(NativeLibraries.oneDNN) arithmetic \(Arithmetic.kernels)"
     }
 }

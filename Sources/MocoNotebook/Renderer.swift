@@ -25,9 +25,13 @@ public struct Renderer {
     /// Values for the notebook's top-level `let`s (`moco render --set NAME=VALUE`, papermill's parameters), as
     /// expressions: part of every cell's cache key, and shown in the report's header.
     public var parameters: [(name: String, value: String)] = []
-    /// The versions the cache keys depend on (moco, gnuplot, OpenBLAS, oneDNN); nil: this build's and this machine's.
+    /// The versions the cache keys depend on (moco, gnuplot, OpenBLAS, oneDNN and the kernels they run); nil: this
+    /// build's and this machine's (`Renderer.machineVersions`).
     /// Tests set it to stand for an upgrade.
     public var versions: String?
+
+    /// This build's and this machine's versions, as the cache keys take them.
+    public static var machineVersions: String { versions }
     /// Asked at every training step and between cells: when it says true (Ctrl-C), training stops at the step, the
     /// render ends with `RenderInterrupted`, and the reports, their plots and the cache stay as they were.
     public var interrupted: (() -> Bool)?
@@ -58,6 +62,8 @@ public struct Renderer {
         let started = Date()
         let (text, folders) = try prepare(file)
         defer { withExtendedLifetime(folders.lock) {} }
+        try ArithmeticDirective.check(
+            text, name: file.lastPathComponent, restart: "render it with moco render, which starts again portable")
         let cells = Cell.parse(text)
         var finished = false
         defer { if !finished { try? FileManager.default.removeItem(at: folders.staging) } }
@@ -101,7 +107,7 @@ public struct Renderer {
         }
         let report = Report(
             title: Report.title(of: cells, fallback: folders.stem), source: file.lastPathComponent,
-            seed: run.seed, engineVersion: MocoVersion.string, threads: Threads.count,
+            seed: run.seed, engineVersion: MocoVersion.string, threads: Threads.count, arithmetic: Arithmetic.kernels,
             parameters: parameterText, inputs: Self.fingerprints(run.inputFiles.elements, known: run.digests),
             cells: run.results,
             assetsFolder: "\(folders.stem)_files")
@@ -315,6 +321,7 @@ public struct Renderer {
                 "openblas": NativeLibraries.openBLAS,
                 "onednn": NativeLibraries.oneDNN
             ],
+            "arithmetic": Arithmetic.facts,
             "inputs": inputs.map { ["file": $0.path, "sha256": $0.sha256] }
         ]
         let json = try JSONSerialization.data(

@@ -9,6 +9,8 @@ public struct Report: Sendable {
     public let seed: UInt64
     public let engineVersion: String
     public let threads: Int
+    /// The kernels the numbers came from (`Arithmetic.kernels`): `oneDNN avx2, OpenBLAS Haswell, portable`.
+    public let arithmetic: String
     /// The values given with `--set`, as `epochs=100`.
     public let parameters: [String]
     /// Files the notebook read (datasets, included scripts, weights, checkpoints), with their SHA-256 (a folder: of
@@ -26,9 +28,10 @@ public struct Report: Sendable {
         return fallback
     }
 
-    /// `seed 0 · moco 0.2.0 · 2 threads`, then the parameters when there are any.
+    /// `seed 0 · moco 0.2.0 · 2 threads · oneDNN avx2, OpenBLAS Haswell, portable`, then the parameters when there
+    /// are any.
     var facts: String {
-        "seed \(seed) · moco \(engineVersion) · \(threads) thread\(threads == 1 ? "" : "s")"
+        "seed \(seed) · moco \(engineVersion) · \(threads) thread\(threads == 1 ? "" : "s") · \(arithmetic)"
             + (parameters.isEmpty ? "" : " · parameters \(parameters.joined(separator: ", "))")
     }
 }

@@ -172,8 +172,8 @@ final class Interpolation {
             let n = Int32(size)
             (forward, backward) = Interpolation.planner.withLock {
                 (
-                    fftw_plan_dft_r2c_2d(n, n, kernel, kernelSpectrum, UInt32(FFTW_ESTIMATE))!,
-                    fftw_plan_dft_c2r_2d(n, n, kernelSpectrum, kernel, UInt32(FFTW_ESTIMATE))!
+                    fftw_plan_dft_r2c_2d(n, n, kernel, kernelSpectrum, UInt32(FFTW_ESTIMATE) | Arithmetic.fftwFlags)!,
+                    fftw_plan_dft_c2r_2d(n, n, kernelSpectrum, kernel, UInt32(FFTW_ESTIMATE) | Arithmetic.fftwFlags)!
                 )
             }
         }

@@ -48,6 +48,19 @@ struct KernelInstallTests {
         #expect(argv.count == 4 && Array(argv.dropFirst()) == ["kernel", "-f", "{connection_file}"])
         #expect(argv.first.map { $0.hasPrefix("/") && FileManager.default.isExecutableFile(atPath: $0) } == true)
         #expect(json["language"] as? String == "moco" && json["interrupt_mode"] as? String == "signal")
+        // The portable kernel beside it: the same moco, started with --portable.
+        let portable = Process()
+        portable.executableURL = KernelHarness.binary
+        portable.arguments = ["kernel", "install", "--portable", "--prefix", prefix.path]
+        portable.standardOutput = FileHandle.nullDevice
+        try portable.run()
+        portable.waitUntilExit()
+        #expect(portable.terminationStatus == 0)
+        let portableSpec = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: prefix.appendingPathComponent("share/jupyter/kernels/moco-portable/kernel.json")))
+        let portableJSON = try #require(portableSpec as? [String: Any])
+        #expect(portableJSON["argv"] as? [String] == argv + ["--portable"])
+        #expect(portableJSON["display_name"] as? String == "moco (portable)")
         for size in [32, 64] {
             let png = try Data(contentsOf: folder.appendingPathComponent("logo-\(size)x\(size).png"))
             #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))

@@ -292,6 +292,28 @@ struct CacheEditSequenceTests {
         #expect(try renderer.steadyRender(file).ran == 0)
     }
 
+    @Test("a cache made under other kernels (another instruction set, or native against portable) re-runs every cell")
+    func arithmetic() throws {
+        let dir = try CacheInputTests.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var renderer = Renderer()
+        renderer.formats = [.md]
+        renderer.progress = { _ in }
+        let file = dir.appendingPathComponent("nb.moco")
+        let here = Renderer.machineVersions
+        #expect(here.hasSuffix("arithmetic \(Arithmetic.kernels)"))
+        #expect(try renderer.steadyRender(file).ran == 3)
+        let other = Arithmetic.oneDNNISA == "avx2" ? "avx512_core_bf16" : "avx2"
+        renderer.versions = here.replacingOccurrences(of: "oneDNN \(Arithmetic.oneDNNISA),", with: "oneDNN \(other),")
+        #expect(renderer.versions != here)
+        #expect(try renderer.steadyRender(file).ran == 3)
+        renderer.versions = here.replacingOccurrences(
+            of: Arithmetic.mode, with: Arithmetic.isPortable ? "native" : "portable")
+        #expect(try renderer.steadyRender(file).ran == 3)
+        renderer.versions = nil
+        #expect(try renderer.steadyRender(file).ran == 0)
+    }
+
     /// A small notebook whose cells read a data file, an include and each other's names.
     static let notebook = [
         "# %% a\nlet base = load(\"x.safetensors\")[\"t\"].sum\nprint(\"base {base}\")\n",

@@ -1,5 +1,6 @@
 import Foundation
 import MocoNotebook
+import MocoTensor
 import MocoTestSupport
 import Testing
 
@@ -46,15 +47,18 @@ struct RenderTests {
         #expect(png.count > 24 && png[16..<24].reduce(0) { $0 << 8 | Int($1) } == 320 << 32 | 200)
         let html = try String(contentsOf: a.appendingPathComponent("small.html"), encoding: .utf8)
         #expect(html.contains("<section class=\"cell code\" id=\"numbers\">"))
-        // The thread count is the machine's: the golden file says N.
+        // The thread count and the kernels are the machine's: the golden file says N and ARITHMETIC.
         let md = try String(contentsOf: a.appendingPathComponent("small.md"), encoding: .utf8)
-            .replacingOccurrences(of: #"· [0-9]+ threads?\*"#, with: "· N threads*", options: .regularExpression)
+            .replacingOccurrences(of: " · \(Arithmetic.kernels)*", with: " · ARITHMETIC*")
+            .replacingOccurrences(of: #"· [0-9]+ threads? ·"#, with: "· N threads ·", options: .regularExpression)
         let golden = Self.here.appendingPathComponent("Golden/small.md")
         Golden.expect(md, matches: golden)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: first.manifest)) as! [String: Any]
         #expect(
             manifest["seconds"] is Double
                 && (manifest["versions"] as? [String: String])?["gnuplot"]?.hasPrefix("gnuplot 5") == true)
+        // The manifest names the arithmetic as the library reports it.
+        #expect(manifest["arithmetic"] as? [String: String] == Arithmetic.facts)
     }
 
     @Test("training's per-epoch lines go into the reports, collapsed and without timings, and come back from the cache")

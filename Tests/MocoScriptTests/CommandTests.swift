@@ -1,4 +1,5 @@
 import Foundation
+import MocoTensor
 import Testing
 
 /// The `moco` binary end to end: a small training script through `moco run`, `--set`, exit
@@ -86,6 +87,39 @@ struct CommandTests {
 
         let version = try Self.moco(["--version"])
         #expect(version.status == 0 && !version.stdout.isEmpty)
+    }
+
+    @Test("--portable and #| arithmetic: portable start moco again with the portable kernels, which its records name")
+    func portable() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the moco product first")
+        let native = try Self.moco(["--version"])
+        #expect(native.stdout.contains("(\(Arithmetic.oneDNNISA)), OpenBLAS"), "\(native.stdout)")
+        #expect(native.stdout.contains("(\(Arithmetic.blasCore) kernels)"), "\(native.stdout)")
+        let portable = try Self.moco(["--portable", "--version"])
+        #expect(portable.status == 0, "\(portable.stderr)")
+        #expect(portable.stdout.contains("(avx2), OpenBLAS"), "\(portable.stdout)")
+        #expect(portable.stdout.contains("(Haswell kernels)") && portable.stdout.contains("portable arithmetic"))
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moco-portable-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let notebook = dir.appendingPathComponent("pinned.moco")
+        try "# %% first\n#| arithmetic: portable\nprint(1 + 1)\n".write(to: notebook, atomically: true, encoding: .utf8)
+        let render = try Self.moco(["render", notebook.path, "--threads", "1"])
+        #expect(render.status == 0, "\(render.stderr)")
+        let report = try String(contentsOf: dir.appendingPathComponent("pinned.md"), encoding: .utf8)
+        #expect(report.contains("· 1 thread · oneDNN avx2, OpenBLAS Haswell, portable*"), "\(report)")
+
+        let asksNative = dir.appendingPathComponent("native.moco")
+        try "#| arithmetic: native\nprint(1)\n".write(to: asksNative, atomically: true, encoding: .utf8)
+        let refused = try Self.moco(["run", asksNative.path, "--portable"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("asks for native arithmetic (#| arithmetic: native); drop --portable"))
+        let unknown = dir.appendingPathComponent("unknown.moco")
+        try "#| arithmetic: fastest\nprint(1)\n".write(to: unknown, atomically: true, encoding: .utf8)
+        let bad = try Self.moco(["run", unknown.path])
+        #expect(bad.status == 65)
+        #expect(bad.stderr.contains("unknown.moco:1:1: error: arithmetic: 'fastest' is not a mode"), "\(bad.stderr)")
     }
 
     @Test("a script piped into moco runs; a runtime error exits 70 with its location")

@@ -174,7 +174,8 @@ struct CheckpointTests {
 
     /// The exported W1 backbone is committed and loaded into moco_ref's ConvNetSmall by
     /// `scripts/make-fixtures` (strict=False, only `fc.*` missing); this test writes it
-    /// (MOCO_WRITE_FIXTURES=1) or checks the committed file is what the code writes now.
+    /// (MOCO_WRITE_FIXTURES=1) or checks the committed file holds what the code writes now: the same tensors, bit for
+    /// bit, and the same metadata but the arithmetic it names (the machine's).
     @Test func exportFixtureIsCurrent() throws {
         let t = try Recipes.digitsW1(train: try Digits.load().train, seed: 42, epochs: 1)
         let url = temporaryURL("export.safetensors")
@@ -188,8 +189,41 @@ struct CheckpointTests {
         } else {
             let committed = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(
                 "ours-export-convnet.safetensors")
-            #expect(try Data(contentsOf: committed) == data, "regenerate with scripts/make-fixtures")
+            let (tensors, metadata) = try SafeTensors.read(committed)
+            let (now, nowMetadata) = try SafeTensors.read(url)
+            #expect(tensors.map(\.name) == now.map(\.name), "regenerate with scripts/make-fixtures")
+            for (a, b) in zip(tensors, now) {
+                guard case .float(let x) = a.tensor, case .float(let y) = b.tensor else { continue }
+                #expect(
+                    x.shape == y.shape && x.scalars == y.scalars, "\(a.name): regenerate with scripts/make-fixtures")
+            }
+            #expect(nowMetadata["arithmetic"] == Arithmetic.description)
+            #expect(metadata.filter { $0.key != "arithmetic" } == nowMetadata.filter { $0.key != "arithmetic" })
         }
+    }
+
+    @Test("a checkpoint names the arithmetic it was written under; resuming one from other kernels says so")
+    func arithmeticIsRecorded() throws {
+        let t = try TrainingTests().trainer(epochs: 2).0
+        let url = temporaryURL("arithmetic.safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint.save(t, recipe: ["recipe": "W1"], to: url)
+        let (tensors, metadata) = try SafeTensors.read(url)
+        #expect(metadata["arithmetic"] == Arithmetic.description)
+        var notes: [String] = []
+        let recipe = try Checkpoint.load(into: TrainingTests().trainer(epochs: 2).0, from: url) { notes.append($0) }
+        #expect(recipe == ["recipe": "W1"], "the arithmetic is not part of the recipe")
+        #expect(notes.isEmpty, "written here, resumed here: nothing to say")
+        // The same file as another machine would have written it.
+        let elsewhere = "oneDNN avx512_core_amx, OpenBLAS SapphireRapids, 2 threads, native"
+        var moved = metadata
+        moved["arithmetic"] = elsewhere
+        moved[SafeTensors.checksumKey] = nil
+        try SafeTensors.write(tensors, metadata: moved, checksum: true, to: url)
+        _ = try Checkpoint.load(into: TrainingTests().trainer(epochs: 2).0, from: url) { notes.append($0) }
+        #expect(notes.count == 1)
+        #expect(notes.first?.contains(elsewhere) == true && notes.first?.contains(Arithmetic.description) == true)
+        #expect(notes.first?.contains("bits will differ") == true)
     }
 
     @Test func exportsTheBackboneWithTorchvisionNames() throws {

@@ -140,7 +140,8 @@ struct FineTuneTests {
 
     /// A classifier over the golden-test ResNet is committed and loaded by PyTorch into the torchvision-layout model
     /// of the same architecture with strict=True when `scripts/make-fixtures` runs; this test writes it
-    /// (MOCO_WRITE_FIXTURES=1) or checks that the committed file is what the code writes now.
+    /// (MOCO_WRITE_FIXTURES=1) or checks that the committed file holds what the code writes now: the same tensors,
+    /// bit for bit, and the same metadata but the arithmetic it names (the machine's).
     @Test func classifierFixtureIsCurrent() throws {
         var rng = RandomGenerator(seed: 42)
         let backbone = try ResNet(depth: 18, width: 8, stem: .cifar, inputChannels: 3, classes: 10, using: &rng)
@@ -153,7 +154,23 @@ struct FineTuneTests {
         } else {
             let committed = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(
                 "ours-classifier-resnet18-w8.safetensors")
-            #expect(try Data(contentsOf: committed) == data, "regenerate with scripts/make-fixtures")
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("moco-\(UUID()).safetensors")
+            defer { try? FileManager.default.removeItem(at: url) }
+            try data.write(to: url)
+            let (tensors, metadata) = try SafeTensors.read(committed)
+            let (now, nowMetadata) = try SafeTensors.read(url)
+            #expect(tensors.map(\.name) == now.map(\.name), "regenerate with scripts/make-fixtures")
+            for (a, b) in zip(tensors, now) {
+                if case .float(let x) = a.tensor, case .float(let y) = b.tensor {
+                    #expect(
+                        x.shape == y.shape && x.scalars == y.scalars, "\(a.name): regenerate with scripts/make-fixtures"
+                    )
+                } else if case .int64(let x, let xs) = a.tensor, case .int64(let y, let ys) = b.tensor {
+                    #expect(x == y && xs == ys, "\(a.name)")
+                }
+            }
+            #expect(nowMetadata["arithmetic"] == Arithmetic.description)
+            #expect(metadata.filter { $0.key != "arithmetic" } == nowMetadata.filter { $0.key != "arithmetic" })
         }
         let names = classifier.stateDict().map(\.name)
         #expect(names.suffix(2) == ["fc.weight", "fc.bias"] && names.contains("layer4.1.bn2.num_batches_tracked"))

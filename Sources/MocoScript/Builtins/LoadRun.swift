@@ -1,6 +1,7 @@
 import Foundation
 import Moco
 import MocoNN
+import MocoTensor
 
 extension TrainingBuiltins {
     /// `load_run(path)`: a run from its checkpoint alone.
@@ -43,6 +44,7 @@ extension TrainingBuiltins {
             }
             let model = try recipe.build(interp)
             try Checkpoint.restore(contents, into: model.moco)
+            if let note = Arithmetic.continuationNote(contents.arithmetic, file: file) { interp.warn(note) }
             let run = RunValue(model: model, loaded: contents, file: file)
             model.lastRun = run
             interp.runs.append(run)

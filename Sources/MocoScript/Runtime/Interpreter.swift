@@ -178,6 +178,8 @@ public final class Interpreter {
             throw ScriptError(.io, "cannot read \(url.path): \(exists ? "not UTF-8 text" : "no such file")", at: nil)
         }
         baseDirectory = url.deletingLastPathComponent()
+        try ArithmeticDirective.check(
+            text, name: SourceFiles.displayPath(url), restart: "run it with moco run, which starts again portable")
         let program = try prepare(text, name: SourceFiles.displayPath(url))
         let declared = Self.declaredNames(program)
         for name in overrides.keys.sorted() where !declared.contains(name) {

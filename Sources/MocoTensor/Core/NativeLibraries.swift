@@ -9,6 +9,11 @@ public enum NativeLibraries {
         openblas_get_config().map { String(cString: $0).trimmingCharacters(in: .whitespaces) } ?? "unknown"
     }
 
+    /// OpenBLAS's version number ("0.3.21"), without the build line.
+    public static var openBLASVersion: String {
+        openBLAS.split(separator: " ").dropFirst().first.map(String.init) ?? "unknown"
+    }
+
     /// oneDNN's version ("2.6.3").
     public static var oneDNN: String {
         guard let v = dnnl_version()?.pointee else { return "unknown" }

@@ -82,13 +82,45 @@ final class ConvolutionPlan {
         return try anyDescriptor(dims.map(Int.init))
     }
 
+    /// oneDNN's first implementation for `desc`; in portable mode the first that is not GEMM-based (the GEMM
+    /// convolution blocks its sums by the machine's L2 cache size; the reference one after it computes the same
+    /// everywhere).
     private func makeDescriptor(_ desc: UnsafeRawPointer, hint: dnnl_primitive_desc_t?) throws -> dnnl_primitive_desc_t
     {
-        var pd: dnnl_primitive_desc_t?
+        var iterator: dnnl_primitive_desc_iterator_t?
         try dnnlCheck(
-            dnnl_primitive_desc_create(&pd, desc, nil, DNNLContext.shared.engine, hint), "primitive descriptor",
-            op: "conv2d")
-        return pd!
+            dnnl_primitive_desc_iterator_create(&iterator, desc, nil, DNNLContext.shared.engine, hint),
+            "primitive descriptor", op: "conv2d")
+        defer { dnnl_primitive_desc_iterator_destroy(iterator) }
+        repeat {
+            guard let pd = dnnl_primitive_desc_iterator_fetch(iterator) else { break }
+            if !Arithmetic.isPortable || !Self.implementation(of: pd).contains("gemm") { return pd }
+            dnnl_primitive_desc_destroy(pd)
+        } while dnnl_primitive_desc_iterator_next(iterator) == dnnl_success
+        throw TensorError("conv2d", "oneDNN offers no implementation of \(geometry) in portable mode")
+    }
+
+    /// The implementation's name, as `ONEDNN_VERBOSE` prints it (`jit:avx2`, `gemm:jit`, `ref:any`).
+    static func implementation(of pd: const_dnnl_primitive_desc_t) -> String {
+        var name: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name else {
+            return "unknown"
+        }
+        return String(cString: name)
+    }
+
+    /// The implementations of the forward, backward-data and backward-weights primitives (each made now if not yet).
+    func implementations() throws -> (forward: String, backwardData: String, backwardWeights: String) {
+        nativeKernelLock.lock()
+        defer { nativeKernelLock.unlock() }
+        try ensureForward()
+        try ensureBackwardData()
+        try ensureBackwardWeights()
+        return (
+            Self.implementation(of: forwardPrimitive!.0.descriptor),
+            Self.implementation(of: backwardDataPrimitive!.0.descriptor),
+            Self.implementation(of: backwardWeightsPrimitive!.0.descriptor)
+        )
     }
 
     /// The forward primitive descriptor, the hint the backward primitives need.

@@ -1,4 +1,6 @@
 """The moco kernel under bad messages, script errors, interrupts and shutdown (JUPYTER_PATH names the kernelspec)."""
+import os
+import subprocess
 import tempfile
 import time
 import unittest
@@ -135,6 +137,34 @@ class Behaviour(unittest.TestCase):
                 break
             time.sleep(0.1)
         self.assertFalse(self.km.is_alive(), "the kernel exits on shutdown_request")
+
+    def test_a_cell_asking_for_other_arithmetic_is_refused_and_the_portable_kernel_runs_it(self):
+        native = os.environ.get("MOCO_ARITHMETIC") != "portable"
+        cell = "#| arithmetic: portable\nprint(1 + 1)"
+        content, outputs = run(self.kc, cell if native else "#| arithmetic: native\nprint(1 + 1)")
+        self.assertEqual(content["status"], "error")
+        self.assertIn("arithmetic", content["evalue"])
+        self.assertEqual(stdout(outputs), "", "the refused cell ran nothing")
+        if not native:
+            return
+        self.assertIn("moco kernel install --portable", content["evalue"])
+        # The portable kernelspec beside the one this test runs, and a kernel started from it.
+        moco = jupyter_client.kernelspec.get_kernel_spec("moco").argv[0]
+        prefix = os.path.dirname(os.path.dirname(os.environ["JUPYTER_PATH"]))
+        subprocess.run([moco, "kernel", "install", "--portable", "--prefix", prefix], check=True,
+                       stdout=subprocess.DEVNULL)
+        km = jupyter_client.KernelManager(kernel_name="moco-portable")
+        km.start_kernel(stderr=self.log)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            content, outputs = run(kc, cell)
+            self.assertEqual(content["status"], "ok", content)
+            self.assertEqual(stdout(outputs), "2\n")
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
 
 
 if __name__ == "__main__":

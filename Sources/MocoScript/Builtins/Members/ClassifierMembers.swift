@@ -194,7 +194,7 @@ enum ClassifierMembers {
     ) { args in
         guard case .classifier(let c)? = args.receiver else { throw args.error("needs a classifier") }
         let url = try args.interpreter.readableURL(try args.string("path"), builtin: "classifier.restore", at: args.loc)
-        let recipe = try FineTuneCheckpoint.load(into: c.tuner, from: url)
+        let recipe = try FineTuneCheckpoint.load(into: c.tuner, from: url, warn: args.interpreter.warn)
         if let planned = recipe["planned_epochs"].flatMap(Int.init), planned >= c.tuner.epoch,
             planned <= MoCoTrainer.maxEpochs
         {

@@ -149,7 +149,7 @@ enum RunMembers {
         guard case .run(let r)? = args.receiver else { throw args.error("needs a run") }
         let url = try args.interpreter.readableURL(try args.string("path"), builtin: "run.load", at: args.loc)
         let trainer = try r.live(for: "run.load", at: args.loc).trainer
-        let recipe = try Checkpoint.load(into: trainer, online: r.online, from: url)
+        let recipe = try Checkpoint.load(into: trainer, online: r.online, from: url, warn: args.interpreter.warn)
         if let planned = recipe[Checkpoint.plannedEpochsKey].flatMap(Int.init) { r.plannedEpochs = planned }
         r.restoreDiagnostics(from: recipe)
         return .run(r)
