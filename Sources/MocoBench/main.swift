@@ -160,7 +160,12 @@ else {
     exit(64)
 }
 log("moco-bench \(args[0]): \(Threads.count) threads, batch \(batch)")
-let referenceArithmetic = BenchEnvironment.reference(python: python)
+// What the reference computes with: PyTorch's arithmetic where PyTorch is the reference, else ours (the engine's raw
+// libraries, our own step natively, the same run driven another way).
+let referenceArithmetic =
+    ["engine", "portable", "repl", "script", "finetune", "cifar-views"].contains(args[0])
+    ? "the same libraries as ours"
+    : BenchEnvironment.reference(python: python ?? torchVenv.map { $0 + "/bin/python" })
 BenchRow.context = [
     "ours_arithmetic": Arithmetic.description, "environment": BenchEnvironment.note
 ].merging(referenceArithmetic.map { ["reference_arithmetic": $0] } ?? [:]) { a, _ in a }

@@ -17,10 +17,13 @@ struct CommandTests {
         let stderr: String
     }
 
-    static func moco(_ arguments: [String], stdin: String? = nil) throws -> Outcome {
+    static func moco(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws
+        -> Outcome
+    {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()
         let err = Pipe()
         let input = Pipe()
@@ -99,6 +102,10 @@ struct CommandTests {
         #expect(portable.status == 0, "\(portable.stderr)")
         #expect(portable.stdout.contains("(avx2), OpenBLAS"), "\(portable.stdout)")
         #expect(portable.stdout.contains("(Haswell kernels)") && portable.stdout.contains("portable arithmetic"))
+        // The environment alone asks for it too, and gets the other settings by starting again.
+        let asked = try Self.moco(["--version"], environment: ["MOCO_ARITHMETIC": "portable"])
+        #expect(asked.status == 0, "\(asked.stderr)")
+        #expect(asked.stdout.contains("(avx2), OpenBLAS") && asked.stdout.contains("portable arithmetic"))
 
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moco-portable-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

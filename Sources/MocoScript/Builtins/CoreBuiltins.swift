@@ -88,7 +88,8 @@ enum CoreBuiltins {
             guard steps <= Double(Limits.maxListItems) else {
                 throw args.error("that range has \(Value.format(steps)) items; the limit is \(Limits.maxListItems)")
             }
-            return .list((0..<max(Int(steps), 0)).map { .number(start + Double($0) * step) })
+            // A range that runs the other way is empty (steps < 0 may be far beyond Int's range).
+            return .list((0..<(steps > 0 ? Int(steps) : 0)).map { .number(start + Double($0) * step) })
         },
         Builtin(
             "keys", [.required("record")],

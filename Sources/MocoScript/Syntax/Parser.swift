@@ -371,6 +371,10 @@ public struct Parser {
     private mutating func power() throws -> Expr {
         let base = try postfix()
         if check(.power) {
+            // Right-associative: `a ** b ** c` nests to the right, one level per operator.
+            var extra = 0
+            defer { depth -= extra }
+            try chained(&extra)
             let t = advance()
             skipNewlines()
             return .binary(.power, base, try unary(), t.loc)

@@ -87,7 +87,9 @@ public enum Arithmetic {
     /// Starts this program again in portable mode, with the same arguments; returns only when that cannot be done
     /// (the reason is thrown). Call before the engine computes anything that should be portable.
     public static func restartPortable() throws -> Never {
-        guard !portableRequested else {
+        let environment = ProcessInfo.processInfo.environment
+        // Started with every setting already: the libraries refused them, and another start would not help.
+        guard portableEnvironment.contains(where: { environment[$0.key] != $0.value }) else {
             throw TensorError("portable", portableProblem ?? "this process is portable already")
         }
         let native = oneDNNISA
@@ -103,14 +105,12 @@ public enum Arithmetic {
         throw TensorError("portable", "could not start again in portable mode: \(reason)")
     }
 
-    /// Makes this process portable when `wanted`: returns when it is (or when not wanted), restarts the program when
-    /// it is not yet, throws when the libraries refuse.
+    /// Makes this process portable when `wanted` or when its environment asks for it (`MOCO_ARITHMETIC=portable`):
+    /// returns when it is (or when neither asks), restarts the program with the portable settings when it is not
+    /// yet, throws when the libraries refuse them.
     public static func establish(portable wanted: Bool) throws {
         guard wanted || portableRequested else { return }
-        if portableRequested {
-            if let problem = portableProblem { throw TensorError("portable", problem) }
-            return
-        }
+        if portableRequested && portableProblem == nil { return }
         try restartPortable()
     }
 

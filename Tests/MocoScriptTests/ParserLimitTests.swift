@@ -1,0 +1,43 @@
+import Foundation
+import MocoScript
+import Testing
+
+/// Inputs that once crashed the parser or the interpreter: each is now refused or answered, the same way by
+/// `check` and `run`.
+@Suite("Limits that keep scripts from crashing moco")
+struct ParserLimitTests {
+    @Test(
+        "a chain of ** counts towards the expression depth, in check and run alike", arguments: [1_001, 20_000, 30_000])
+    func powerChains(length: Int) {
+        let text = "print(" + Array(repeating: "1", count: length).joined(separator: " ** ") + ")\n"
+        let interpreter = Interpreter()
+        #expect {
+            try interpreter.check(text, name: "chain.moco")
+        } throws: { ScriptError.report($0).text.contains("error: expression too deep (more than 1000") }
+        #expect {
+            _ = try interpreter.run(text, name: "chain.moco")
+        } throws: { ScriptError.report($0).text.contains("error: expression too deep (more than 1000") }
+    }
+
+    @Test("a chain of ** within the limit runs, right-associative")
+    func shortPowerChain() throws {
+        var printed: [String] = []
+        let interpreter = Interpreter()
+        interpreter.output = { printed.append($0) }
+        _ = try interpreter.run(
+            "print(2 ** 3 ** 2)\nprint(" + Array(repeating: "1", count: 900).joined(separator: " ** ") + ")",
+            name: "ok.moco")
+        #expect(printed == ["512", "1"])
+    }
+
+    @Test("range with a count beyond Int is empty when it runs backwards, refused when it runs forwards")
+    func hugeRanges() throws {
+        var printed: [String] = []
+        let interpreter = Interpreter()
+        interpreter.output = { printed.append($0) }
+        _ = try interpreter.run(
+            "print(range(-1e19))\nprint(range(0, -1e300, 1))\nprint(range(5, 0, 1))", name: "r.moco")
+        #expect(printed == ["[]", "[]", "[]"])
+        #expect(throws: ScriptError.self) { _ = try interpreter.run("print(range(1e19))", name: "r.moco") }
+    }
+}
