@@ -275,14 +275,19 @@ struct CacheInputTests {
 /// The cache under random sequences of edits: every render equals a fresh render of the same files.
 @Suite("The cell cache under random edits", .serialized)
 struct CacheEditSequenceTests {
-    @Test("an upgrade of moco, gnuplot, OpenBLAS or oneDNN re-runs every cell")
-    func versions() throws {
+    /// A renderer of Markdown, quiet, and the workspace's notebook; `dir` to remove.
+    private static func quietRenderer() throws -> (renderer: Renderer, file: URL, dir: URL) {
         let dir = try CacheInputTests.workspace()
-        defer { try? FileManager.default.removeItem(at: dir) }
         var renderer = Renderer()
         renderer.formats = [.md]
         renderer.progress = { _ in }
-        let file = dir.appendingPathComponent("nb.moco")
+        return (renderer, dir.appendingPathComponent("nb.moco"), dir)
+    }
+
+    @Test("an upgrade of moco, gnuplot, OpenBLAS or oneDNN re-runs every cell")
+    func versions() throws {
+        var (renderer, file, dir) = try Self.quietRenderer()
+        defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try renderer.steadyRender(file).ran == 3)
         #expect(try renderer.steadyRender(file).ran == 0)
         renderer.versions = "moco 9.9 gnuplot 6.0 openblas 0.4 onednn 4"
@@ -294,12 +299,8 @@ struct CacheEditSequenceTests {
 
     @Test("a cache made under other kernels (another instruction set, or native against portable) re-runs every cell")
     func arithmetic() throws {
-        let dir = try CacheInputTests.workspace()
+        var (renderer, file, dir) = try Self.quietRenderer()
         defer { try? FileManager.default.removeItem(at: dir) }
-        var renderer = Renderer()
-        renderer.formats = [.md]
-        renderer.progress = { _ in }
-        let file = dir.appendingPathComponent("nb.moco")
         let here = Renderer.machineVersions
         #expect(here.hasSuffix("arithmetic \(Arithmetic.kernels)"))
         #expect(try renderer.steadyRender(file).ran == 3)

@@ -19,25 +19,28 @@ struct ParserLimitTests {
         } throws: { ScriptError.report($0).text.contains("error: expression too deep (more than 1000") }
     }
 
+    /// What `text` prints, line by line, run in a fresh session.
+    private static func printed(_ text: String) throws -> [String] {
+        final class Lines: @unchecked Sendable { var all: [String] = [] }
+        let lines = Lines()
+        let interpreter = Interpreter()
+        interpreter.output = { lines.all.append($0) }
+        _ = try interpreter.run(text, name: "limits.moco")
+        return lines.all
+    }
+
     @Test("a chain of ** within the limit runs, right-associative")
     func shortPowerChain() throws {
-        var printed: [String] = []
-        let interpreter = Interpreter()
-        interpreter.output = { printed.append($0) }
-        _ = try interpreter.run(
-            "print(2 ** 3 ** 2)\nprint(" + Array(repeating: "1", count: 900).joined(separator: " ** ") + ")",
-            name: "ok.moco")
-        #expect(printed == ["512", "1"])
+        let chain = Array(repeating: "1", count: 900).joined(separator: " ** ")
+        #expect(try Self.printed("print(2 ** 3 ** 2)\nprint(\(chain))") == ["512", "1"])
     }
 
     @Test("range with a count beyond Int is empty when it runs backwards, refused when it runs forwards")
     func hugeRanges() throws {
-        var printed: [String] = []
-        let interpreter = Interpreter()
-        interpreter.output = { printed.append($0) }
-        _ = try interpreter.run(
-            "print(range(-1e19))\nprint(range(0, -1e300, 1))\nprint(range(5, 0, 1))", name: "r.moco")
-        #expect(printed == ["[]", "[]", "[]"])
-        #expect(throws: ScriptError.self) { _ = try interpreter.run("print(range(1e19))", name: "r.moco") }
+        #expect(
+            try Self.printed("print(range(-1e19))\nprint(range(0, -1e300, 1))\nprint(range(5, 0, 1))") == [
+                "[]", "[]", "[]"
+            ])
+        #expect(throws: ScriptError.self) { _ = try Self.printed("print(range(1e19))") }
     }
 }
