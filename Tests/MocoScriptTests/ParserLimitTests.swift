@@ -43,4 +43,23 @@ struct ParserLimitTests {
             ])
         #expect(throws: ScriptError.self) { _ = try Self.printed("print(range(1e19))") }
     }
+
+    @Test(
+        "an error report stays proportional to its errors: long lines are echoed around the column, at most 20 errors")
+    func boundedReports() throws {
+        let pipes = String(repeating: "|> ", count: 4_000)
+        let many = try #require(throws: (any Error).self) { try Interpreter().check(pipes, name: "pipes.moco") }
+        let report = ScriptError.report(many).text
+        #expect(report.utf8.count < 20 * 400, "\(report.utf8.count) bytes")
+        // A long line is shown around the error, and the caret stands under the offending character.
+        let long = "let a = " + String(repeating: "1 + ", count: 250) + "* 2\n"
+        let one = try #require(throws: (any Error).self) { try Interpreter().check(long, name: "long.moco") }
+        let lines = ScriptError.report(one).text.split(separator: "\n", omittingEmptySubsequences: false).map(
+            String.init)
+        #expect(lines[0].hasPrefix("long.moco:1:1009: error:"), "\(lines[0])")
+        #expect(lines[1].count <= 4 + ScriptError.echoWidth + 2 && lines[1].hasPrefix("    …"))
+        let caret = try #require(lines[2].firstIndex(of: "^"))
+        let offset = lines[2].distance(from: lines[2].startIndex, to: caret)
+        #expect(Array(lines[1])[offset] == "*", "\(lines[1])\n\(lines[2])")
+    }
 }

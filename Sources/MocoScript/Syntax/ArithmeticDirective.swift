@@ -25,7 +25,8 @@ public enum ArithmeticDirective {
                 continue
             }
             guard option.key == key else { continue }
-            let loc = Loc(file: SourceFiles.register(name: name, text: text), line: i + 1, column: 1)
+            // Registered only for an error (a kernel checks every cell).
+            var loc: Loc { Loc(file: SourceFiles.register(name: name, text: text), line: i + 1, column: 1) }
             guard modes.contains(option.value) else {
                 throw ScriptError(
                     .syntax, "arithmetic: '\(option.value)' is not a mode", at: loc,

@@ -44,15 +44,24 @@ public struct ScriptError: Error, CustomStringConvertible, Sendable {
         return "\(loc.line):\(loc.column): \(message)"
     }
 
+    /// The most characters of a source line an error echoes.
+    public static let echoWidth = 160
+
     public var description: String {
         var out = ""
         if let loc {
             out = "\(VisibleText.escape(loc.description)): error: \(VisibleText.escape(message))"
-            if let text = SourceFiles.line(loc.file, loc.line) {
-                // Controls and bidirectional overrides in the echoed line are spelled out; the caret follows.
-                let before = VisibleText.escape(String(text.prefix(max(0, Int(loc.column) - 1))))
+            if let line = SourceFiles.line(loc.file, loc.line) {
+                // At most `echoWidth` characters of the line, around the column, so that a report stays
+                // proportional to its errors whatever the line's length. Controls and bidirectional overrides in
+                // the echoed line are spelled out; the caret follows.
+                let column = max(0, Int(loc.column) - 1)
+                let start = max(0, min(column - Self.echoWidth / 2, line.count - Self.echoWidth))
+                let shown = line.dropFirst(start).prefix(Self.echoWidth)
+                let (lead, tail) = (start > 0 ? "…" : "", start + shown.count < line.count ? "…" : "")
+                let before = lead + VisibleText.escape(String(shown.prefix(column - start)))
                 let prefix = before.map { $0 == "\t" ? "\t" : " " as Character }
-                out += "\n    \(VisibleText.escape(text))\n    \(String(prefix))^"
+                out += "\n    \(lead)\(VisibleText.escape(String(shown)))\(tail)\n    \(String(prefix))^"
             }
         } else {
             out = "error: \(VisibleText.escape(message))"
@@ -66,7 +75,14 @@ public struct ScriptError: Error, CustomStringConvertible, Sendable {
 /// Several errors found in one pass (the parser recovers and goes on).
 public struct ScriptErrors: Error, CustomStringConvertible, Sendable {
     public let errors: [ScriptError]
-    public var description: String { errors.map(\.description).joined(separator: "\n") }
+    /// The most errors a report shows; the rest are counted.
+    public static let shown = 20
+
+    public var description: String {
+        let more = errors.count - Self.shown
+        return errors.prefix(Self.shown).map(\.description).joined(separator: "\n")
+            + (more > 0 ? "\n… and \(more) more error\(more == 1 ? "" : "s")" : "")
+    }
 }
 
 extension ScriptError {

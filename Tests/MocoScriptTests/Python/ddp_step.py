@@ -6,6 +6,7 @@ them), shuffle-BN across them by one permutation; the single process takes the w
 and SplitBatchNorm in 2 splits. Rank 0 prints one JSON line with the
 two losses and the largest differences of the queues and of the query encoders' parameters after the step.
 """
+import gc
 import json
 import sys
 
@@ -47,6 +48,10 @@ ddp = torch.nn.parallel.DistributedDataParallel(core)
 loss = step(ddp, core, x1[rank::world], x2[rank::world])  # position i * world + r is rank r's i-th image
 dist.all_reduce(loss)
 loss /= world
+# DistributedDataParallel holds the process group: drop it first, so that the group is torn down here, while the
+# interpreter is whole, not at its exit (where gloo's threads were seen to abort rank 1, rarely), as train.py does.
+del ddp
+gc.collect()
 if rank == 0:
     dist.destroy_process_group()  # the single process runs alone
     torch.manual_seed(1)
