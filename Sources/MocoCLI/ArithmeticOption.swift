@@ -3,7 +3,7 @@ import Foundation
 import MocoScript
 import MocoTensor
 
-/// `--portable`, shared by the REPL, `moco run`, `render`, `export` and `kernel`: the same bits on any x86-64 CPU with
+/// `--portable`, shared by the REPL, `moco run`, `render` and `kernel`: the same bits on any x86-64 CPU with
 /// AVX2 and FMA for the same script, seed and thread count (`Arithmetic`). main.swift starts the program again in
 /// portable mode before anything runs; a script or notebook can ask for it too (`#| arithmetic: portable`).
 struct ArithmeticOption: ParsableArguments {
