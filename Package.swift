@@ -6,8 +6,8 @@ import PackageDescription
 /// Dependencies point one way: MocoCLI -> MocoNotebook / MocoREPL -> MocoScript -> Moco (training,
 /// evaluation), MocoPlot, MocoTSNE -> MocoNN, MocoData -> MocoTensor -> CBLAS / CDNNL (system libraries);
 /// MocoTSNE also links CFFTW.
-/// MocoSupport (atomic writes, file-error wording, SHA-256, visible text) sits below them all and links no
-/// numerics, so MocoPlot needs nothing else.
+/// MocoSupport (atomic writes, file-error wording, SHA-256, visible text, JSON strings, restarting the program) sits
+/// below them all and links no numerics, so MocoPlot needs nothing else.
 let package = Package(
     name: "moco",
     platforms: [.macOS(.v13)],
@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "MocoSupport"),
         // Shared by the test targets: shape-checking closeness and golden files.
         .target(name: "MocoTestSupport", dependencies: ["MocoTensor"]),
-        .target(name: "MocoTensor", dependencies: ["CBLAS", "CDNNL"]),
+        .target(name: "MocoTensor", dependencies: ["CBLAS", "CDNNL", "MocoSupport"]),
         .target(name: "CLineEditor", linkerSettings: [.linkedLibrary("readline")]),
         .target(name: "CJPEGDecoder", linkerSettings: [.linkedLibrary("jpeg")]),
         .target(
@@ -48,7 +48,9 @@ let package = Package(
         .executableTarget(
             name: "MocoBench",
             dependencies: [
-                "MocoREPL", "MocoTSNE", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "CBLAS", "CDNNL"
+                "MocoREPL", "MocoTSNE", "MocoScript", "Moco", "MocoNN", "MocoData", "MocoTensor", "MocoSupport",
+                "CBLAS",
+                "CDNNL"
             ]),
         .target(name: "MocoNN", dependencies: ["MocoTensor", "MocoSupport"]),
         .target(

@@ -94,9 +94,8 @@ struct CheckpointFile {
 
     /// The metadata without the format, the checksum and the arithmetic: the caller's recipe.
     var recipe: [String: String] {
-        metadata.filter {
-            ![$0.key == "format", $0.key == SafeTensors.checksumKey, $0.key == Self.arithmeticKey].contains(true)
-        }
+        let reserved: Set = ["format", SafeTensors.checksumKey, Self.arithmeticKey]
+        return metadata.filter { !reserved.contains($0.key) }
     }
 
     /// The arithmetic the file was written under, when it names one.

@@ -1,9 +1,6 @@
 import Foundation
+import MocoSupport
 import MocoTensor
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The environment both sides of a benchmark run in, and what each side computes with.
 ///
@@ -26,10 +23,9 @@ enum BenchEnvironment {
         let present = cleared.filter { environment[$0] != nil }
         setenv(marker, present.map { "\($0)=\(environment[$0]!)" }.joined(separator: " "), 1)
         guard !present.isEmpty else { return }
-        for name in present { unsetenv(name) }
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        let reason = SelfRestart.exec(unsetting: present)
         FileHandle.standardError.write(
-            Data("moco-bench: cannot start again without \(present.joined(separator: ", ")): \(errno)\n".utf8))
+            Data("moco-bench: cannot start again without \(present.joined(separator: ", ")): \(reason)\n".utf8))
         exit(71)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MocoSupport
 
 /// Wall-clock seconds of one call of `body`.
 func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -61,13 +62,7 @@ struct BenchRow {
             "{\"workload\": \"\(workload)\", \"unit\": \"\(unit)\", \"ours\": \(num(ours)), \"reference\": \(num(reference)), "
             + "\"ratio\": \(String(format: "%.3f", ratio)), \"reference_name\": \"\(referenceName)\""
             + extra.keys.sorted().map { ", \"\($0)\": \(num(extra[$0]!))" }.joined()
-            + Self.context.keys.sorted().map { ", \"\($0)\": \(Self.jsonString(Self.context[$0]!))" }.joined() + "}"
-    }
-
-    /// `text` as a JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data()
-        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+            + Self.context.keys.sorted().map { ", \"\($0)\": \(JSONText.quoted(Self.context[$0]!))" }.joined() + "}"
     }
 
     var line: String {

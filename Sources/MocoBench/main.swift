@@ -166,12 +166,13 @@ let referenceArithmetic =
     ["engine", "portable", "repl", "script", "finetune", "cifar-views"].contains(args[0])
     ? "the same libraries as ours"
     : BenchEnvironment.reference(python: python ?? torchVenv.map { $0 + "/bin/python" })
+let environmentNote = BenchEnvironment.note
 BenchRow.context = [
-    "ours_arithmetic": Arithmetic.description, "environment": BenchEnvironment.note
+    "ours_arithmetic": Arithmetic.description, "environment": environmentNote
 ].merging(referenceArithmetic.map { ["reference_arithmetic": $0] } ?? [:]) { a, _ in a }
 log("ours: \(Arithmetic.description)")
 log("reference: \(referenceArithmetic ?? "its arithmetic is not asked for (no --python)")")
-log("environment: \(BenchEnvironment.note)")
+log("environment: \(environmentNote)")
 log(BenchRow.header)
 do {
     var rows: [BenchRow]

@@ -210,7 +210,7 @@ public enum SafeTensors {
             }
             let shape = t.shape.map(String.init).joined(separator: ",")
             entries.append(
-                "\(jsonString(name)):{\"dtype\":\"\(dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(offset)]}"
+                "\(JSONText.quoted(name)):{\"dtype\":\"\(dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(offset)]}"
             )
             table.append(
                 (begin, offset, name, tableLine(name: name, dtype: dtype, shape: t.shape, begin: begin, end: offset)))
@@ -224,7 +224,9 @@ public enum SafeTensors {
         var header = "{"
         var parts: [String] = []
         if !metadata.isEmpty {
-            let m = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+            let m = metadata.sorted { $0.key < $1.key }.map {
+                "\(JSONText.quoted($0.key)):\(JSONText.quoted($0.value))"
+            }
             parts.append("\"__metadata__\":{" + m.joined(separator: ",") + "}")
         }
         parts += entries
@@ -240,28 +242,12 @@ public enum SafeTensors {
 
     /// One tensor's line of the checksummed table; JSON quoting keeps names unambiguous.
     private static func tableLine(name: String, dtype: String, shape: [Int], begin: Int, end: Int) -> String {
-        "\(jsonString(name)) \(dtype) \(shape) \(begin) \(end)\n"
+        "\(JSONText.quoted(name)) \(dtype) \(shape) \(begin) \(end)\n"
     }
 
     private static func digest(table: [String], data: Data) -> String {
         var all = Data(table.joined().utf8)
         all.append(data)
         return SHA256.hex(all)
-    }
-
-    private static func jsonString(_ s: String) -> String {
-        var r = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": r += "\\\""
-            case "\\": r += "\\\\"
-            case "\n": r += "\\n"
-            case "\r": r += "\\r"
-            case "\t": r += "\\t"
-            case _ where u.value < 0x20: r += String(format: "\\u%04x", u.value)
-            default: r.unicodeScalars.append(u)
-            }
-        }
-        return r + "\""
     }
 }

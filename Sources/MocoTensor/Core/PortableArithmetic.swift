@@ -1,6 +1,7 @@
 import CBLAS
 import CDNNL
 import Foundation
+import MocoSupport
 
 /// Which code paths the engine's arithmetic takes on this machine, and the portable mode that takes the same paths on
 /// every x86-64 CPU with AVX2 and FMA.
@@ -44,9 +45,7 @@ public enum Arithmetic {
     public static var portableProblem: String? {
         let isa = oneDNNISA
         if isa != "avx2" {
-            return isa == "avx2_vnni" || isa.hasPrefix("avx512")
-                ? "oneDNN runs \(isa), not avx2 (is ONEDNN_MAX_CPU_ISA set to AVX2?)"
-                : "this CPU lacks AVX2 (oneDNN finds \(isa)); portable mode needs AVX2 and FMA"
+            return hasAVX2(isa) ? "oneDNN runs \(isa), not avx2 (is ONEDNN_MAX_CPU_ISA set to AVX2?)" : lacksAVX2(isa)
         }
         let core = blasCore
         if core.lowercased() != "haswell" {
@@ -93,16 +92,19 @@ public enum Arithmetic {
             throw TensorError("portable", portableProblem ?? "this process is portable already")
         }
         let native = oneDNNISA
-        guard native == "avx2" || native == "avx2_vnni" || native.hasPrefix("avx512") else {
-            throw TensorError(
-                "portable", "this CPU lacks AVX2 (oneDNN finds \(native)); portable mode needs AVX2 and FMA")
-        }
-        for (key, value) in portableEnvironment { setenv(key, value, 1) }
-        let argv = CommandLine.unsafeArgv
-        execv("/proc/self/exe", argv)
-        let reason = String(cString: strerror(errno))
-        for key in portableEnvironment.keys { unsetenv(key) }
+        guard hasAVX2(native) else { throw TensorError("portable", lacksAVX2(native)) }
+        let reason = SelfRestart.exec(setting: portableEnvironment)
         throw TensorError("portable", "could not start again in portable mode: \(reason)")
+    }
+
+    /// Whether oneDNN's instruction set `isa` includes AVX2 (and FMA).
+    private static func hasAVX2(_ isa: String) -> Bool {
+        isa == "avx2" || isa == "avx2_vnni" || isa.hasPrefix("avx512")
+    }
+
+    /// The refusal on a CPU whose best instruction set, as oneDNN finds it, is `isa`, without AVX2.
+    private static func lacksAVX2(_ isa: String) -> String {
+        "this CPU lacks AVX2 (oneDNN finds \(isa)); portable mode needs AVX2 and FMA"
     }
 
     /// Makes this process portable when `wanted` or when its environment asks for it (`MOCO_ARITHMETIC=portable`):
